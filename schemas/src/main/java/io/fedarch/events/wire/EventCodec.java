@@ -1,0 +1,67 @@
+package io.fedarch.events.wire;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+import org.apache.avro.Schema;
+import org.apache.avro.message.BinaryMessageDecoder;
+import org.apache.avro.message.BinaryMessageEncoder;
+import org.apache.avro.specific.SpecificData;
+import org.apache.avro.specific.SpecificRecord;
+
+/**
+ * Avro single-object encoding of fedarch events: 2 marker bytes (C3 01), the 8-byte
+ * CRC-64-AVRO fingerprint of the writer schema, then the Avro binary body.
+ * A consumer holding only the .avsc files can decode it (no registry server is needed):
+ * the fingerprint tells which schema wrote the message.
+ */
+public final class EventCodec {
+
+    private static final Map<Class<?>, BinaryMessageEncoder<?>> ENCODERS = new ConcurrentHashMap<>();
+    private static final Map<Class<?>, BinaryMessageDecoder<?>> DECODERS = new ConcurrentHashMap<>();
+
+    private EventCodec() {
+    }
+
+    @SuppressWarnings("unchecked")
+    public static <T extends SpecificRecord> byte[] encode(T event) {
+        BinaryMessageEncoder<T> encoder = (BinaryMessageEncoder<T>) ENCODERS.computeIfAbsent(event.getClass(),
+                type -> new BinaryMessageEncoder<>(SpecificData.getForClass(type), event.getSchema()));
+        try {
+            ByteBuffer buffer = encoder.encode(event);
+            byte[] bytes = new byte[buffer.remaining()];
+            buffer.get(bytes);
+            return bytes;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot encode " + event.getSchema().getFullName(), e);
+        }
+    }
+
+    /**
+     * Decodes a single-object encoded payload into {@code type}.
+     *
+     * @throws MalformedEventException when the bytes are not a valid message of that type
+     *         (wrong header, unknown schema fingerprint, truncated body)
+     */
+    @SuppressWarnings("unchecked")
+    public static <T extends SpecificRecord> T decode(byte[] payload, Class<T> type) {
+        if (payload == null) {
+            throw new MalformedEventException("empty message (null value) where " + type.getSimpleName() + " was expected");
+        }
+        BinaryMessageDecoder<T> decoder = (BinaryMessageDecoder<T>) DECODERS.computeIfAbsent(type,
+                t -> new BinaryMessageDecoder<>(SpecificData.getForClass(t), schemaOf(t)));
+        try {
+            return decoder.decode(payload);
+        } catch (IOException | RuntimeException e) {
+            throw new MalformedEventException("not a valid " + type.getSimpleName() + " message ("
+                    + payload.length + " bytes): " + e.getMessage(), e);
+        }
+    }
+
+    static Schema schemaOf(Class<?> type) {
+        return SpecificData.get().getSchema(type);
+    }
+}

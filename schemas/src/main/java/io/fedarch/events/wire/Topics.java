@@ -1,0 +1,30 @@
+package io.fedarch.events.wire;
+
+import java.util.List;
+
+/**
+ * Kafka topic names of the event catalogue: {@code fedarch.<plural noun of the event>}.
+ * Services also read these from their application.properties; this class is the one list
+ * the launcher, the tests and external Java clients share.
+ */
+public final class Topics {
+    public static final String JOBS = "fedarch.jobs";
+    public static final String ROUND_STARTS = "fedarch.round-starts";
+    public static final String CLIENT_TASKS = "fedarch.client-tasks";
+    public static final String CLIENT_UPDATES = "fedarch.client-updates";
+    public static final String GLOBAL_MODELS = "fedarch.global-models";
+    public static final String SEARCH_COMPLETIONS = "fedarch.search-completions";
+    public static final String MODELS_READY = "fedarch.models-ready";
+    public static final String DEAD_LETTERS = "fedarch.dead-letters";
+
+    /** Topics whose events carry a full model state and therefore need large message limits. */
+    public static final List<String> MODEL_CARRYING =
+            List.of(CLIENT_TASKS, CLIENT_UPDATES, GLOBAL_MODELS, SEARCH_COMPLETIONS, DEAD_LETTERS);
+
+    public static final List<String> ALL =
+            List.of(JOBS, ROUND_STARTS, CLIENT_TASKS, CLIENT_UPDATES, GLOBAL_MODELS,
+                    SEARCH_COMPLETIONS, MODELS_READY, DEAD_LETTERS);
+
+    private Topics() {
+    }
+}
