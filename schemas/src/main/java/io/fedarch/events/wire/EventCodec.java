@@ -29,7 +29,7 @@ public final class EventCodec {
     @SuppressWarnings("unchecked")
     public static <T extends SpecificRecord> byte[] encode(T event) {
         BinaryMessageEncoder<T> encoder = (BinaryMessageEncoder<T>) ENCODERS.computeIfAbsent(event.getClass(),
-                type -> new BinaryMessageEncoder<>(SpecificData.getForClass(type), event.getSchema()));
+                type -> new BinaryMessageEncoder<>(modelFor(type), event.getSchema()));
         try {
             ByteBuffer buffer = encoder.encode(event);
             byte[] bytes = new byte[buffer.remaining()];
@@ -52,7 +52,7 @@ public final class EventCodec {
             throw new MalformedEventException("empty message (null value) where " + type.getSimpleName() + " was expected");
         }
         BinaryMessageDecoder<T> decoder = (BinaryMessageDecoder<T>) DECODERS.computeIfAbsent(type,
-                t -> new BinaryMessageDecoder<>(SpecificData.getForClass(t), schemaOf(t)));
+                t -> new BinaryMessageDecoder<>(modelFor(t), schemaOf(t)));
         try {
             return decoder.decode(payload);
         } catch (IOException | RuntimeException e) {
@@ -62,6 +62,15 @@ public final class EventCodec {
     }
 
     static Schema schemaOf(Class<?> type) {
-        return SpecificData.get().getSchema(type);
+        return modelFor(type).getSchema(type);
+    }
+
+    /**
+     * A data model bound to the class loader of the event class: Avro otherwise resolves record
+     * classes through whatever loader it finds first, which under Quarkus (tests, dev mode) is not
+     * the one the caller's classes come from and ends in ClassCastExceptions.
+     */
+    static SpecificData modelFor(Class<?> type) {
+        return new SpecificData(type.getClassLoader());
     }
 }

@@ -1,0 +1,91 @@
+package io.fedarch.coordinator.messaging;
+
+import java.util.concurrent.CompletableFuture;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+import io.fedarch.events.ClientTask;
+import io.fedarch.events.DeadLetter;
+import io.fedarch.events.GlobalModel;
+import io.fedarch.events.JobSubmitted;
+import io.fedarch.events.SearchCompleted;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+
+/** Every event the coordinator publishes goes through here; channels are named after the events' plural nouns. */
+@ApplicationScoped
+public class EventPublisher {
+    private static final Logger LOG = Logger.getLogger(EventPublisher.class);
+
+    @Inject
+    @Channel("client-tasks")
+    Emitter<ClientTask> clientTasks;
+
+    @Inject
+    @Channel("global-models")
+    Emitter<GlobalModel> globalModels;
+
+    @Inject
+    @Channel("search-completions")
+    Emitter<SearchCompleted> searchCompletions;
+
+    @Inject
+    @Channel("job-submissions")
+    Emitter<JobSubmitted> jobSubmissions;
+
+    @Inject
+    @Channel("dead-letters")
+    Emitter<DeadLetter> deadLetters;
+
+    /**
+     * A task goes to an explicit partition (client id modulo partitions) so that the clients of a
+     * round spread over the worker group instead of hashing onto one worker's partitions.
+     */
+    public void clientTask(ClientTask task, int partition) {
+        send(clientTasks, task, task.getJobId() + "/" + task.getClientId(), partition);
+    }
+
+    public void globalModel(GlobalModel model) {
+        send(globalModels, model, model.getJobId(), null);
+    }
+
+    public void searchCompleted(SearchCompleted completed) {
+        send(searchCompletions, completed, completed.getJobId(), null);
+    }
+
+    /** Returns once the broker has the job: the REST caller's 202 means the job is on the topic. */
+    public CompletableFuture<Void> jobSubmitted(JobSubmitted job) {
+        return send(jobSubmissions, job, job.getJobId(), null);
+    }
+
+    public void deadLetter(DeadLetter letter) {
+        LOG.warnf("dead letter from %s[%d]@%d: %s", letter.getSourceTopic(), letter.getSourcePartition(),
+                letter.getSourceOffset(), letter.getReason());
+        send(deadLetters, letter, letter.getJobId(), null);
+    }
+
+    private static <T> CompletableFuture<Void> send(Emitter<T> emitter, T payload, String key, Integer partition) {
+        OutgoingKafkaRecordMetadata.OutgoingKafkaRecordMetadataBuilder<String> metadata =
+                OutgoingKafkaRecordMetadata.<String>builder().withKey(key);
+        if (partition != null) {
+            metadata.withPartition(partition);
+        }
+        CompletableFuture<Void> sent = new CompletableFuture<>();
+        emitter.send(Message.of(payload).addMetadata(metadata.build())
+                .withAck(() -> {
+                    sent.complete(null);
+                    return CompletableFuture.completedFuture(null);
+                })
+                .withNack(failure -> {
+                    LOG.errorf(failure, "could not publish %s", payload.getClass().getSimpleName());
+                    sent.completeExceptionally(failure);
+                    return CompletableFuture.completedFuture(null);
+                }));
+        return sent;
+    }
+}

@@ -1,0 +1,48 @@
+package io.fedarch.coordinator.metrics;
+
+import java.time.Duration;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import io.fedarch.coordinator.service.JobRegistry;
+import io.fedarch.events.ClientMetrics;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+
+/** The coordinator's Micrometer meters, exported at /q/metrics. */
+@ApplicationScoped
+public class CoordinatorMetrics {
+    private final MeterRegistry registry;
+
+    @Inject
+    public CoordinatorMetrics(MeterRegistry registry, JobRegistry jobs) {
+        this.registry = registry;
+        Gauge.builder("fedarch.jobs.active", jobs, JobRegistry::active)
+                .description("Jobs accepted and not yet finished").register(registry);
+    }
+
+    public void roundCompleted(String algorithm, long roundMs, long aggregationMs) {
+        registry.counter("fedarch.rounds.completed", "algorithm", algorithm).increment();
+        Timer.builder("fedarch.round.duration").tag("algorithm", algorithm)
+                .description("From publishing a round's tasks to publishing its aggregate")
+                .register(registry).record(Duration.ofMillis(roundMs));
+        Timer.builder("fedarch.aggregation.duration").tag("algorithm", algorithm)
+                .register(registry).record(Duration.ofMillis(aggregationMs));
+    }
+
+    public void clientUpdate(String algorithm, ClientMetrics client) {
+        DistributionSummary.builder("fedarch.update.bytes").baseUnit("bytes").tag("algorithm", algorithm)
+                .description("Encoded size of client model updates").register(registry)
+                .record(client.getUpdateBytes());
+        Timer.builder("fedarch.client.compute").tag("algorithm", algorithm)
+                .description("Client-reported local compute time per update")
+                .register(registry).record(Duration.ofMillis(client.getComputeMs()));
+    }
+
+    public void deadLetter(String sourceTopic) {
+        registry.counter("fedarch.dead.letters", "topic", sourceTopic).increment();
+    }
+}

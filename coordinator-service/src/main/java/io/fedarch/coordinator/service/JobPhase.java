@@ -1,0 +1,14 @@
+package io.fedarch.coordinator.service;
+
+/** Where a job stands. */
+public enum JobPhase {
+    /** Externally paced job between rounds: waits for a RoundStartRequested event. */
+    WAITING_FOR_ROUND_START,
+    ROUND_RUNNING,
+    SUCCEEDED,
+    FAILED;
+
+    public boolean finished() {
+        return this == SUCCEEDED || this == FAILED;
+    }
+}

@@ -1,0 +1,42 @@
+package io.fedarch.coordinator.service;
+
+import io.fedarch.core.strategy.Strategy;
+import io.fedarch.core.tensor.ModelParameters;
+import io.fedarch.events.JobSpec;
+import io.fedarch.events.RoundMetrics;
+
+/**
+ * The coordinator's state of one job. Guarded by its own monitor: rounds of different jobs
+ * proceed independently, events of one job are handled one at a time.
+ */
+public final class JobRun {
+    final String jobId;
+    final JobSpec spec;
+    final Strategy strategy;
+    final long acceptedNanos = System.nanoTime();
+
+    volatile JobPhase phase;
+    ModelParameters global;
+    int modelVersion;
+    int completedRounds;
+    RoundState openRound;
+    RoundMetrics lastRoundMetrics;
+    String failureReason;
+
+    JobRun(String jobId, JobSpec spec, Strategy strategy, ModelParameters initial) {
+        this.jobId = jobId;
+        this.spec = spec;
+        this.strategy = strategy;
+        this.global = initial;
+    }
+
+    /** A consistent snapshot for the REST status view. */
+    public synchronized JobStatus status() {
+        return new JobStatus(jobId, spec.getAlgorithm(), phase.name(), completedRounds, spec.getRounds(),
+                openRound == null ? null : openRound.round,
+                openRound == null ? 0 : openRound.updates.size(),
+                openRound == null ? 0 : openRound.plan.clients().size(),
+                modelVersion, lastRoundMetrics == null ? null : lastRoundMetrics.getGlobalValidationAccuracy(),
+                failureReason);
+    }
+}

@@ -1,0 +1,50 @@
+package io.fedarch.coordinator.service;
+
+import java.util.Map;
+
+import io.fedarch.events.ClientMetrics;
+import io.fedarch.events.RoundMetrics;
+
+/** Folds a round's client metrics into the round's metrics (training figures weighted by samples). */
+final class RoundSummary {
+    private RoundSummary() {
+    }
+
+    static RoundMetrics of(RoundState round, long aggregationMs, long roundMs) {
+        long samples = 0;
+        long validationSamples = 0;
+        double trainLoss = 0;
+        double localAccuracy = 0;
+        double globalAccuracy = 0;
+        long computeSum = 0;
+        long computeMax = 0;
+        long bytes = 0;
+        for (ReceivedUpdate update : round.updates.values()) {
+            ClientMetrics m = update.metrics();
+            long n = update.result().sampleCount();
+            samples += n;
+            trainLoss += n * m.getTrainLoss();
+            validationSamples += m.getValidationSamples();
+            localAccuracy += m.getValidationSamples() * m.getValidationAccuracy();
+            globalAccuracy += m.getValidationSamples() * m.getGlobalValidationAccuracy();
+            computeSum += m.getComputeMs();
+            computeMax = Math.max(computeMax, m.getComputeMs());
+            bytes += m.getUpdateBytes();
+        }
+        int reported = round.updates.size();
+        return RoundMetrics.newBuilder()
+                .setClientsSelected(round.plan.clients().size())
+                .setClientsReported(reported)
+                .setSampleCount(samples)
+                .setTrainLoss(samples == 0 ? Double.NaN : trainLoss / samples)
+                .setValidationAccuracy(validationSamples == 0 ? Double.NaN : localAccuracy / validationSamples)
+                .setGlobalValidationAccuracy(validationSamples == 0 ? Double.NaN : globalAccuracy / validationSamples)
+                .setRoundMs(roundMs)
+                .setAggregationMs(aggregationMs)
+                .setMeanClientComputeMs(reported == 0 ? 0 : computeSum / reported)
+                .setMaxClientComputeMs(computeMax)
+                .setUpdateBytes(bytes)
+                .setCustom(Map.of())
+                .build();
+    }
+}

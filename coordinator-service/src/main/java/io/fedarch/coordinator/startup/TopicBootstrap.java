@@ -1,0 +1,31 @@
+package io.fedarch.coordinator.startup;
+
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.interceptor.Interceptor;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+
+import io.fedarch.broker.topics.FedarchTopicLayout;
+import io.quarkus.runtime.StartupEvent;
+
+/**
+ * Creates the fedarch topics that are missing (and raises too-low message limits) before the
+ * messaging channels connect: every service can start first on an empty cluster.
+ */
+@ApplicationScoped
+public class TopicBootstrap {
+    @ConfigProperty(name = "kafka.bootstrap.servers")
+    String bootstrapServers;
+
+    @ConfigProperty(name = "fedarch.topics.client-tasks.partitions")
+    int taskPartitions;
+
+    @ConfigProperty(name = "fedarch.topics.max-message-bytes")
+    int maxMessageBytes;
+
+    void createTopics(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE) StartupEvent event) {
+        FedarchTopicLayout.ensure(bootstrapServers, taskPartitions, maxMessageBytes);
+    }
+}

@@ -1,0 +1,252 @@
+package io.fedarch.coordinator;
+
+import static io.restassured.RestAssured.given;
+import static org.hamcrest.Matchers.equalTo;
+import static org.hamcrest.Matchers.startsWith;
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.fedarch.broker.KafkaBrokerTestResource;
+import io.fedarch.core.tensor.ModelParameters;
+import io.fedarch.core.tensor.NamedTensor;
+import io.fedarch.core.tensor.TensorCodec;
+import io.fedarch.events.*;
+import io.fedarch.events.spec.JobSpecReader;
+import io.fedarch.events.wire.TopicTap;
+import io.fedarch.events.wire.Topics;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * The coordinator on a real broker, with the test speaking the workers' side of the protocol:
+ * it reads client tasks and answers with client updates whose values it controls, so the
+ * aggregate the coordinator publishes can be checked to the digit.
+ */
+@QuarkusTest
+@WithTestResource(KafkaBrokerTestResource.class)
+class FederationFlowTest {
+    private static final Duration WAIT = Duration.ofSeconds(60);
+    private static TopicTap tap;
+
+    @BeforeAll
+    static void connect() {
+        tap = new TopicTap(ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class));
+    }
+
+    @AfterAll
+    static void disconnect() {
+        tap.close();
+    }
+
+    static JobSpec tinyJob(Map<String, Object> overrides) {
+        Map<String, Object> job = new HashMap<>(Map.of(
+                "algorithm", "fedavg",
+                "totalClients", 3, "clientsPerRound", 3, "rounds", 2,
+                "model", Map.of("family", "cnn", "options", Map.of("conv1", 2, "conv2", 2, "hidden", 4))));
+        job.putAll(overrides);
+        return JobSpecReader.fromMap(job);
+    }
+
+    static JobSubmitted submission(String jobId, JobSpec spec) {
+        return JobSubmitted.newBuilder().setEventId(UUID.randomUUID().toString()).setJobId(jobId)
+                .setTimestamp(Instant.now()).setSpec(spec).build();
+    }
+
+    /** An update whose every value is {@code value}: the weighted mean of such updates is easy to compute by hand. */
+    static ClientUpdate constantUpdate(ClientTask task, float value, long samples) {
+        ModelParameters global = TensorCodec.fromAvro(task.getGlobalModel());
+        List<NamedTensor> tensors = new ArrayList<>();
+        for (NamedTensor t : global.tensors()) {
+            float[] values = new float[t.size()];
+            java.util.Arrays.fill(values, value);
+            tensors.add(new NamedTensor(t.name(), t.shape(), values));
+        }
+        return update(task, TensorCodec.toAvro(new ModelParameters(tensors), DType.FP32), samples);
+    }
+
+    static ClientUpdate update(ClientTask task, ModelState state, long samples) {
+        return ClientUpdate.newBuilder().setEventId(UUID.randomUUID().toString()).setJobId(task.getJobId())
+                .setTimestamp(Instant.now()).setTaskEventId(task.getEventId()).setRound(task.getRound())
+                .setClientId(task.getClientId()).setBaseModelVersion(task.getModelVersion())
+                .setWorkerId("test-peer").setSampleCount(samples).setModelState(state)
+                .setMetrics(ClientMetrics.newBuilder().setTrainLoss(1.0).setTrainAccuracy(0.5)
+                        .setValidationLoss(1.0).setValidationAccuracy(0.5).setGlobalValidationAccuracy(0.25)
+                        .setValidationSamples(10).setSteps(1).setComputeMs(5).setUpdateBytes(100).build())
+                .build();
+    }
+
+    @Test
+    void runsRoundsAndPublishesTheSampleWeightedAverage() {
+        String jobId = "flow-" + UUID.randomUUID();
+        try (var tasks = tap.follow(Topics.CLIENT_TASKS, ClientTask.class);
+             var globals = tap.follow(Topics.GLOBAL_MODELS, GlobalModel.class);
+             var completions = tap.follow(Topics.SEARCH_COMPLETIONS, SearchCompleted.class)) {
+            tap.send(Topics.JOBS, jobId, submission(jobId, tinyJob(Map.of())));
+
+            for (int round = 1; round <= 2; round++) {
+                int r = round;
+                List<ClientTask> roundTasks = tasks.await(3, t -> t.getJobId().equals(jobId) && t.getRound() == r, WAIT);
+                assertEquals(List.of(0, 1, 2), roundTasks.stream().map(ClientTask::getClientId).sorted().toList());
+                assertEquals(round - 1, roundTasks.get(0).getModelVersion());
+                // client c sends all-(c+1) values with c+1 samples: mean = (1*1 + 2*2 + 3*3) / 6 = 14/6
+                for (ClientTask task : roundTasks) {
+                    int c = task.getClientId();
+                    tap.send(Topics.CLIENT_UPDATES, jobId, constantUpdate(task, c + 1, c + 1));
+                }
+                GlobalModel global = globals.await(1, g -> g.getJobId().equals(jobId) && g.getRound() == r, WAIT).get(0);
+                assertEquals(r, global.getModelVersion());
+                assertEquals(3, global.getMetrics().getClientsReported());
+                assertEquals(6, global.getMetrics().getSampleCount());
+                assertEquals(300, global.getMetrics().getUpdateBytes());
+                for (NamedTensor t : TensorCodec.fromAvro(global.getModelState()).tensors()) {
+                    for (float v : t.values()) {
+                        assertEquals(14.0 / 6.0, v, 1e-6, t.name());
+                    }
+                }
+            }
+            SearchCompleted done = completions.await(1, c -> c.getJobId().equals(jobId), WAIT).get(0);
+            assertEquals(SearchStatus.SUCCEEDED, done.getStatus());
+            assertEquals(2, done.getRoundsCompleted());
+            assertNotNull(done.getFinalModel());
+        }
+        given().get("/jobs/" + jobId).then().statusCode(200).body("phase", equalTo("SUCCEEDED"));
+    }
+
+    @Test
+    void malformedAndUnknownInputGoesToDeadLettersAndTheServiceKeepsWorking() {
+        try (var deadLetters = tap.follow(Topics.DEAD_LETTERS, DeadLetter.class);
+             var tasks = tap.follow(Topics.CLIENT_TASKS, ClientTask.class)) {
+            tap.sendRaw(Topics.JOBS, "garbage", "{\"not\": \"avro\"}".getBytes());
+            DeadLetter garbage = deadLetters.await(1, d -> "garbage".equals(d.getKey()), WAIT).get(0);
+            assertTrue(garbage.getReason().contains("JobSubmitted"), garbage.getReason());
+            assertEquals(Topics.JOBS, garbage.getSourceTopic());
+            assertEquals("{\"not\": \"avro\"}", new String(garbage.getPayload().array()));
+
+            String unknown = "nobody-" + UUID.randomUUID();
+            ClientTask fakeTask = ClientTask.newBuilder().setEventId("t").setJobId(unknown).setTimestamp(Instant.now())
+                    .setRound(1).setClientId(0).setModelVersion(0).setDeadline(Instant.now()).setSpec(tinyJob(Map.of()))
+                    .setGlobalModel(ModelState.newBuilder().setTensors(List.of()).build()).build();
+            tap.send(Topics.CLIENT_UPDATES, unknown, update(fakeTask, ModelState.newBuilder().setTensors(List.of()).build(), 5));
+            DeadLetter orphan = deadLetters.await(1, d -> unknown.equals(d.getJobId()), WAIT).get(0);
+            assertTrue(orphan.getReason().contains("unknown job"), orphan.getReason());
+
+            String badJob = "bad-" + UUID.randomUUID();
+            tap.send(Topics.JOBS, badJob, submission(badJob, tinyJob(Map.of("algorithm", "no-such-algorithm"))));
+            DeadLetter rejected = deadLetters.await(1, d -> badJob.equals(d.getJobId()), WAIT).get(0);
+            assertTrue(rejected.getReason().contains("unknown algorithm"), rejected.getReason());
+
+            // still alive: a valid job after all that gets its tasks
+            String good = "after-" + UUID.randomUUID();
+            tap.send(Topics.JOBS, good, submission(good, tinyJob(Map.of())));
+            assertEquals(3, tasks.await(3, t -> t.getJobId().equals(good), WAIT).size());
+        }
+    }
+
+    @Test
+    void nanAndMisshapenUpdatesAreRejectedWhileValidOnesCount() {
+        String jobId = "nan-" + UUID.randomUUID();
+        try (var tasks = tap.follow(Topics.CLIENT_TASKS, ClientTask.class);
+             var globals = tap.follow(Topics.GLOBAL_MODELS, GlobalModel.class);
+             var deadLetters = tap.follow(Topics.DEAD_LETTERS, DeadLetter.class)) {
+            tap.send(Topics.JOBS, jobId, submission(jobId, tinyJob(Map.of("rounds", 1))));
+            List<ClientTask> roundTasks = tasks.await(3, t -> t.getJobId().equals(jobId), WAIT);
+
+            tap.send(Topics.CLIENT_UPDATES, jobId, constantUpdate(roundTasks.get(0), Float.NaN, 10));
+            ModelState misshapen = TensorCodec.toAvro(new ModelParameters(List.of(
+                    new NamedTensor("conv1.weight", new int[]{1}, new float[]{1f}))), DType.FP32);
+            tap.send(Topics.CLIENT_UPDATES, jobId, update(roundTasks.get(1), misshapen, 10));
+            List<DeadLetter> letters = deadLetters.await(2, d -> jobId.equals(d.getJobId()), WAIT);
+            assertTrue(letters.stream().anyMatch(d -> d.getReason().contains("NaN")), letters.toString());
+            assertTrue(letters.stream().anyMatch(d -> d.getReason().contains("does not fit")), letters.toString());
+
+            for (ClientTask task : roundTasks) {
+                tap.send(Topics.CLIENT_UPDATES, jobId, constantUpdate(task, 2f, 4));
+            }
+            // a duplicate of a valid update is ignored, not double-counted
+            tap.send(Topics.CLIENT_UPDATES, jobId, constantUpdate(roundTasks.get(2), 100f, 4));
+            GlobalModel global = globals.await(1, g -> g.getJobId().equals(jobId), WAIT).get(0);
+            assertEquals(3, global.getMetrics().getClientsReported());
+            assertEquals(2f, TensorCodec.fromAvro(global.getModelState()).tensors().get(0).values()[0], 1e-6);
+        }
+    }
+
+    @Test
+    void deadlineClosesTheRoundWithAQuorumOrFailsTheJobWithout() {
+        String withQuorum = "quorum-" + UUID.randomUUID();
+        String without = "noquorum-" + UUID.randomUUID();
+        try (var tasks = tap.follow(Topics.CLIENT_TASKS, ClientTask.class);
+             var globals = tap.follow(Topics.GLOBAL_MODELS, GlobalModel.class);
+             var completions = tap.follow(Topics.SEARCH_COMPLETIONS, SearchCompleted.class)) {
+            tap.send(Topics.JOBS, withQuorum, submission(withQuorum,
+                    tinyJob(Map.of("rounds", 1, "quorum", 2, "roundDeadlineMs", 3000))));
+            tap.send(Topics.JOBS, without, submission(without,
+                    tinyJob(Map.of("rounds", 1, "quorum", 3, "roundDeadlineMs", 3000))));
+            for (ClientTask task : tasks.await(6, t -> t.getJobId().equals(withQuorum) || t.getJobId().equals(without), WAIT)) {
+                if (task.getClientId() < 2) {
+                    tap.send(Topics.CLIENT_UPDATES, task.getJobId(), constantUpdate(task, 1f, 1));
+                }
+            }
+            GlobalModel closed = globals.await(1, g -> g.getJobId().equals(withQuorum), WAIT).get(0);
+            assertEquals(2, closed.getMetrics().getClientsReported());
+            assertEquals(3, closed.getMetrics().getClientsSelected());
+
+            SearchCompleted failed = completions.await(1, c -> c.getJobId().equals(without), WAIT).get(0);
+            assertEquals(SearchStatus.FAILED, failed.getStatus());
+            assertTrue(failed.getReason().contains("only 2 of 3"), failed.getReason());
+        }
+    }
+
+    @Test
+    void externallyPacedJobsWaitForRoundStartEvents() {
+        String jobId = "paced-" + UUID.randomUUID();
+        try (var tasks = tap.follow(Topics.CLIENT_TASKS, ClientTask.class);
+             var deadLetters = tap.follow(Topics.DEAD_LETTERS, DeadLetter.class)) {
+            tap.send(Topics.JOBS, jobId, submission(jobId, tinyJob(Map.of("rounds", 1, "pacing", "EXTERNAL"))));
+            assertTrue(tasks.during(Duration.ofSeconds(3), t -> t.getJobId().equals(jobId)).isEmpty(),
+                    "no round before a round-start event");
+
+            tap.send(Topics.ROUND_STARTS, jobId, RoundStartRequested.newBuilder().setEventId("wrong")
+                    .setJobId(jobId).setTimestamp(Instant.now()).setRound(5).build());
+            assertTrue(deadLetters.await(1, d -> jobId.equals(d.getJobId()), WAIT).get(0).getReason()
+                    .contains("round 5 requested"));
+
+            tap.send(Topics.ROUND_STARTS, jobId, RoundStartRequested.newBuilder().setEventId("go")
+                    .setJobId(jobId).setTimestamp(Instant.now()).setRound(1).setRequestedBy("test").build());
+            assertEquals(3, tasks.await(3, t -> t.getJobId().equals(jobId), WAIT).size());
+        }
+    }
+
+    @Test
+    void restSubmissionPublishesTheJobEvent() {
+        try (var jobs = tap.follow(Topics.JOBS, JobSubmitted.class)) {
+            String jobId = given().contentType("application/json")
+                    .body(Map.of("rounds", 1, "totalClients", 2, "clientsPerRound", 2, "pacing", "EXTERNAL",
+                            "model", Map.of("options", Map.of("conv1", 2, "conv2", 2, "hidden", 4))))
+                    .post("/jobs").then().statusCode(202).body("jobId", startsWith("job-"))
+                    .extract().path("jobId");
+            JobSubmitted published = jobs.await(1, j -> j.getJobId().equals(jobId), WAIT).get(0);
+            assertEquals(2, published.getSpec().getTotalClients());
+        }
+        given().contentType("application/json").body(Map.of("data", Map.of("partition", Map.of("alpha", 1))))
+                .post("/jobs").then().statusCode(400).body("error", org.hamcrest.Matchers.containsString("alpha"));
+    }
+
+    @Test
+    void exposesHealthAndMetrics() {
+        given().get("/q/health/ready").then().statusCode(200);
+        given().get("/q/metrics").then().statusCode(200)
+                .body(org.hamcrest.Matchers.containsString("fedarch_jobs_active"));
+    }
+}

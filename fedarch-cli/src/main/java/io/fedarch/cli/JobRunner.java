@@ -1,0 +1,149 @@
+package io.fedarch.cli;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import io.fedarch.events.DeadLetter;
+import io.fedarch.events.GlobalModel;
+import io.fedarch.events.JobSpec;
+import io.fedarch.events.JobSubmitted;
+import io.fedarch.events.ModelReady;
+import io.fedarch.events.ModelState;
+import io.fedarch.events.SearchCompleted;
+import io.fedarch.events.SearchStatus;
+import io.fedarch.events.wire.EventCodec;
+import io.fedarch.events.wire.Topics;
+
+/**
+ * Submits a job the way any external system does (a JobSubmitted event on fedarch.jobs) and
+ * follows it on the output topics until its model is ready, the search fails, or time runs out.
+ */
+public final class JobRunner {
+    private final String bootstrapServers;
+
+    public JobRunner(String bootstrapServers) {
+        this.bootstrapServers = bootstrapServers;
+    }
+
+    public JobOutcome run(JobSpec spec, Duration timeout, JobProgress progress) {
+        String jobId = "job-" + UUID.randomUUID();
+        long start = System.nanoTime();
+        List<GlobalModel> rounds = new ArrayList<>();
+        List<ModelReady> models = new ArrayList<>();
+        List<DeadLetter> deadLetters = new ArrayList<>();
+        SearchCompleted completion = null;
+
+        try (KafkaConsumer<String, byte[]> consumer = followFromNow();
+             KafkaProducer<String, byte[]> producer = producer()) {
+            JobSubmitted submitted = JobSubmitted.newBuilder().setEventId(UUID.randomUUID().toString())
+                    .setJobId(jobId).setTimestamp(Instant.now()).setSpec(spec).build();
+            producer.send(new ProducerRecord<>(Topics.JOBS, jobId, EventCodec.encode(submitted))).get();
+            progress.submitted(jobId, spec);
+
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
+                    switch (record.topic()) {
+                        case Topics.GLOBAL_MODELS -> decodeFor(jobId, record, GlobalModel.class, GlobalModel::getJobId,
+                                model -> {
+                                    model.setModelState(ModelState.newBuilder().setTensors(List.of()).build());
+                                    rounds.add(model);
+                                    progress.roundCompleted(model, elapsedMs(start));
+                                });
+                        case Topics.DEAD_LETTERS -> decodeFor(jobId, record, DeadLetter.class, DeadLetter::getJobId,
+                                letter -> {
+                                    deadLetters.add(letter);
+                                    progress.deadLetter(letter);
+                                });
+                        case Topics.MODELS_READY -> decodeFor(jobId, record, ModelReady.class, ModelReady::getJobId,
+                                ready -> {
+                                    models.add(ready);
+                                    progress.modelReady(ready);
+                                });
+                        default -> { }
+                    }
+                    if (record.topic().equals(Topics.SEARCH_COMPLETIONS)) {
+                        SearchCompleted c = EventCodec.decode(record.value(), SearchCompleted.class);
+                        if (jobId.equals(c.getJobId())) {
+                            c.setFinalModel(null);
+                            completion = c;
+                            progress.searchCompleted(c);
+                        }
+                    }
+                }
+                if (completion != null && (completion.getStatus() == SearchStatus.FAILED || !models.isEmpty())) {
+                    break;
+                }
+            }
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IllegalStateException("could not submit the job: " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted", e);
+        }
+        JobOutcome outcome = new JobOutcome(jobId, rounds, completion, models, deadLetters, elapsedMs(start));
+        if (completion == null || (completion.getStatus() == SearchStatus.SUCCEEDED && models.isEmpty())) {
+            throw new JobTimeoutException(outcome, timeout);
+        }
+        return outcome;
+    }
+
+    private static <T extends org.apache.avro.specific.SpecificRecord> void decodeFor(
+            String jobId, ConsumerRecord<String, byte[]> record, Class<T> type,
+            java.util.function.Function<T, String> jobOf, Consumer<T> action) {
+        T event = EventCodec.decode(record.value(), type);
+        if (jobId.equals(jobOf.apply(event))) {
+            action.accept(event);
+        }
+    }
+
+    private static long elapsedMs(long startNanos) {
+        return (System.nanoTime() - startNanos) / 1_000_000;
+    }
+
+    /** Reads the output topics from their current end, so only this job's new events are seen. */
+    private KafkaConsumer<String, byte[]> followFromNow() {
+        Properties config = new Properties();
+        config.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+        config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(LocalStack.MAX_MESSAGE_BYTES));
+        config.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(LocalStack.MAX_MESSAGE_BYTES));
+        KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config);
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : List.of(Topics.GLOBAL_MODELS, Topics.SEARCH_COMPLETIONS, Topics.MODELS_READY,
+                Topics.DEAD_LETTERS)) {
+            consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
+        }
+        consumer.assign(partitions);
+        consumer.seekToEnd(partitions);
+        partitions.forEach(consumer::position); // resolve the end offsets now, before the job exists
+        return consumer;
+    }
+
+    private KafkaProducer<String, byte[]> producer() {
+        Properties config = new Properties();
+        config.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return new KafkaProducer<>(config);
+    }
+}

@@ -1,0 +1,139 @@
+package io.fedarch.cli;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+
+import io.fedarch.broker.KafkaBrokerProcess;
+import io.fedarch.broker.topics.FedarchTopicLayout;
+
+/**
+ * A whole fedarch deployment on this machine: a real Kafka broker process, the topics, the
+ * coordinator, N workers and the pruning service, each a separate JVM with its log in
+ * {@code runDir/logs}. Closing it stops everything it started, services first.
+ */
+public final class LocalStack implements AutoCloseable {
+    /** Message limit of the stack: model-carrying topics, producers and consumers all use it. */
+    public static final int MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+    private static final int TASK_PARTITIONS = 8;
+    private static final Duration SERVICE_START_TIMEOUT = Duration.ofSeconds(120);
+
+    private final KafkaBrokerProcess broker;
+    private final List<ServiceProcess> services = new ArrayList<>();
+    private final List<ServiceProcess> workers = new ArrayList<>();
+    private final StackOptions options;
+
+    private LocalStack(KafkaBrokerProcess broker, StackOptions options) {
+        this.broker = broker;
+        this.options = options;
+    }
+
+    public static LocalStack start(StackOptions options, PrintStream out) {
+        long t0 = System.nanoTime();
+        out.printf("starting Kafka (KRaft) broker ...%n");
+        KafkaBrokerProcess broker = KafkaBrokerProcess.builder()
+                .messageMaxBytes(MAX_MESSAGE_BYTES)
+                .start(options.runDir().resolve("broker"));
+        LocalStack stack = new LocalStack(broker, options);
+        try {
+            out.printf("  broker at %s (%.1f s), log %s%n", broker.bootstrapServers(),
+                    broker.startupTime().toMillis() / 1000.0, broker.logFile());
+            stack.provisionTopics();
+            stack.startServices(out);
+            out.printf("stack ready in %.1f s: coordinator, %d worker(s), pruning; logs in %s%n",
+                    (System.nanoTime() - t0) / 1e9, options.workers(), options.logsDir());
+            return stack;
+        } catch (RuntimeException e) {
+            stack.close();
+            throw e;
+        }
+    }
+
+    public String bootstrapServers() {
+        return broker.bootstrapServers();
+    }
+
+    public List<ServiceProcess> workers() {
+        return List.copyOf(workers);
+    }
+
+    public ServiceProcess coordinator() {
+        return services.get(0);
+    }
+
+    private void provisionTopics() {
+        FedarchTopicLayout.ensure(broker.bootstrapServers(), TASK_PARTITIONS, MAX_MESSAGE_BYTES);
+    }
+
+    private void startServices(PrintStream out) {
+        Map<String, String> common = new LinkedHashMap<>();
+        common.put("kafka.bootstrap.servers", broker.bootstrapServers());
+        common.put("fedarch.topics.max-message-bytes", Integer.toString(MAX_MESSAGE_BYTES));
+        common.put("fedarch.topics.client-tasks.partitions", Integer.toString(TASK_PARTITIONS));
+        common.put("fedarch.data.dir", options.dataDir().toString());
+        common.put("quarkus.log.file.enabled", "false");
+        // Split the cores between workers so they do not fight over them.
+        int threadsPerWorker = Math.max(1, Runtime.getRuntime().availableProcessors() / options.workers());
+
+        services.add(launch(out, "coordinator", 768, common, Map.of()));
+        for (int i = 1; i <= options.workers(); i++) {
+            Map<String, String> props = new LinkedHashMap<>(common);
+            props.put("fedarch.worker.id", "worker-" + i);
+            props.put("ai.djl.pytorch.num_threads", Integer.toString(threadsPerWorker));
+            props.put("ai.djl.pytorch.num_interop_threads", "1");
+            ServiceProcess worker = launch(out, "worker-" + i, "worker-service", 2048, props,
+                    Map.of("OMP_NUM_THREADS", Integer.toString(threadsPerWorker)));
+            services.add(worker);
+            workers.add(worker);
+        }
+        Map<String, String> pruning = new LinkedHashMap<>(common);
+        pruning.put("fedarch.export.dir", options.modelsDir().toString());
+        services.add(launch(out, "pruning", "pruning-service", 1536, pruning, Map.of()));
+
+        for (ServiceProcess service : services) {
+            service.awaitReady(SERVICE_START_TIMEOUT);
+            out.printf("  %-12s ready  http://127.0.0.1:%d  (metrics /q/metrics, health /q/health)%n",
+                    service.name(), service.httpPort());
+        }
+    }
+
+    private ServiceProcess launch(PrintStream out, String name, int heapMb, Map<String, String> props,
+                                  Map<String, String> env) {
+        return launch(out, name, name + "-service", heapMb, props, env);
+    }
+
+    private ServiceProcess launch(PrintStream out, String name, String module, int heapMb,
+                                  Map<String, String> props, Map<String, String> env) {
+        Map<String, String> environment = new LinkedHashMap<>(DjlEnvironment.VARIABLES);
+        environment.putAll(env);
+        Path app = options.home().resolve(module).resolve("target").resolve("quarkus-app");
+        return ServiceProcess.start(name, app, freePort(), heapMb, props, environment,
+                options.logsDir().resolve(name + ".log"));
+    }
+
+    private static int freePort() {
+        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return socket.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException("no free port on loopback", e);
+        }
+    }
+
+    /** Stops the services (graceful, in reverse order), then the broker. */
+    @Override
+    public void close() {
+        for (int i = services.size() - 1; i >= 0; i--) {
+            services.get(i).close();
+        }
+        broker.close();
+    }
+}

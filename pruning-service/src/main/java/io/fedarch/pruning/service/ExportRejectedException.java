@@ -1,0 +1,8 @@
+package io.fedarch.pruning.service;
+
+/** A completed search that cannot be exported; dead-lettered with the reason. */
+public class ExportRejectedException extends RuntimeException {
+    public ExportRejectedException(String reason) {
+        super(reason);
+    }
+}

@@ -1,0 +1,122 @@
+package io.fedarch.events.wire;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Properties;
+import java.util.function.Predicate;
+
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+/**
+ * A plain Kafka client for fedarch topics: publishes events (or raw bytes), and follows a topic
+ * from its current end waiting for matching events. Tests use it to play the other services'
+ * part of the protocol against a real broker; scripts and external Java systems can use it to
+ * submit jobs and await models with nothing but the schemas jar.
+ */
+public final class TopicTap implements AutoCloseable {
+    private final KafkaProducer<String, byte[]> producer;
+    private final String bootstrap;
+
+    public TopicTap(String bootstrapServers) {
+        bootstrap = bootstrapServers;
+        Properties p = new Properties();
+        p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(64 << 20));
+        producer = new KafkaProducer<>(p);
+    }
+
+    public void sendRaw(String topic, String key, byte[] value) {
+        try {
+            producer.send(new ProducerRecord<>(topic, key, value)).get();
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public void send(String topic, String key, SpecificRecord event) {
+        sendRaw(topic, key, EventCodec.encode(event));
+    }
+
+    /** A reader positioned at the topic's current end, for events produced from now on. */
+    public <T extends SpecificRecord> Reader<T> follow(String topic, Class<T> type) {
+        return new Reader<>(bootstrap, topic, type);
+    }
+
+    @Override
+    public void close() {
+        producer.close();
+    }
+
+    public static final class Reader<T extends SpecificRecord> implements AutoCloseable {
+        private final KafkaConsumer<String, byte[]> consumer;
+        private final Class<T> type;
+
+        Reader(String bootstrap, String topic, Class<T> type) {
+            this.type = type;
+            Properties c = new Properties();
+            c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+            c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
+            c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+            c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(64 << 20));
+            consumer = new KafkaConsumer<>(c);
+            List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
+                    .map(p -> new TopicPartition(topic, p.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToEnd(partitions);
+            partitions.forEach(consumer::position);
+        }
+
+        /** Waits until {@code count} events matching {@code filter} arrived; returns them in arrival order. */
+        public List<T> await(int count, Predicate<T> filter, Duration timeout) {
+            List<T> matched = new ArrayList<>();
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (matched.size() < count && System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    T event = EventCodec.decode(record.value(), type);
+                    if (filter.test(event)) {
+                        matched.add(event);
+                    }
+                }
+            }
+            if (matched.size() < count) {
+                throw new AssertionError("expected " + count + " " + type.getSimpleName() + " events within "
+                        + timeout.toSeconds() + " s, got " + matched.size());
+            }
+            return matched;
+        }
+
+        /** Events matching {@code filter} arriving within {@code window} (for asserting that nothing comes). */
+        public List<T> during(Duration window, Predicate<T> filter) {
+            List<T> matched = new ArrayList<>();
+            long deadline = System.nanoTime() + window.toNanos();
+            while (System.nanoTime() < deadline) {
+                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
+                    T event = EventCodec.decode(record.value(), type);
+                    if (filter.test(event)) {
+                        matched.add(event);
+                    }
+                }
+            }
+            return matched;
+        }
+
+        @Override
+        public void close() {
+            consumer.close();
+        }
+    }
+}

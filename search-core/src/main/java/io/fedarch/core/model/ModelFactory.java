@@ -1,0 +1,93 @@
+package io.fedarch.core.model;
+
+import java.util.Locale;
+import java.util.Set;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Block;
+import ai.djl.nn.Blocks;
+import ai.djl.nn.SequentialBlock;
+import ai.djl.nn.convolutional.Conv2d;
+import ai.djl.nn.core.Linear;
+import ai.djl.nn.norm.Dropout;
+import ai.djl.nn.pooling.Pool;
+import io.fedarch.events.ModelSpec;
+
+/** Builds the DJL network a {@link ModelSpec} describes, for 1×28×28 inputs and 10 classes. */
+public final class ModelFactory {
+    public static final Set<String> FAMILIES = Set.of("cnn");
+    public static final int CHANNELS = 1;
+    public static final int HEIGHT = 28;
+    public static final int WIDTH = 28;
+    public static final int CLASSES = 10;
+
+    private ModelFactory() {
+    }
+
+    /** Shape of a batch of {@code batch} input images. */
+    public static Shape inputShape(int batch) {
+        return new Shape(batch, CHANNELS, HEIGHT, WIDTH);
+    }
+
+    /**
+     * Checks that the spec names a known family with valid options, without building anything.
+     *
+     * @throws IllegalArgumentException listing the valid families or options
+     */
+    public static void validate(ModelSpec spec) {
+        cnnOptions(spec);
+    }
+
+    /** An uninitialised network. */
+    public static Block build(ModelSpec spec) {
+        return cnn(cnnOptions(spec));
+    }
+
+    /**
+     * A network whose parameters are allocated (on {@code manager}) but hold arbitrary values;
+     * load real values with {@link BlockParameters#load}.
+     */
+    public static Block buildAllocated(ModelSpec spec, NDManager manager) {
+        Block block = build(spec);
+        block.initialize(manager, DataType.FLOAT32, inputShape(1));
+        return block;
+    }
+
+    /** conv5x5-ReLU-maxpool → conv5x5-ReLU-maxpool → flatten → linear-ReLU → (dropout) → linear. */
+    static Block cnn(CnnOptions o) {
+        SequentialBlock net = new SequentialBlock()
+                .add(conv5x5(o.conv1()))
+                .add(Activation.reluBlock())
+                .add(Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)))
+                .add(conv5x5(o.conv2()))
+                .add(Activation.reluBlock())
+                .add(Pool.maxPool2dBlock(new Shape(2, 2), new Shape(2, 2)))
+                .add(Blocks.batchFlattenBlock())
+                .add(Linear.builder().setUnits(o.hidden()).build())
+                .add(Activation.reluBlock());
+        if (o.dropout() > 0) {
+            net.add(Dropout.builder().optRate((float) o.dropout()).build());
+        }
+        return net.add(Linear.builder().setUnits(CLASSES).build());
+    }
+
+    private static Conv2d conv5x5(int filters) {
+        return Conv2d.builder()
+                .setKernelShape(new Shape(5, 5))
+                .optPadding(new Shape(2, 2))
+                .setFilters(filters)
+                .build();
+    }
+
+    static CnnOptions cnnOptions(ModelSpec spec) {
+        String family = spec.getFamily() == null ? "" : spec.getFamily().toLowerCase(Locale.ROOT);
+        if (!family.equals("cnn")) {
+            throw new IllegalArgumentException("unknown model family '" + spec.getFamily() + "'; valid families: "
+                    + FAMILIES);
+        }
+        return CnnOptions.parse(spec.getOptions());
+    }
+}

@@ -1,0 +1,120 @@
+package io.fedarch.worker.service;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import io.fedarch.core.data.ClientShard;
+import io.fedarch.core.data.ShardProvider;
+import io.fedarch.core.strategy.ClientOutcome;
+import io.fedarch.core.strategy.ClientTaskContext;
+import io.fedarch.core.strategy.Strategy;
+import io.fedarch.core.strategy.StrategyRegistry;
+import io.fedarch.core.tensor.ModelParameters;
+import io.fedarch.core.tensor.TensorCodec;
+import io.fedarch.events.ClientMetrics;
+import io.fedarch.events.ClientTask;
+import io.fedarch.events.ClientUpdate;
+import io.fedarch.events.ModelState;
+import io.fedarch.worker.messaging.UpdatePublisher;
+import io.fedarch.worker.metrics.WorkerMetrics;
+
+/**
+ * Runs one client task: derive the client's shard (the same on every worker), run the job
+ * strategy's client procedure on it, and publish the update with its sample count and metrics.
+ */
+@ApplicationScoped
+public class ClientTaskRunner {
+    private static final Logger LOG = Logger.getLogger(ClientTaskRunner.class);
+
+    private final StrategyRegistry strategies = StrategyRegistry.builtIn();
+    private final ShardProvider shards;
+    private final String workerId;
+
+    @Inject
+    UpdatePublisher publisher;
+
+    @Inject
+    WorkerMetrics metrics;
+
+    @Inject
+    public ClientTaskRunner(@ConfigProperty(name = "fedarch.data.dir") Path dataDir,
+                            @ConfigProperty(name = "fedarch.worker.silo-dir") Optional<Path> siloDir,
+                            @ConfigProperty(name = "fedarch.worker.id") Optional<String> workerId) {
+        this.shards = new ShardProvider(dataDir, siloDir.orElse(null));
+        this.workerId = workerId.orElseGet(WorkerIdentity::describe);
+        LOG.infof("worker %s ready: data %s%s", this.workerId, dataDir,
+                siloDir.map(d -> ", pinned to silo " + d).orElse(""));
+    }
+
+    public String workerId() {
+        return workerId;
+    }
+
+    public void run(ClientTask task) {
+        if (Instant.now().isAfter(task.getDeadline())) {
+            // The coordinator has closed or failed this round already; training now would be wasted work.
+            LOG.warnf("skipping task %s (job %s round %d client %d): deadline %s passed", task.getEventId(),
+                    task.getJobId(), task.getRound(), task.getClientId(), task.getDeadline());
+            metrics.taskSkipped();
+            return;
+        }
+        Strategy strategy;
+        try {
+            strategy = strategies.get(task.getSpec().getAlgorithm());
+        } catch (IllegalArgumentException e) {
+            throw new TaskRejectedException(e.getMessage());
+        }
+        long start = System.nanoTime();
+        ModelParameters global;
+        try {
+            global = TensorCodec.fromAvro(task.getGlobalModel());
+        } catch (IllegalArgumentException e) {
+            throw new TaskRejectedException("global model of task " + task.getEventId() + " is malformed: "
+                    + e.getMessage());
+        }
+        ClientShard shard = shards.shard(task.getSpec(), task.getClientId());
+        ClientOutcome outcome = strategy.clientProcedure().run(new ClientTaskContext(task.getSpec(), task.getRound(),
+                task.getRoundConfig(), global, shard));
+        ModelState state = TensorCodec.toAvro(outcome.parameters(), task.getSpec().getTensorDType());
+        long computeMs = (System.nanoTime() - start) / 1_000_000;
+        long updateBytes = TensorCodec.encodedBytes(state);
+
+        publisher.publish(ClientUpdate.newBuilder()
+                .setEventId(UUID.randomUUID().toString())
+                .setJobId(task.getJobId())
+                .setTimestamp(Instant.now())
+                .setTaskEventId(task.getEventId())
+                .setRound(task.getRound())
+                .setClientId(task.getClientId())
+                .setAttempt(task.getAttempt())
+                .setBaseModelVersion(task.getModelVersion())
+                .setWorkerId(workerId)
+                .setSampleCount(outcome.sampleCount())
+                .setModelState(state)
+                .setMetrics(ClientMetrics.newBuilder()
+                        .setTrainLoss(outcome.trainLoss())
+                        .setTrainAccuracy(outcome.trainAccuracy())
+                        .setValidationLoss(outcome.validationLoss())
+                        .setValidationAccuracy(outcome.validationAccuracy())
+                        .setGlobalValidationAccuracy(outcome.globalValidationAccuracy())
+                        .setValidationSamples(outcome.validationSamples())
+                        .setSteps(outcome.steps())
+                        .setComputeMs(computeMs)
+                        .setUpdateBytes(updateBytes)
+                        .setCustom(outcome.custom())
+                        .build())
+                .build());
+        metrics.taskCompleted(task.getSpec().getAlgorithm(), computeMs, updateBytes);
+        LOG.infof("job %s round %d client %d: %d samples, %d steps, train loss %.4f, val acc %.4f (global %.4f), %d ms",
+                task.getJobId(), task.getRound(), task.getClientId(), outcome.sampleCount(), outcome.steps(),
+                outcome.trainLoss(), outcome.validationAccuracy(), outcome.globalValidationAccuracy(), computeMs);
+    }
+}

@@ -1,0 +1,139 @@
+package io.fedarch.worker;
+
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import org.eclipse.microprofile.config.ConfigProvider;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import io.fedarch.broker.KafkaBrokerTestResource;
+import io.fedarch.core.data.ShardProvider;
+import io.fedarch.core.strategy.FedAvg;
+import io.fedarch.core.tensor.ModelParameters;
+import io.fedarch.core.tensor.NamedTensor;
+import io.fedarch.core.tensor.TensorCodec;
+import io.fedarch.events.*;
+import io.fedarch.events.spec.JobSpecReader;
+import io.fedarch.events.wire.TopicTap;
+import io.fedarch.events.wire.Topics;
+import io.quarkus.test.common.WithTestResource;
+import io.quarkus.test.junit.QuarkusTest;
+
+/**
+ * The worker on a real broker and real Fashion-MNIST: the test plays the coordinator, sends
+ * client tasks and checks the updates that come back (and the dead letters for bad tasks).
+ */
+@QuarkusTest
+@WithTestResource(KafkaBrokerTestResource.class)
+class ClientTaskProcessingTest {
+    private static final Duration WAIT = Duration.ofSeconds(120);
+    private static TopicTap tap;
+
+    @BeforeAll
+    static void connect() {
+        tap = new TopicTap(ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class));
+    }
+
+    @AfterAll
+    static void disconnect() {
+        tap.close();
+    }
+
+    static JobSpec tinyJob(Map<String, Object> overrides) {
+        Map<String, Object> job = new HashMap<>(Map.of(
+                "totalClients", 3, "clientsPerRound", 3, "rounds", 1, "localEpochs", 2, "batchSize", 32,
+                "learningRate", 0.02,
+                "model", Map.of("family", "cnn", "options", Map.of("conv1", 8, "conv2", 16, "hidden", 32)),
+                "data", Map.of("trainLimit", 3000, "partition", Map.of("scheme", "IID"))));
+        job.putAll(overrides);
+        return JobSpecReader.fromMap(job);
+    }
+
+    static ClientTask task(String jobId, JobSpec spec, int client, ModelState global) {
+        return ClientTask.newBuilder().setEventId(UUID.randomUUID().toString()).setJobId(jobId)
+                .setTimestamp(Instant.now()).setRound(1).setClientId(client).setModelVersion(0)
+                .setDeadline(Instant.now().plusSeconds(600)).setSpec(spec).setGlobalModel(global).build();
+    }
+
+    @Test
+    void trainsTheClientsShardAndPublishesAnUpdate() {
+        JobSpec spec = tinyJob(Map.of());
+        ModelParameters initial = new FedAvg().initialize(spec);
+        String jobId = "train-" + UUID.randomUUID();
+        try (var updates = tap.follow(Topics.CLIENT_UPDATES, ClientUpdate.class)) {
+            tap.send(Topics.CLIENT_TASKS, jobId, task(jobId, spec, 1, TensorCodec.toAvro(initial, DType.FP32)));
+            ClientUpdate update = updates.await(1, u -> u.getJobId().equals(jobId), WAIT).get(0);
+
+            int expectedTrain = new ShardProvider(ShardProvider.withDefaults().dataDir(spec), null)
+                    .shard(spec, 1).train().size();
+            assertEquals(expectedTrain, update.getSampleCount(), "sample count is the client's training split");
+            assertEquals(1, update.getClientId());
+            assertFalse(update.getWorkerId().isBlank());
+            ClientMetrics m = update.getMetrics();
+            assertTrue(m.getValidationAccuracy() > 0.4,
+                    "two epochs on 900 real images beat chance (0.1) by far: " + m.getValidationAccuracy());
+            assertTrue(m.getValidationAccuracy() > m.getGlobalValidationAccuracy(),
+                    "training improved on the untrained global model");
+            assertTrue(m.getComputeMs() > 0);
+            assertEquals(TensorCodec.encodedBytes(update.getModelState()), m.getUpdateBytes());
+            assertTrue(m.getSteps() > 0);
+
+            ModelParameters trained = TensorCodec.fromAvro(update.getModelState());
+            initial.requireCompatible(trained);
+            assertNull(trained.firstNonFinite());
+            assertNotEquals(initial.get("fc2.weight").values()[0], trained.get("fc2.weight").values()[0]);
+        }
+    }
+
+    @Test
+    void fp16TasksComeBackAsFp16Updates() {
+        JobSpec spec = tinyJob(Map.of("tensorDType", "FP16", "localEpochs", 1));
+        String jobId = "half-" + UUID.randomUUID();
+        try (var updates = tap.follow(Topics.CLIENT_UPDATES, ClientUpdate.class)) {
+            tap.send(Topics.CLIENT_TASKS, jobId,
+                    task(jobId, spec, 0, TensorCodec.toAvro(new FedAvg().initialize(spec), DType.FP16)));
+            ClientUpdate update = updates.await(1, u -> u.getJobId().equals(jobId), WAIT).get(0);
+            assertTrue(update.getModelState().getTensors().stream().allMatch(t -> t.getDtype() == DType.FP16));
+        }
+    }
+
+    @Test
+    void badTasksBecomeDeadLettersAndGoodOnesStillRun() {
+        JobSpec spec = tinyJob(Map.of("localEpochs", 1));
+        String unknownAlgorithm = "algo-" + UUID.randomUUID();
+        String wrongShapes = "shape-" + UUID.randomUUID();
+        String good = "good-" + UUID.randomUUID();
+        ModelState tooSmall = TensorCodec.toAvro(new ModelParameters(List.of(
+                new NamedTensor("conv1.weight", new int[]{1}, new float[]{0f}))), DType.FP32);
+        try (var deadLetters = tap.follow(Topics.DEAD_LETTERS, DeadLetter.class);
+             var updates = tap.follow(Topics.CLIENT_UPDATES, ClientUpdate.class)) {
+            JobSpec unknown = tinyJob(Map.of("localEpochs", 1, "algorithm", "no-such-algorithm"));
+            tap.send(Topics.CLIENT_TASKS, unknownAlgorithm, task(unknownAlgorithm, unknown, 0,
+                    TensorCodec.toAvro(new FedAvg().initialize(spec), DType.FP32)));
+            tap.send(Topics.CLIENT_TASKS, wrongShapes, task(wrongShapes, spec, 0, tooSmall));
+            tap.sendRaw(Topics.CLIENT_TASKS, "noise", new byte[]{1, 2, 3, 4});
+            tap.send(Topics.CLIENT_TASKS, good, task(good, spec, 2,
+                    TensorCodec.toAvro(new FedAvg().initialize(spec), DType.FP32)));
+
+            List<DeadLetter> letters = deadLetters.await(3, d -> true, WAIT);
+            assertTrue(letters.stream().anyMatch(d -> unknownAlgorithm.equals(d.getJobId())
+                    && d.getReason().contains("unknown algorithm")), letters.toString());
+            assertTrue(letters.stream().anyMatch(d -> wrongShapes.equals(d.getJobId())), letters.toString());
+            assertTrue(letters.stream().anyMatch(d -> "noise".equals(d.getKey())
+                    && d.getReason().contains("ClientTask")), letters.toString());
+            assertEquals(1, updates.await(1, u -> u.getJobId().equals(good), WAIT).size());
+        }
+        given().get("/q/metrics").then().statusCode(200)
+                .body(org.hamcrest.Matchers.containsString("fedarch_tasks_completed_total"));
+        given().get("/q/health/ready").then().statusCode(200);
+    }
+}
