@@ -58,6 +58,10 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
+    public Path home() {
+        return options.home();
+    }
+
     public String bootstrapServers() {
         return broker.bootstrapServers();
     }

@@ -64,6 +64,7 @@ public final class TopicTap implements AutoCloseable {
     public static final class Reader<T extends SpecificRecord> implements AutoCloseable {
         private final KafkaConsumer<String, byte[]> consumer;
         private final Class<T> type;
+        private int skippedMalformed;
 
         Reader(String bootstrap, String topic, Class<T> type) {
             this.type = type;
@@ -82,16 +83,7 @@ public final class TopicTap implements AutoCloseable {
 
         /** Waits until {@code count} events matching {@code filter} arrived; returns them in arrival order. */
         public List<T> await(int count, Predicate<T> filter, Duration timeout) {
-            List<T> matched = new ArrayList<>();
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (matched.size() < count && System.nanoTime() < deadline) {
-                for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    T event = EventCodec.decode(record.value(), type);
-                    if (filter.test(event)) {
-                        matched.add(event);
-                    }
-                }
-            }
+            List<T> matched = collect(filter, timeout, count);
             if (matched.size() < count) {
                 throw new AssertionError("expected " + count + " " + type.getSimpleName() + " events within "
                         + timeout.toSeconds() + " s, got " + matched.size());
@@ -101,11 +93,26 @@ public final class TopicTap implements AutoCloseable {
 
         /** Events matching {@code filter} arriving within {@code window} (for asserting that nothing comes). */
         public List<T> during(Duration window, Predicate<T> filter) {
+            return collect(filter, window, Integer.MAX_VALUE);
+        }
+
+        /** Records that are not valid events of this type were skipped: someone else's garbage is not ours to fail on. */
+        public int skippedMalformed() {
+            return skippedMalformed;
+        }
+
+        private List<T> collect(Predicate<T> filter, Duration timeout, int enough) {
             List<T> matched = new ArrayList<>();
-            long deadline = System.nanoTime() + window.toNanos();
-            while (System.nanoTime() < deadline) {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (matched.size() < enough && System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(200))) {
-                    T event = EventCodec.decode(record.value(), type);
+                    T event;
+                    try {
+                        event = EventCodec.decode(record.value(), type);
+                    } catch (MalformedEventException e) {
+                        skippedMalformed++;
+                        continue;
+                    }
                     if (filter.test(event)) {
                         matched.add(event);
                     }

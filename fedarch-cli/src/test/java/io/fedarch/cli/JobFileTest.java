@@ -1,0 +1,50 @@
+package io.fedarch.cli;
+
+import static org.junit.jupiter.api.Assertions.*;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.fedarch.events.PartitionScheme;
+import io.fedarch.events.RoundPacing;
+
+class JobFileTest {
+    private static final Path EXAMPLES = Path.of(System.getProperty("fedarch.home", "..")).resolve("examples");
+
+    @Test
+    void everyShippedExampleParses() throws Exception {
+        try (Stream<Path> files = Files.list(EXAMPLES)) {
+            for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).toList()) {
+                assertNotNull(JobFile.read(file).spec(), file.toString());
+            }
+        }
+    }
+
+    @Test
+    void theMainExampleIsTheDocumentedBaseline() {
+        JobFile main = JobFile.read(EXAMPLES.resolve("fedavg-fmnist.yaml"));
+        assertEquals("fedavg", main.spec().getAlgorithm());
+        assertEquals(10, main.spec().getTotalClients());
+        assertEquals(PartitionScheme.DIRICHLET, main.spec().getData().getPartition().getScheme());
+        assertEquals(0.5, main.spec().getData().getPartition().getDirichletAlpha());
+        assertEquals(2, main.workers());
+        assertEquals(RoundPacing.EXTERNAL,
+                JobFile.read(EXAMPLES.resolve("external-pacing.yaml")).spec().getPacing());
+    }
+
+    @Test
+    void unknownSectionsAndSettingsAreNamed(@TempDir Path dir) throws Exception {
+        Path bad = dir.resolve("bad.yaml");
+        Files.writeString(bad, "job:\n  rounds: 2\nlocal:\n  wrokers: 3\n");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JobFile.read(bad));
+        assertTrue(e.getMessage().contains("local.wrokers"), e.getMessage());
+
+        Files.writeString(bad, "job:\n  rounds: 2\n  learningrate: 0.1\n");
+        e = assertThrows(IllegalArgumentException.class, () -> JobFile.read(bad));
+        assertTrue(e.getMessage().contains("learningrate"), e.getMessage());
+    }
+}
