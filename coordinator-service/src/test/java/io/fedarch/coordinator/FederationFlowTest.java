@@ -244,6 +244,29 @@ class FederationFlowTest {
     }
 
     @Test
+    void carriesModelsLargerThan32MiBThroughEveryModelTopic() {
+        // conv 16/32 then a 6000-wide hidden layer: 9.49M parameters, about 38 MB per fp32 model state.
+        JobSpec big = tinyJob(Map.of("totalClients", 1, "clientsPerRound", 1, "rounds", 1,
+                "model", Map.of("family", "cnn", "options", Map.of("conv1", 16, "conv2", 32, "hidden", 6000))));
+        String jobId = "big-" + UUID.randomUUID();
+        try (var tasks = tap.follow(Topics.CLIENT_TASKS, ClientTask.class);
+             var globals = tap.follow(Topics.GLOBAL_MODELS, GlobalModel.class);
+             var completions = tap.follow(Topics.SEARCH_COMPLETIONS, SearchCompleted.class)) {
+            tap.send(Topics.JOBS, jobId, submission(jobId, big));
+            ClientTask task = tasks.await(1, t -> t.getJobId().equals(jobId), WAIT).get(0);
+            long taskBytes = io.fedarch.events.wire.EventCodec.encode(task).length;
+            assertTrue(taskBytes > 32L << 20, "task carries " + taskBytes + " bytes");
+
+            tap.send(Topics.CLIENT_UPDATES, jobId, constantUpdate(task, 0.5f, 7));
+            GlobalModel global = globals.await(1, g -> g.getJobId().equals(jobId), WAIT).get(0);
+            assertTrue(io.fedarch.events.wire.EventCodec.encode(global).length > 32L << 20);
+            assertEquals(0.5f, TensorCodec.fromAvro(global.getModelState()).get("fc1.weight").values()[12345]);
+            SearchCompleted done = completions.await(1, c -> c.getJobId().equals(jobId), WAIT).get(0);
+            assertEquals(SearchStatus.SUCCEEDED, done.getStatus());
+        }
+    }
+
+    @Test
     void exposesHealthAndMetrics() {
         given().get("/q/health/ready").then().statusCode(200);
         given().get("/q/metrics").then().statusCode(200)

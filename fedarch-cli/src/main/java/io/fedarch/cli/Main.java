@@ -16,11 +16,15 @@ import java.util.Map;
  * the result, writes rounds.csv and result.json, and stops everything it started.
  */
 public final class Main {
+    /** Held so the level sticks: the broker launcher's own start-up chatter is in its log file already. */
+    private static final java.util.logging.Logger BROKER_LOG = java.util.logging.Logger.getLogger("io.fedarch.broker");
+
     private Main() {
     }
 
     public static void main(String[] args) {
         PrintStream out = System.out;
+        BROKER_LOG.setLevel(java.util.logging.Level.WARNING);
         if (args.length < 2 || !args[0].equals("run")) {
             out.println("usage: fedarch run JOB.yaml [--workers N] [--run-dir DIR] [--data-dir DIR]");
             System.exit(2);

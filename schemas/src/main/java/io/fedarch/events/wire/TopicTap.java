@@ -35,7 +35,10 @@ public final class TopicTap implements AutoCloseable {
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        // Model-carrying events may be tens of MiB: the request limit and the buffer must both hold one.
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(64 << 20));
+        p.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Long.toString(256L << 20));
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
         producer = new KafkaProducer<>(p);
     }
 
@@ -73,6 +76,7 @@ public final class TopicTap implements AutoCloseable {
             c.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
             c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
             c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(64 << 20));
+            c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(64 << 20));
             consumer = new KafkaConsumer<>(c);
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();

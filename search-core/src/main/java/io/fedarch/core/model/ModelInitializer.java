@@ -25,7 +25,7 @@ public final class ModelInitializer {
     }
 
     public static ModelParameters initialize(io.fedarch.events.ModelSpec spec, long seed) {
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = Engines.newManager()) {
             Block block = ModelFactory.buildAllocated(spec, manager);
             return initialize(block, seed);
         }

@@ -1,5 +1,6 @@
 package io.fedarch.core.strategy;
 
+import io.fedarch.core.model.Engines;
 import java.util.Map;
 
 import ai.djl.ndarray.NDManager;
@@ -26,7 +27,7 @@ public final class FedAvgClient implements ClientProcedure {
         int clientId = task.shard().clientId();
         TrainingSettings settings = TrainingSettings.of(spec, learningRate,
                 Seeds.derive(spec.getSeed(), clientId, task.round()));
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = Engines.newManager()) {
             Block block = ModelFactory.buildAllocated(spec.getModel(), manager);
             BlockParameters.load(block, task.globalModel());
             int evalBatch = Math.max(spec.getBatchSize(), Evaluator.DEFAULT_BATCH);

@@ -1,5 +1,6 @@
 package io.fedarch.core.train;
 
+import io.fedarch.core.model.Engines;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -20,7 +21,7 @@ public final class Evaluator {
 
     /** Builds the spec's network, loads {@code parameters} and evaluates it. */
     public static Metrics evaluate(ModelSpec spec, ModelParameters parameters, ImageDataset data, int batchSize) {
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = Engines.newManager()) {
             Block block = ModelFactory.buildAllocated(spec, manager);
             BlockParameters.load(block, parameters);
             return evaluate(block, data, batchSize);
@@ -37,7 +38,7 @@ public final class Evaluator {
         }
         double lossSum = 0;
         long hits = 0;
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = Engines.newManager()) {
             ParameterStore parameters = new ParameterStore(manager, false);
             for (int from = 0; from < data.size(); from += batchSize) {
                 int to = Math.min(data.size(), from + batchSize);

@@ -1,5 +1,6 @@
 package io.fedarch.core.train;
 
+import io.fedarch.core.model.Engines;
 import java.util.Random;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -47,7 +48,7 @@ public final class LocalTrainer {
         long seen = 0;
         int steps = 0;
         GRADIENT_LOCK.lock();
-        try (NDManager manager = NDManager.newBaseManager()) {
+        try (NDManager manager = Engines.newManager()) {
             ParameterStore parameters = new ParameterStore(manager, false);
             for (int epoch = 0; epoch < settings.epochs(); epoch++) {
                 for (int i = 0; i < order.length; i++) {
