@@ -78,7 +78,7 @@ class EndToEndTest {
 
             List<DeadLetter> letters = deadLetters.await(2, d -> d.getKey() != null && d.getKey().startsWith("noise"),
                     Duration.ofSeconds(30));
-            assertEquals(Set.of("worker", "coordinator"), Set.copyOf(letters.stream().map(DeadLetter::getService).toList()));
+            assertEquals(Set.of("fedarch-worker", "fedarch-coordinator"), Set.copyOf(letters.stream().map(DeadLetter::getService).toList()));
 
             RunReport.write(runDir, job.spec(), outcome, 2);
             List<String> csv = Files.readAllLines(runDir.resolve("rounds.csv"));

@@ -11,7 +11,6 @@ import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
 import io.fedarch.events.ClientTask;
-import io.fedarch.events.DeadLetter;
 import io.fedarch.events.GlobalModel;
 import io.fedarch.events.JobSubmitted;
 import io.fedarch.events.SearchCompleted;
@@ -38,10 +37,6 @@ public class EventPublisher {
     @Channel("job-submissions")
     Emitter<JobSubmitted> jobSubmissions;
 
-    @Inject
-    @Channel("dead-letters")
-    Emitter<DeadLetter> deadLetters;
-
     /**
      * A task goes to an explicit partition (client id modulo partitions) so that the clients of a
      * round spread over the worker group instead of hashing onto one worker's partitions.
@@ -61,12 +56,6 @@ public class EventPublisher {
     /** Returns once the broker has the job: the REST caller's 202 means the job is on the topic. */
     public CompletableFuture<Void> jobSubmitted(JobSubmitted job) {
         return send(jobSubmissions, job, job.getJobId(), null);
-    }
-
-    public void deadLetter(DeadLetter letter) {
-        LOG.warnf("dead letter from %s[%d]@%d: %s", letter.getSourceTopic(), letter.getSourcePartition(),
-                letter.getSourceOffset(), letter.getReason());
-        send(deadLetters, letter, letter.getJobId(), null);
     }
 
     private static <T> CompletableFuture<Void> send(Emitter<T> emitter, T payload, String key, Integer partition) {

@@ -42,7 +42,4 @@ public class CoordinatorMetrics {
                 .register(registry).record(Duration.ofMillis(client.getComputeMs()));
     }
 
-    public void deadLetter(String sourceTopic) {
-        registry.counter("fedarch.dead.letters", "topic", sourceTopic).increment();
-    }
 }

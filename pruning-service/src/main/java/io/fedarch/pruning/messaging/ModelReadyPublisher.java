@@ -1,5 +1,7 @@
 package io.fedarch.pruning.messaging;
 
+import java.util.concurrent.CompletableFuture;
+
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -8,11 +10,10 @@ import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Message;
 import org.jboss.logging.Logger;
 
-import io.fedarch.events.DeadLetter;
 import io.fedarch.events.ModelReady;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
-/** The pruning service's outbound events. */
+/** Announces exported models on fedarch.models-ready. */
 @ApplicationScoped
 public class ModelReadyPublisher {
     private static final Logger LOG = Logger.getLogger(ModelReadyPublisher.class);
@@ -21,19 +22,12 @@ public class ModelReadyPublisher {
     @Channel("models-ready")
     Emitter<ModelReady> modelsReady;
 
-    @Inject
-    @Channel("dead-letters")
-    Emitter<DeadLetter> deadLetters;
-
     public void publish(ModelReady ready) {
         modelsReady.send(Message.of(ready)
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(ready.getJobId()).build()));
-    }
-
-    public void deadLetter(DeadLetter letter) {
-        LOG.warnf("dead letter from %s[%d]@%d: %s", letter.getSourceTopic(), letter.getSourcePartition(),
-                letter.getSourceOffset(), letter.getReason());
-        deadLetters.send(Message.of(letter)
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(letter.getJobId()).build()));
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(ready.getJobId()).build())
+                .withNack(failure -> {
+                    LOG.errorf(failure, "model-ready event of job %s not published", ready.getJobId());
+                    return CompletableFuture.completedFuture(null);
+                }));
     }
 }

@@ -24,7 +24,4 @@ public class PruningMetrics {
                 .register(registry).record(testAccuracy);
     }
 
-    public void deadLetter(String sourceTopic) {
-        registry.counter("fedarch.dead.letters", "topic", sourceTopic).increment();
-    }
 }

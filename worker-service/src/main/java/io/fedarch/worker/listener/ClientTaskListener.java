@@ -7,9 +7,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import io.fedarch.events.ClientTask;
-import io.fedarch.events.wire.DeadLetterGuard;
-import io.fedarch.worker.messaging.UpdatePublisher;
-import io.fedarch.worker.metrics.WorkerMetrics;
+import io.fedarch.service.DeadLetterSink;
 import io.fedarch.worker.service.ClientTaskRunner;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 
@@ -20,21 +18,15 @@ import io.smallrye.reactive.messaging.annotations.Blocking;
  */
 @ApplicationScoped
 public class ClientTaskListener {
-    private final DeadLetterGuard guard;
-    private final ClientTaskRunner runner;
+    @Inject
+    DeadLetterSink deadLetters;
 
     @Inject
-    public ClientTaskListener(ClientTaskRunner runner, UpdatePublisher publisher, WorkerMetrics metrics) {
-        this.runner = runner;
-        this.guard = new DeadLetterGuard("worker", letter -> {
-            metrics.deadLetter(letter.getSourceTopic());
-            publisher.deadLetter(letter);
-        });
-    }
+    ClientTaskRunner runner;
 
     @Incoming("client-tasks")
     @Blocking
     public void onTask(ConsumerRecord<String, byte[]> record) {
-        guard.handle(record, ClientTask.class, runner::run);
+        deadLetters.guarded(record, ClientTask.class, runner::run);
     }
 }

@@ -11,24 +11,16 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.reactive.messaging.Channel;
 import org.eclipse.microprofile.reactive.messaging.Emitter;
 import org.eclipse.microprofile.reactive.messaging.Message;
-import org.jboss.logging.Logger;
 
 import io.fedarch.events.ClientUpdate;
-import io.fedarch.events.DeadLetter;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
-/** The worker's outbound events. */
+/** Publishes client updates on fedarch.client-updates. */
 @ApplicationScoped
 public class UpdatePublisher {
-    private static final Logger LOG = Logger.getLogger(UpdatePublisher.class);
-
     @Inject
     @Channel("client-updates")
     Emitter<ClientUpdate> clientUpdates;
-
-    @Inject
-    @Channel("dead-letters")
-    Emitter<DeadLetter> deadLetters;
 
     /**
      * Waits for the broker's acknowledgement before the task's offset may be committed, so a
@@ -57,10 +49,4 @@ public class UpdatePublisher {
         }
     }
 
-    public void deadLetter(DeadLetter letter) {
-        LOG.warnf("dead letter from %s[%d]@%d: %s", letter.getSourceTopic(), letter.getSourcePartition(),
-                letter.getSourceOffset(), letter.getReason());
-        deadLetters.send(Message.of(letter)
-                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(letter.getJobId()).build()));
-    }
 }

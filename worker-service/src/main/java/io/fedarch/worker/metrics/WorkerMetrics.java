@@ -28,7 +28,4 @@ public class WorkerMetrics {
         registry.counter("fedarch.tasks.skipped", "reason", "deadline").increment();
     }
 
-    public void deadLetter(String sourceTopic) {
-        registry.counter("fedarch.dead.letters", "topic", sourceTopic).increment();
-    }
 }

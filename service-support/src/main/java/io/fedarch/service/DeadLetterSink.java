@@ -1,0 +1,58 @@
+package io.fedarch.service;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.apache.avro.specific.SpecificRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.eclipse.microprofile.reactive.messaging.Channel;
+import org.eclipse.microprofile.reactive.messaging.Emitter;
+import org.eclipse.microprofile.reactive.messaging.Message;
+import org.jboss.logging.Logger;
+
+import io.fedarch.events.DeadLetter;
+import io.fedarch.events.wire.DeadLetterGuard;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
+
+/**
+ * Where a service's unusable messages go: the {@code dead-letters} channel (topic
+ * fedarch.dead-letters), a warning in the log and the {@code fedarch.dead.letters} counter.
+ * Listeners wrap their handlers with {@link #guarded} so a bad message never stops a channel.
+ */
+@ApplicationScoped
+public class DeadLetterSink {
+    private static final Logger LOG = Logger.getLogger(DeadLetterSink.class);
+
+    @Inject
+    @Channel("dead-letters")
+    Emitter<DeadLetter> deadLetters;
+
+    @Inject
+    MeterRegistry registry;
+
+    @ConfigProperty(name = "quarkus.application.name")
+    String service;
+
+    private volatile DeadLetterGuard guard;
+
+    /** Decodes the record as {@code type} and runs {@code handler}; any failure becomes a dead letter. */
+    public <T extends SpecificRecord> boolean guarded(ConsumerRecord<String, byte[]> record, Class<T> type,
+                                                      java.util.function.Consumer<T> handler) {
+        DeadLetterGuard current = guard;
+        if (current == null) {
+            current = new DeadLetterGuard(service, this::publish);
+            guard = current;
+        }
+        return current.handle(record, type, handler);
+    }
+
+    public void publish(DeadLetter letter) {
+        LOG.warnf("dead letter from %s[%d]@%d: %s", letter.getSourceTopic(), letter.getSourcePartition(),
+                letter.getSourceOffset(), letter.getReason());
+        registry.counter("fedarch.dead.letters", "topic", letter.getSourceTopic()).increment();
+        deadLetters.send(Message.of(letter)
+                .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(letter.getJobId()).build()));
+    }
+}
