@@ -4,6 +4,7 @@
 Needs Debian's python3-avro and python3-confluent-kafka. Start a stack with `./fedarch up`, then:
 
     python3 examples/clients/submit_and_wait.py 127.0.0.1:PORT --rounds 3 --train-limit 6000
+    python3 examples/clients/submit_and_wait.py 127.0.0.1:PORT --external-pacing   # this script starts each round
 
 Wire format (see README): Avro single-object encoding = C3 01, the 8-byte little-endian
 CRC-64-AVRO fingerprint of the writer schema's Parsing Canonical Form, then the Avro binary body.
@@ -11,6 +12,7 @@ CRC-64-AVRO fingerprint of the writer schema's Parsing Canonical Form, then the 
 import argparse
 import io
 import json
+import re
 import struct
 import sys
 import uuid
@@ -28,6 +30,7 @@ COMMON_ORDER = ["DType", "Tensor", "ModelState", "ModelSpec", "PartitionScheme",
 MARKER = b"\xc3\x01"
 CRC64_EMPTY = 0xC15D213AA4D7A795
 MASK64 = 0xFFFFFFFFFFFFFFFF
+PRIMITIVE_OBJECT = re.compile(r'\{"type":"(null|boolean|int|long|float|double|bytes|string)"\}')
 
 
 def _crc64_table():
@@ -43,10 +46,16 @@ def _crc64_table():
 CRC64_TABLE = _crc64_table()
 
 
+def parsing_canonical_form(schema):
+    # python3-avro 1.11 leaves logical-typed primitives as {"type":"long"}; the specification's
+    # [PRIMITIVES] rule (and Java) write them as "long", which changes the fingerprint.
+    return PRIMITIVE_OBJECT.sub(r'"\1"', schema.canonical_form)
+
+
 def fingerprint(schema):
     """CRC-64-AVRO of the schema's Parsing Canonical Form, as the Avro specification defines it."""
     fp = CRC64_EMPTY
-    for byte in schema.canonical_form.encode("utf-8"):
+    for byte in parsing_canonical_form(schema).encode("utf-8"):
         fp = (fp >> 8) ^ CRC64_TABLE[(fp ^ byte) & 0xFF]
     return fp & MASK64
 
@@ -89,7 +98,7 @@ def job_spec(args):
         "totalClients": args.clients, "clientsPerRound": args.clients, "rounds": args.rounds,
         "localEpochs": 1, "batchSize": 64, "learningRate": 0.05, "momentum": 0.9, "weightDecay": 0.0,
         "archLearningRate": 0.0003, "seed": 7, "roundDeadlineMs": 600000, "quorum": 0,
-        "pacing": "AUTOMATIC", "tensorDType": "FP32", "hyperParameters": {},
+        "pacing": "EXTERNAL" if args.external_pacing else "AUTOMATIC", "tensorDType": "FP32", "hyperParameters": {},
     }
 
 
@@ -101,6 +110,8 @@ def main():
     parser.add_argument("--train-limit", type=int, default=6000)
     parser.add_argument("--test-limit", type=int, default=2000)
     parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument("--external-pacing", action="store_true",
+                        help="the job waits for a RoundStartRequested before each round; this script sends them")
     args = parser.parse_args()
 
     events = load_event_schemas()
@@ -126,6 +137,16 @@ def main():
     producer.flush(10)
     print(f"submitted {job_id}")
 
+    def start_round(number):
+        request = {"eventId": str(uuid.uuid4()), "jobId": job_id, "timestamp": datetime.now(timezone.utc),
+                   "round": number, "requestedBy": "submit_and_wait.py"}
+        producer.produce("fedarch.round-starts", key=job_id, value=encode(events["RoundStartRequested"], request))
+        producer.flush(10)
+        print(f"requested round {number}")
+
+    if args.external_pacing:
+        start_round(1)
+
     deadline = datetime.now().timestamp() + args.timeout
     while datetime.now().timestamp() < deadline:
         message = consumer.poll(1.0)
@@ -138,6 +159,8 @@ def main():
             m = event["metrics"]
             print(f"round {event['round']}/{event['totalRounds']}: {m['clientsReported']}/{m['clientsSelected']} "
                   f"clients, global val acc {m['globalValidationAccuracy']:.4f}, {m['roundMs']} ms")
+            if args.external_pacing and event["round"] < event["totalRounds"]:
+                start_round(event["round"] + 1)
         elif kind == "SearchCompleted" and event["status"] == "FAILED":
             print(f"search failed: {event['reason']}")
             return 1
