@@ -57,6 +57,12 @@ public class FederationService {
     @ConfigProperty(name = "fedarch.topics.client-tasks.partitions", defaultValue = "8")
     int taskPartitions;
 
+    @ConfigProperty(name = "fedarch.topics.max-message-bytes", defaultValue = "67108864")
+    int maxMessageBytes;
+
+    /** Room for everything in a task besides the tensors: ids, the job spec, the round config. */
+    private static final int TASK_ENVELOPE_BYTES = 256 * 1024;
+
     /** Checks a spec the way an incoming job will be checked, so REST callers get the error at once. */
     public Strategy validate(JobSpec spec) {
         Strategy strategy;
@@ -207,6 +213,13 @@ public class FederationService {
         run.phase = JobPhase.ROUND_RUNNING;
         // Encode once: every task of the round carries the same global state.
         ModelState global = TensorCodec.toAvro(run.global, run.spec.getTensorDType());
+        long modelBytes = TensorCodec.encodedBytes(global);
+        if (modelBytes + TASK_ENVELOPE_BYTES > maxMessageBytes) {
+            // Kafka would refuse every task; fail now with the reason instead of at the deadline.
+            fail(run, "the model state is " + modelBytes + " bytes, more than the " + maxMessageBytes
+                    + "-byte message limit allows (fedarch.topics.max-message-bytes); use a smaller model or tensorDType FP16");
+            return;
+        }
         for (int client : plan.clients()) {
             ClientTask task = ClientTask.newBuilder()
                     .setEventId(UUID.randomUUID().toString())
