@@ -28,8 +28,14 @@ public final class BlockParameters {
     private BlockParameters() {
     }
 
-    /** The block's parameters in DJL order, keyed by stable name. The block must be initialised. */
+    /**
+     * The block's parameters in DJL order, keyed by stable name (a {@link SelfDescribingBlock}
+     * names its own). The block must be initialised.
+     */
     public static Map<String, Parameter> named(Block block) {
+        if (block instanceof SelfDescribingBlock self) {
+            return self.namedParameters();
+        }
         Map<String, String> layerNames = new HashMap<>();
         Map<String, Integer> perPrefix = new HashMap<>();
         Map<String, Parameter> named = new LinkedHashMap<>();

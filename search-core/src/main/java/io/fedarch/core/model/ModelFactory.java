@@ -2,6 +2,7 @@ package io.fedarch.core.model;
 
 import java.util.Locale;
 import java.util.Set;
+import java.util.TreeSet;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
@@ -14,11 +15,16 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
+import io.fedarch.core.darts.DartsOptions;
+import io.fedarch.core.darts.SearchNetwork;
 import io.fedarch.events.ModelSpec;
 
-/** Builds the DJL network a {@link ModelSpec} describes, for 1×28×28 inputs and 10 classes. */
+/** Builds the DJL network a {@link ModelSpec} describes, for 1×28×28 inputs and 10 classes: family "cnn" or "darts". */
 public final class ModelFactory {
-    public static final Set<String> FAMILIES = Set.of("cnn");
+    public static final String CNN = "cnn";
+    /** The DARTS search space (a supernet with architecture weights α); see {@link SearchNetwork}. */
+    public static final String DARTS = "darts";
+    public static final Set<String> FAMILIES = Set.of(CNN, DARTS);
     public static final int CHANNELS = 1;
     public static final int HEIGHT = 28;
     public static final int WIDTH = 28;
@@ -38,11 +44,18 @@ public final class ModelFactory {
      * @throws IllegalArgumentException listing the valid families or options
      */
     public static void validate(ModelSpec spec) {
-        cnnOptions(spec);
+        if (family(spec).equals(DARTS)) {
+            dartsOptions(spec);
+        } else {
+            cnnOptions(spec);
+        }
     }
 
     /** An uninitialised network. */
     public static Block build(ModelSpec spec) {
+        if (family(spec).equals(DARTS)) {
+            return new SearchNetwork(dartsOptions(spec));
+        }
         return cnn(cnnOptions(spec));
     }
 
@@ -83,11 +96,26 @@ public final class ModelFactory {
     }
 
     static CnnOptions cnnOptions(ModelSpec spec) {
-        String family = spec.getFamily() == null ? "" : spec.getFamily().toLowerCase(Locale.ROOT);
-        if (!family.equals("cnn")) {
+        if (!family(spec).equals(CNN)) {
             throw new IllegalArgumentException("unknown model family '" + spec.getFamily() + "'; valid families: "
-                    + FAMILIES);
+                    + new TreeSet<>(FAMILIES));
         }
         return CnnOptions.parse(spec.getOptions());
+    }
+
+    /**
+     * The options of a "darts" spec.
+     *
+     * @throws IllegalArgumentException when the family is not darts or an option is invalid
+     */
+    public static DartsOptions dartsOptions(ModelSpec spec) {
+        if (!family(spec).equals(DARTS)) {
+            throw new IllegalArgumentException("model family '" + spec.getFamily() + "' is not " + DARTS);
+        }
+        return DartsOptions.parse(spec.getOptions());
+    }
+
+    private static String family(ModelSpec spec) {
+        return spec.getFamily() == null ? "" : spec.getFamily().toLowerCase(Locale.ROOT);
     }
 }

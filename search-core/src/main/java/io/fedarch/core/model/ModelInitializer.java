@@ -1,6 +1,7 @@
 package io.fedarch.core.model;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -19,8 +20,14 @@ import io.fedarch.core.util.Seeds;
  * <p>
  * The distribution is PyTorch's default for conv/linear layers: weights and biases uniform in
  * ±1/√fan_in, which trains well with plain SGD + momentum at learning rates around 0.05.
+ * Batch-norm scale and running variance start at 1, shift and running mean at 0 (PyTorch's
+ * defaults), and DARTS architecture weights α at 1e-3·N(0, 1) as in DARTS.
  */
 public final class ModelInitializer {
+    /** Names of architecture weights (the DARTS family's alpha.normal and alpha.reduce). */
+    private static final String ARCHITECTURE_PREFIX = "alpha.";
+    private static final double ARCHITECTURE_SCALE = 1e-3;
+
     private ModelInitializer() {
     }
 
@@ -40,13 +47,27 @@ public final class ModelInitializer {
         for (Map.Entry<String, Parameter> e : named.entrySet()) {
             int[] shape = BlockParameters.toIntShape(e.getValue().getArray().getShape());
             float[] values = new float[Math.toIntExact(NamedTensor.elementCount(shape))];
+            SplittableRandom random = new SplittableRandom(Seeds.derive(seed, index++));
+            Parameter.Type type = e.getValue().getType();
+            if (e.getKey().startsWith(ARCHITECTURE_PREFIX)) {
+                for (int i = 0; i < values.length; i++) {
+                    values[i] = (float) (ARCHITECTURE_SCALE * random.nextGaussian());
+                }
+                tensors.add(new NamedTensor(e.getKey(), shape, values));
+                continue;
+            }
+            if (type == Parameter.Type.GAMMA || type == Parameter.Type.RUNNING_VAR
+                    || type == Parameter.Type.BETA || type == Parameter.Type.RUNNING_MEAN) {
+                Arrays.fill(values, type == Parameter.Type.GAMMA || type == Parameter.Type.RUNNING_VAR ? 1f : 0f);
+                tensors.add(new NamedTensor(e.getKey(), shape, values));
+                continue;
+            }
             if (shape.length >= 2) {
                 // weight (out, in, k…): fan_in is everything but the output dimension
                 fanIn = values.length / shape[0];
             }
             // A bias follows its layer's weight, so it reuses that weight's fan-in.
             double bound = 1.0 / Math.sqrt(Math.max(1, fanIn));
-            SplittableRandom random = new SplittableRandom(Seeds.derive(seed, index++));
             for (int i = 0; i < values.length; i++) {
                 values[i] = (float) ((random.nextDouble() * 2 - 1) * bound);
             }

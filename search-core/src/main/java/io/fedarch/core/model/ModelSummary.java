@@ -40,6 +40,12 @@ public record ModelSummary(String family, long parameters, long macs, long[] inp
 
     /** Summarises an initialised block for inputs of {@code input} (batch dimension first). */
     public static ModelSummary of(String family, Block block, Shape input) {
+        if (block instanceof SelfDescribingBlock self) {
+            List<Layer> layers = self.describeLayers();
+            long params = layers.stream().mapToLong(Layer::parameters).sum();
+            long macs = layers.stream().mapToLong(Layer::macs).sum();
+            return new ModelSummary(family, params, macs, withoutBatch(input), List.copyOf(layers));
+        }
         List<Pair<String, Block>> children = block instanceof SequentialBlock
                 ? block.getChildren().stream().toList()
                 : List.of(new Pair<>(block.getClass().getSimpleName(), block));

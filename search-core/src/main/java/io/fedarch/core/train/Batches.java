@@ -8,7 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import io.fedarch.core.data.ImageDataset;
 
 /** Builds batch NDArrays straight from an {@link ImageDataset}'s arrays, with one copy per batch. */
-final class Batches {
+public final class Batches {
     private Batches() {
     }
 
@@ -16,7 +16,7 @@ final class Batches {
      * Images {@code from..to-1} of {@code order} (or of the dataset itself when order is null) as
      * an (n, channels, height, width) array owned by {@code manager}.
      */
-    static NDArray images(NDManager manager, ImageDataset data, int[] order, int from, int to) {
+    public static NDArray images(NDManager manager, ImageDataset data, int[] order, int from, int to) {
         int per = data.imageSize();
         float[] buffer = new float[(to - from) * per];
         for (int i = from; i < to; i++) {
@@ -28,7 +28,7 @@ final class Batches {
     }
 
     /** The matching labels as int64 class indices. */
-    static NDArray labels(NDManager manager, ImageDataset data, int[] order, int from, int to) {
+    public static NDArray labels(NDManager manager, ImageDataset data, int[] order, int from, int to) {
         long[] labels = new long[to - from];
         for (int i = from; i < to; i++) {
             labels[i - from] = data.labels()[order == null ? i : order[i]];
@@ -37,7 +37,7 @@ final class Batches {
     }
 
     /** The matching labels as plain ints, for counting correct predictions on the Java side. */
-    static int[] labelValues(ImageDataset data, int[] order, int from, int to) {
+    public static int[] labelValues(ImageDataset data, int[] order, int from, int to) {
         int[] labels = new int[to - from];
         for (int i = from; i < to; i++) {
             labels[i - from] = data.labels()[order == null ? i : order[i]];
@@ -46,7 +46,7 @@ final class Batches {
     }
 
     /** Number of predictions (arg-max of each row of logits) equal to the labels. */
-    static int correct(NDArray logits, int[] labels) {
+    public static int correct(NDArray logits, int[] labels) {
         long[] predicted = logits.argMax(1).toLongArray();
         int hits = 0;
         for (int i = 0; i < labels.length; i++) {
@@ -58,7 +58,7 @@ final class Batches {
     }
 
     /** Mean softmax cross-entropy of logits (n, classes) against int64 labels (n). */
-    static NDArray crossEntropy(NDArray logits, NDArray labels) {
+    public static NDArray crossEntropy(NDArray logits, NDArray labels) {
         NDArray logProbabilities = logits.logSoftmax(1);
         NDArray picked = logProbabilities.mul(labels.oneHot(Math.toIntExact(logits.getShape().get(1)))).sum(new int[] {1});
         return picked.mean().neg();

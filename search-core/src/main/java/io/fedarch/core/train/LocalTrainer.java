@@ -23,11 +23,8 @@ import io.fedarch.core.util.Seeds;
  * trained in place; the momentum buffer starts from zero on every call, as in FedAvg clients.
  */
 public final class LocalTrainer {
-    /**
-     * DJL's PyTorch engine allows one open GradientCollector per JVM, so concurrent tasks in one
-     * worker take turns for their training loops (evaluation does not need the lock).
-     */
-    private static final ReentrantLock GRADIENT_LOCK = new ReentrantLock(true);
+    /** One open GradientCollector per JVM: see {@link GradientLock}. */
+    private static final ReentrantLock GRADIENT_LOCK = GradientLock.get();
 
     private LocalTrainer() {
     }

@@ -1,0 +1,52 @@
+package io.fedarch.core.darts;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.norm.BatchNorm;
+
+/**
+ * Batch normalisation over the channel axis of (N, C, H, W) arrays, with PyTorch's defaults
+ * (momentum 0.1, eps 1e-5). DARTS's search network uses {@code affine=False} everywhere except
+ * in the stem; without affine parameters the scale and shift are fixed ones and zeros.
+ */
+final class BatchNormLayer {
+    /** DJL's momentum weighs the old running value: 0.9 here is PyTorch's momentum 0.1. */
+    private static final float MOMENTUM = 0.9f;
+    private static final float EPSILON = 1e-5f;
+    /** DJL's "axis -1" hands the array to torch.batch_norm as is (channels on axis 1) without swapping axes. */
+    private static final int TORCH_LAYOUT = -1;
+
+    private final Parameter gamma;
+    private final Parameter beta;
+    private final Parameter runningMean;
+    private final Parameter runningVar;
+    private NDArray ones;
+    private NDArray zeros;
+
+    BatchNormLayer(ParameterRegistry registry, String prefix, int channels, boolean affine) {
+        this.gamma = affine ? registry.gamma(prefix + ".weight", channels) : null;
+        this.beta = affine ? registry.beta(prefix + ".bias", channels) : null;
+        this.runningMean = registry.runningMean(prefix + ".running_mean", channels);
+        this.runningVar = registry.runningVar(prefix + ".running_var", channels);
+    }
+
+    /** Normalises with batch statistics (updating the running ones) when training, else with the running ones. */
+    NDArray apply(NDArray x, boolean training) {
+        NDArray scale;
+        NDArray shift;
+        if (gamma != null) {
+            scale = gamma.getArray();
+            shift = beta.getArray();
+        } else {
+            if (ones == null) {
+                // Created once on the parameters' manager, so they live as long as the network.
+                ones = runningVar.getArray().getManager().ones(runningVar.getArray().getShape());
+                zeros = runningMean.getArray().getManager().zeros(runningMean.getArray().getShape());
+            }
+            scale = ones;
+            shift = zeros;
+        }
+        return BatchNorm.batchNorm(x, runningMean.getArray(), runningVar.getArray(), scale, shift, TORCH_LAYOUT,
+                MOMENTUM, EPSILON, training).singletonOrThrow();
+    }
+}

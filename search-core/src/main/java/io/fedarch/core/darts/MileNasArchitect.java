@@ -1,0 +1,121 @@
+package io.fedarch.core.darts;
+
+import java.util.List;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import io.fedarch.core.train.Batches;
+
+/**
+ * The architecture step of MiLeNAS (He et al., CVPR 2020), the mixed-level reformulation FedNAS
+ * uses: α ← α − η_α (∇_α L_train(w, α) + λ ∇_α L_val(w, α)). It is first-order (no unrolled
+ * second-order term as in second-order DARTS), so one backward pass through both losses suffices.
+ * <p>
+ * The update is Adam with DARTS's settings (betas 0.5/0.999, L2 weight decay added to the
+ * gradient, as torch.optim.Adam does). α is only 2×14×|ops| numbers, so Adam runs on the host
+ * in double precision; its moments start from zero for every local search (a stateless worker
+ * keeps no optimiser state between rounds).
+ * <p>
+ * Callers hold {@link io.fedarch.core.train.GradientLock} around {@link #step}.
+ */
+public final class MileNasArchitect {
+    public static final double BETA1 = 0.5;
+    public static final double BETA2 = 0.999;
+    public static final double EPSILON = 1e-8;
+
+    /** Losses of one architecture step, at the weights before the step. */
+    public record StepLosses(double train, double validation) {
+    }
+
+    private final SearchNetwork network;
+    private final List<Parameter> alphas;
+    private final List<Parameter> weights;
+    private final double learningRate;
+    private final double weightDecay;
+    private final double lambda;
+    private final double[][] firstMoment;
+    private final double[][] secondMoment;
+    private int steps;
+
+    public MileNasArchitect(SearchNetwork network, double learningRate, double weightDecay, double lambda) {
+        this.network = network;
+        this.alphas = network.architectureParameters();
+        this.weights = network.weightParameters();
+        this.learningRate = learningRate;
+        this.weightDecay = weightDecay;
+        this.lambda = lambda;
+        this.firstMoment = new double[alphas.size()][];
+        this.secondMoment = new double[alphas.size()][];
+        for (int i = 0; i < alphas.size(); i++) {
+            int size = Math.toIntExact(alphas.get(i).getShape().size());
+            firstMoment[i] = new double[size];
+            secondMoment[i] = new double[size];
+        }
+    }
+
+    /**
+     * One α update from a training batch and a validation batch (BN in training mode, as in DARTS).
+     * w is left unchanged (only BN running statistics move) and no gradient is left on w or α.
+     * With λ = 0 the validation forward pass is skipped: its gradient would be zero.
+     */
+    public StepLosses step(ParameterStore store, NDArray trainImages, NDArray trainLabels,
+                           NDArray validationImages, NDArray validationLabels) {
+        // w needs no gradient here; switching it off spares the weight-gradient half of the backward pass.
+        setRequiresGradient(weights, false);
+        double trainLoss;
+        double validationLoss = Double.NaN;
+        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+            NDArray train = Batches.crossEntropy(forward(store, trainImages), trainLabels);
+            NDArray objective = train;
+            NDArray validation = null;
+            if (lambda > 0) {
+                validation = Batches.crossEntropy(forward(store, validationImages), validationLabels);
+                objective = train.add(validation.mul((float) lambda));
+            }
+            collector.backward(objective);
+            trainLoss = train.getFloat();
+            if (validation != null) {
+                validationLoss = validation.getFloat();
+            }
+        } finally {
+            setRequiresGradient(weights, true);
+        }
+        steps++;
+        double correction1 = 1 - Math.pow(BETA1, steps);
+        double correction2 = 1 - Math.pow(BETA2, steps);
+        for (int i = 0; i < alphas.size(); i++) {
+            NDArray alpha = alphas.get(i).getArray();
+            float[] values = alpha.toFloatArray();
+            try (NDArray gradient = alpha.getGradient()) {
+                float[] g = gradient.toFloatArray();
+                double[] m = firstMoment[i];
+                double[] v = secondMoment[i];
+                for (int k = 0; k < values.length; k++) {
+                    double grad = g[k] + weightDecay * values[k];
+                    m[k] = BETA1 * m[k] + (1 - BETA1) * grad;
+                    v[k] = BETA2 * v[k] + (1 - BETA2) * grad * grad;
+                    double denominator = Math.sqrt(v[k]) / Math.sqrt(correction2) + EPSILON;
+                    values[k] = (float) (values[k] - learningRate / correction1 * m[k] / denominator);
+                }
+                // PyTorch accumulates gradients: clear α's before the next backward pass.
+                gradient.subi(gradient);
+            }
+            alpha.set(values);
+        }
+        return new StepLosses(trainLoss, validationLoss);
+    }
+
+    private NDArray forward(ParameterStore store, NDArray images) {
+        return network.forward(store, new NDList(images), true).singletonOrThrow();
+    }
+
+    static void setRequiresGradient(List<Parameter> parameters, boolean required) {
+        for (Parameter p : parameters) {
+            p.getArray().setRequiresGradient(required);
+        }
+    }
+}

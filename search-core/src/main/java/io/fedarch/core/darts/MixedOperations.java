@@ -1,0 +1,202 @@
+package io.fedarch.core.darts;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Activation;
+import ai.djl.nn.Parameter;
+import ai.djl.nn.pooling.Pool;
+
+/**
+ * The DARTS mixed operations of every edge that leaves one cell state, evaluated together.
+ * <p>
+ * Each edge computes Σ_o softmax(α_edge)_o · o(x) over the candidate operations. A state feeds up
+ * to four edges, and all of them read the same input, so instead of one small call per operation,
+ * edge and layer (about 45 engine calls per edge, 14 edges per cell) this class batches the work:
+ * <ul>
+ *   <li>ReLU(x) is computed once and shared by every convolutional candidate of every edge;</li>
+ *   <li>the first (ReLU, depthwise k×k, pointwise, BN) stage of sep_conv and dil_conv is one
+ *       depthwise call per kernel type over the edge-tiled input, then one batched pointwise
+ *       product ({@link Tensors#groupedPointwise}) and one BN for all of them; the second sep_conv
+ *       stage likewise;</li>
+ *   <li>max/avg pooling and their affine-free BN do not depend on the edge (no weights, same input,
+ *       identical running statistics), so they are computed once per state;</li>
+ *   <li>'none' outputs zeros, so it is dropped from the sum (its softmax mass still normalises the
+ *       other weights, so α_none keeps its gradient);</li>
+ *   <li>the weighted sum over candidates is one multiply and one reduction for all edges.</li>
+ * </ul>
+ * Weights are stacked edge-major inside each tensor (edges ordered by target node), so every
+ * edge still has its own independent parameters exactly as in DARTS.
+ * Candidates are evaluated in a fixed fusion order: {@link #FUSION_ORDER}.
+ */
+final class MixedOperations {
+    /** Order of the candidate outputs (and of the mixing weights' first axis). */
+    static final List<Primitive> FUSION_ORDER = List.of(Primitive.SEP_CONV_3X3, Primitive.SEP_CONV_5X5,
+            Primitive.DIL_CONV_3X3, Primitive.DIL_CONV_5X5, Primitive.MAX_POOL_3X3, Primitive.AVG_POOL_3X3,
+            Primitive.SKIP_CONNECT);
+
+    private final int channels;
+    private final int stride;
+    private final int edges;
+    private final List<Primitive> convOps = new ArrayList<>();
+    private final List<Primitive> sepOps = new ArrayList<>();
+    private final List<Primitive> poolOps = new ArrayList<>();
+    private final boolean skip;
+    private final List<Parameter> depthwise1 = new ArrayList<>();
+    private final List<Parameter> depthwise2 = new ArrayList<>();
+    private final Parameter pointwise1;
+    private final BatchNormLayer norm1;
+    private final Parameter pointwise2;
+    private final BatchNormLayer norm2;
+    private final BatchNormLayer poolNorm;
+    private final FactorizedReduce reduceSkip;
+
+    /**
+     * @param operations the configured candidates (any order; 'none' allowed)
+     * @param edges      how many edges leave this state
+     */
+    MixedOperations(ParameterRegistry registry, String prefix, int channels, int stride, int edges,
+                    List<Primitive> operations) {
+        this.channels = channels;
+        this.stride = stride;
+        this.edges = edges;
+        for (Primitive p : FUSION_ORDER) {
+            if (!operations.contains(p)) {
+                continue;
+            }
+            if (p.isSeparableConv() || p.isDilatedConv()) {
+                convOps.add(p);
+            }
+            if (p.isSeparableConv()) {
+                sepOps.add(p);
+            }
+            if (p.isPool()) {
+                poolOps.add(p);
+            }
+        }
+        this.skip = operations.contains(Primitive.SKIP_CONNECT);
+        long perOp = (long) edges * channels;
+        for (Primitive p : convOps) {
+            depthwise1.add(registry.weight(prefix + "." + p.dartsName() + ".dw1.weight", perOp, 1, p.kernel(), p.kernel()));
+        }
+        if (!convOps.isEmpty()) {
+            pointwise1 = registry.weight(prefix + ".convs.pw1.weight", convOps.size() * perOp, channels, 1, 1);
+            norm1 = new BatchNormLayer(registry, prefix + ".convs.bn1", (int) (convOps.size() * perOp), false);
+        } else {
+            pointwise1 = null;
+            norm1 = null;
+        }
+        for (Primitive p : sepOps) {
+            depthwise2.add(registry.weight(prefix + "." + p.dartsName() + ".dw2.weight", perOp, 1, p.kernel(), p.kernel()));
+        }
+        if (!sepOps.isEmpty()) {
+            pointwise2 = registry.weight(prefix + ".sep_convs.pw2.weight", sepOps.size() * perOp, channels, 1, 1);
+            norm2 = new BatchNormLayer(registry, prefix + ".sep_convs.bn2", (int) (sepOps.size() * perOp), false);
+        } else {
+            pointwise2 = null;
+            norm2 = null;
+        }
+        poolNorm = poolOps.isEmpty() ? null
+                : new BatchNormLayer(registry, prefix + ".pools.bn", poolOps.size() * channels, false);
+        reduceSkip = skip && stride == 2
+                ? new FactorizedReduce(registry, prefix + ".skip_connect", channels, channels, edges, false) : null;
+    }
+
+    /**
+     * @param x       the state, (N, C, H, W)
+     * @param weights softmax(α) of this state's edges for the non-'none' candidates in
+     *                {@link #FUSION_ORDER}, shaped (1, candidates, edges, 1, 1, 1)
+     * @return every edge's mixed output, (N, edges, C, H/stride, W/stride), edges ordered by target node
+     */
+    NDArray apply(NDArray x, NDArray weights, boolean training) {
+        Shape in = x.getShape();
+        long n = in.get(0);
+        long h = Tensors.strided((int) in.get(2), stride);
+        long w = Tensors.strided((int) in.get(3), stride);
+        long perOp = (long) edges * channels;
+        NDList candidates = new NDList();
+        NDArray activated = !convOps.isEmpty() || reduceSkip != null ? Activation.relu(x) : null;
+        if (!convOps.isEmpty()) {
+            // Copy the input once per edge so one depthwise call serves every edge's own kernels.
+            NDArray tiled = edges == 1 ? activated : activated.tile(new long[] {1, edges, 1, 1});
+            NDList firstStage = new NDList();
+            for (int i = 0; i < convOps.size(); i++) {
+                Primitive p = convOps.get(i);
+                firstStage.add(Tensors.conv(tiled, depthwise1.get(i).getArray(), stride, p.padding(), p.dilation(),
+                        (int) perOp));
+            }
+            NDArray stage1 = norm1.apply(Tensors.groupedPointwise(concat(firstStage), pointwise1.getArray(),
+                    convOps.size() * edges), training);
+            if (!sepOps.isEmpty()) {
+                NDArray sepInput = Activation.relu(sepOps.size() == convOps.size() ? stage1
+                        : Tensors.channels(stage1, 0, sepOps.size() * perOp));
+                NDList secondStage = new NDList();
+                for (int i = 0; i < sepOps.size(); i++) {
+                    Primitive p = sepOps.get(i);
+                    NDArray part = sepOps.size() == 1 ? sepInput : Tensors.channels(sepInput, i * perOp, (i + 1) * perOp);
+                    secondStage.add(Tensors.conv(part, depthwise2.get(i).getArray(), 1, p.padding(), p.dilation(),
+                            (int) perOp));
+                }
+                NDArray stage2 = norm2.apply(Tensors.groupedPointwise(concat(secondStage), pointwise2.getArray(),
+                        sepOps.size() * edges), training);
+                candidates.add(stage2.reshape(n, sepOps.size(), edges, channels, h, w));
+            }
+            int dilated = convOps.size() - sepOps.size();
+            if (dilated > 0) {
+                NDArray dil = sepOps.isEmpty() ? stage1 : Tensors.channels(stage1, sepOps.size() * perOp, convOps.size() * perOp);
+                candidates.add(dil.reshape(n, dilated, edges, channels, h, w));
+            }
+        }
+        if (!poolOps.isEmpty()) {
+            NDList pooled = new NDList();
+            for (Primitive p : poolOps) {
+                pooled.add(p == Primitive.MAX_POOL_3X3
+                        ? Pool.maxPool2d(x, new Shape(3, 3), new Shape(stride, stride), new Shape(1, 1), false)
+                        : Pool.avgPool2d(x, new Shape(3, 3), new Shape(stride, stride), new Shape(1, 1), false, false));
+            }
+            NDArray pools = poolNorm.apply(concat(pooled), training).reshape(n, poolOps.size(), 1, channels, h, w);
+            candidates.add(edges == 1 ? pools : pools.broadcast(n, poolOps.size(), edges, channels, h, w));
+        }
+        if (skip) {
+            if (reduceSkip != null) {
+                candidates.add(reduceSkip.applyToActivated(activated, training).reshape(n, 1, edges, channels, h, w));
+            } else {
+                NDArray identity = x.reshape(n, 1, 1, channels, h, w);
+                candidates.add(edges == 1 ? identity : identity.broadcast(n, 1, edges, channels, h, w));
+            }
+        }
+        NDArray all = candidates.size() == 1 ? candidates.get(0) : NDArrays.concat(candidates, 1);
+        return all.mul(weights).sum(new int[] {1});
+    }
+
+    /** Multiply–accumulates of every candidate of every edge, per image, for an input of size×size. */
+    long macs(int inputSize) {
+        int out = Tensors.strided(inputSize, stride);
+        long outPixels = (long) out * out;
+        long total = 0;
+        for (Parameter p : depthwise1) {
+            total += p.getShape().size() * outPixels;
+        }
+        for (Parameter p : depthwise2) {
+            total += p.getShape().size() * outPixels;
+        }
+        if (pointwise1 != null) {
+            total += pointwise1.getShape().size() * outPixels;
+        }
+        if (pointwise2 != null) {
+            total += pointwise2.getShape().size() * outPixels;
+        }
+        if (reduceSkip != null) {
+            total += reduceSkip.macs((int) outPixels);
+        }
+        return total;
+    }
+
+    private static NDArray concat(NDList parts) {
+        return parts.size() == 1 ? parts.get(0) : NDArrays.concat(parts, 1);
+    }
+}

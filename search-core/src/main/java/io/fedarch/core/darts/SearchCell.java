@@ -1,0 +1,92 @@
+package io.fedarch.core.darts;
+
+import java.util.List;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
+
+/**
+ * One DARTS search cell: the two previous cells' outputs are preprocessed to C channels (states 0
+ * and 1), each of the 4 intermediate nodes is the sum of the mixed operations on the edges from
+ * all earlier states, and the output concatenates the 4 nodes (4·C channels). A reduction cell
+ * applies stride 2 on the edges leaving states 0 and 1.
+ * <p>
+ * The edges are evaluated source by source ({@link MixedOperations} handles all edges leaving a
+ * state at once); node j's sum is complete once every state before it has been processed, so a
+ * running (N, remaining nodes, C, H, W) tensor of partial sums is carried along.
+ */
+final class SearchCell {
+    private static final NDIndex FIRST_NODE = new NDIndex(":, 0");
+
+    private final boolean reduction;
+    private final int channels;
+    private final ReluConvBn preprocess0;
+    private final FactorizedReduce reducePreprocess0;
+    private final ReluConvBn preprocess1;
+    private final MixedOperations[] sources = new MixedOperations[CellTopology.SOURCE_STATES];
+
+    SearchCell(ParameterRegistry registry, String prefix, int prevPrevChannels, int prevChannels, int channels,
+               boolean reduction, boolean reductionPrev, List<Primitive> operations) {
+        this.reduction = reduction;
+        this.channels = channels;
+        // After a reduction cell, the cell before it is at twice the resolution: reduce it on the way in.
+        this.reducePreprocess0 = reductionPrev
+                ? new FactorizedReduce(registry, prefix + ".preprocess0", prevPrevChannels, channels, 1, false) : null;
+        this.preprocess0 = reductionPrev ? null : new ReluConvBn(registry, prefix + ".preprocess0", prevPrevChannels, channels);
+        this.preprocess1 = new ReluConvBn(registry, prefix + ".preprocess1", prevChannels, channels);
+        for (int s = 0; s < sources.length; s++) {
+            int stride = reduction && s < 2 ? 2 : 1;
+            sources[s] = new MixedOperations(registry, prefix + ".state" + s, channels, stride,
+                    CellTopology.outDegree(s), operations);
+        }
+    }
+
+    /**
+     * @param weights the cell type's mixing weights, (candidates, 14) with edges in
+     *                {@link CellTopology#sourceMajorEdges()} order
+     * @return (N, 4·C, H', W')
+     */
+    NDArray apply(NDArray s0, NDArray s1, NDArray weights, boolean training) {
+        NDArray state0 = reducePreprocess0 != null ? reducePreprocess0.apply(s0, training) : preprocess0.apply(s0, training);
+        NDArray state1 = preprocess1.apply(s1, training);
+        NDArray pending = sources[0].apply(state0, edgeWeights(weights, 0), training)
+                .add(sources[1].apply(state1, edgeWeights(weights, 1), training));
+        NDList nodes = new NDList(CellTopology.NODES);
+        for (int s = 2; s < CellTopology.SOURCE_STATES; s++) {
+            NDArray node = pending.get(FIRST_NODE);
+            nodes.add(node);
+            NDArray later = pending.get(NDIndex.sliceAxis(1, 1, pending.getShape().get(1)));
+            pending = later.add(sources[s].apply(node, edgeWeights(weights, s), training));
+        }
+        nodes.add(pending.get(FIRST_NODE));
+        return NDArrays.concat(nodes, 1);
+    }
+
+    /** The weights of the edges leaving {@code source}, shaped to broadcast over (N, candidates, edges, C, H, W). */
+    private static NDArray edgeWeights(NDArray weights, int source) {
+        int from = CellTopology.sourceMajorOffset(source);
+        int edges = CellTopology.outDegree(source);
+        return weights.get(NDIndex.sliceAxis(1, from, from + edges))
+                .reshape(1, weights.getShape().get(0), edges, 1, 1, 1);
+    }
+
+    boolean isReduction() {
+        return reduction;
+    }
+
+    int outputChannels() {
+        return DartsOptions.MULTIPLIER * channels;
+    }
+
+    /** Multiply–accumulates per image for inputs of size×size, counting every candidate operation of every edge. */
+    long macs(int size) {
+        long total = preprocess1.macs(size * size);
+        total += reducePreprocess0 != null ? reducePreprocess0.macs(size * size) : preprocess0.macs(size * size);
+        for (int s = 0; s < sources.length; s++) {
+            total += sources[s].macs(s < 2 ? size : Tensors.strided(size, reduction ? 2 : 1));
+        }
+        return total;
+    }
+}

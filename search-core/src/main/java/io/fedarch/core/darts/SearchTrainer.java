@@ -1,0 +1,148 @@
+package io.fedarch.core.darts;
+
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.locks.ReentrantLock;
+
+import ai.djl.engine.Engine;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Parameter;
+import ai.djl.training.GradientCollector;
+import ai.djl.training.ParameterStore;
+import io.fedarch.core.data.ImageDataset;
+import io.fedarch.core.model.Engines;
+import io.fedarch.core.train.Batches;
+import io.fedarch.core.train.GradientLock;
+import io.fedarch.core.train.Metrics;
+import io.fedarch.core.util.Seeds;
+
+/**
+ * Local architecture search on one client's data, MiLeNAS style as in FedNAS: for every training
+ * batch, first the α step ({@link MileNasArchitect}) on that batch and the next validation batch,
+ * then the w step: SGD with momentum and weight decay on the training loss, gradient clipped to
+ * a global L2 norm. The validation split is cycled (reshuffled each pass) when it is shorter.
+ * <p>
+ * The learning rate is constant within a call: FedNAS treats a round like a DARTS epoch, so the
+ * cosine schedule runs across rounds and the server sends each round's rate (see {@code FedNas}).
+ * Momentum buffers and Adam moments start from zero on every call.
+ */
+public final class SearchTrainer {
+    private static final long VALIDATION_SALT = 0x56414cL;
+
+    /**
+     * @param training                     running loss/accuracy of the w steps
+     * @param architectureValidationLoss   mean validation loss seen by the α steps (NaN when λ = 0)
+     */
+    public record Outcome(Metrics training, double architectureValidationLoss) {
+    }
+
+    private SearchTrainer() {
+    }
+
+    /** Searches in place: both the weights and α of {@code network} are updated. */
+    public static Outcome search(SearchNetwork network, ImageDataset train, ImageDataset validation,
+                                 SearchSettings settings) {
+        if (train.size() == 0 || settings.epochs() == 0) {
+            return new Outcome(Metrics.empty(), Double.NaN);
+        }
+        if (validation.size() == 0) {
+            throw new IllegalArgumentException("MiLeNAS needs a non-empty validation split");
+        }
+        MileNasArchitect architect = new MileNasArchitect(network, settings.archLearningRate(),
+                settings.archWeightDecay(), settings.lambda());
+        List<Parameter> weights = network.weightParameters();
+        List<Parameter> alphas = network.architectureParameters();
+        int[] order = new int[train.size()];
+        int[] validationOrder = new int[validation.size()];
+        int validationPass = 0;
+        int validationCursor = validationOrder.length;
+        double lossSum = 0;
+        double validationLossSum = 0;
+        long hits = 0;
+        long seen = 0;
+        int steps = 0;
+        ReentrantLock lock = GradientLock.get();
+        lock.lock();
+        try (NDManager manager = Engines.newManager()) {
+            ParameterStore store = new ParameterStore(manager, false);
+            NDArray[] momentum = new NDArray[weights.size()];
+            for (int i = 0; i < momentum.length; i++) {
+                momentum[i] = manager.zeros(weights.get(i).getArray().getShape());
+            }
+            for (int epoch = 0; epoch < settings.epochs(); epoch++) {
+                shuffle(order, Seeds.derive(settings.shuffleSeed(), epoch));
+                for (int from = 0; from < order.length; from += settings.batchSize()) {
+                    int to = Math.min(order.length, from + settings.batchSize());
+                    if (validationCursor >= validationOrder.length) {
+                        shuffle(validationOrder, Seeds.derive(settings.shuffleSeed(), VALIDATION_SALT, validationPass++));
+                        validationCursor = 0;
+                    }
+                    int validationTo = Math.min(validationOrder.length, validationCursor + settings.batchSize());
+                    try (NDManager batch = manager.newSubManager()) {
+                        NDArray x = Batches.images(batch, train, order, from, to);
+                        NDArray y = Batches.labels(batch, train, order, from, to);
+                        NDArray vx = Batches.images(batch, validation, validationOrder, validationCursor, validationTo);
+                        NDArray vy = Batches.labels(batch, validation, validationOrder, validationCursor, validationTo);
+                        validationCursor = validationTo;
+                        MileNasArchitect.StepLosses arch = architect.step(store, x, y, vx, vy);
+                        validationLossSum += arch.validation();
+
+                        // w step at the updated α; α itself needs no gradient here.
+                        MileNasArchitect.setRequiresGradient(alphas, false);
+                        NDArray logits;
+                        NDArray loss;
+                        try (GradientCollector collector = Engine.getInstance().newGradientCollector()) {
+                            logits = network.forward(store, new NDList(x), true).singletonOrThrow();
+                            loss = Batches.crossEntropy(logits, y);
+                            collector.backward(loss);
+                        } finally {
+                            MileNasArchitect.setRequiresGradient(alphas, true);
+                        }
+                        sgdStep(weights, momentum, batch, settings);
+                        lossSum += loss.getFloat() * (double) (to - from);
+                        hits += Batches.correct(logits, Batches.labelValues(train, order, from, to));
+                        seen += to - from;
+                        steps++;
+                    }
+                }
+            }
+        } finally {
+            lock.unlock();
+        }
+        return new Outcome(new Metrics(lossSum / seen, (double) hits / seen, train.size(), steps),
+                validationLossSum / steps);
+    }
+
+    /**
+     * Clips the gradient to a global L2 norm (torch.nn.utils.clip_grad_norm_: scale by
+     * clip / (norm + 1e-6) when above), then applies the engine's fused SGD update (weight decay,
+     * momentum), which also zeroes the gradient.
+     */
+    private static void sgdStep(List<Parameter> weights, NDArray[] momentum, NDManager batch, SearchSettings settings) {
+        NDArray[] gradients = new NDArray[weights.size()];
+        NDList norms = new NDList(weights.size());
+        for (int i = 0; i < gradients.length; i++) {
+            gradients[i] = weights.get(i).getArray().getGradient();
+            // Gradient handles are fresh wrappers: give them to the batch so they are freed with it.
+            gradients[i].attach(batch);
+            norms.add(gradients[i].norm());
+        }
+        double norm = ai.djl.ndarray.NDArrays.stack(norms).norm().getFloat();
+        float rescale = (float) Math.min(1.0, settings.gradientClip() / (norm + 1e-6));
+        for (int i = 0; i < gradients.length; i++) {
+            NDArray weight = weights.get(i).getArray();
+            weight.getNDArrayInternal().sgdUpdate(new NDList(weight, gradients[i], momentum[i]), new NDList(weight),
+                    (float) settings.learningRate(), (float) settings.weightDecay(), rescale, -1f,
+                    (float) settings.momentum(), false);
+        }
+    }
+
+    private static void shuffle(int[] order, long seed) {
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        Seeds.shuffle(order, new Random(seed));
+    }
+}
