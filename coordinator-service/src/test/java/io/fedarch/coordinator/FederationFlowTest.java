@@ -125,6 +125,91 @@ class FederationFlowTest {
     }
 
     @Test
+    void personalizationAsksEveryClientAndPublishesEachAdaptedModel() {
+        String jobId = "personal-" + UUID.randomUUID();
+        JobSpec spec = tinyJob(Map.of("rounds", 1, "clientsPerRound", 2, "personalizationEpochs", 2));
+        try (var tasks = tap.follow(Topics.CLIENT_TASKS, ClientTask.class);
+             var personalized = tap.follow(Topics.PERSONALIZED_MODELS, PersonalizedModel.class);
+             var deadLetters = tap.follow(Topics.DEAD_LETTERS, DeadLetter.class);
+             var completions = tap.follow(Topics.SEARCH_COMPLETIONS, SearchCompleted.class)) {
+            tap.send(Topics.JOBS, jobId, submission(jobId, spec));
+            for (ClientTask task : tasks.await(2, t -> t.getJobId().equals(jobId) && t.getRound() == 1, WAIT)) {
+                tap.send(Topics.CLIENT_UPDATES, jobId, constantUpdate(task, 1f, 10));
+            }
+            // Round 2 is the personalization stage: all three clients, not only the two per round.
+            List<ClientTask> stage = tasks.await(3, t -> t.getJobId().equals(jobId) && t.getRound() == 2, WAIT);
+            assertEquals(List.of(0, 1, 2), stage.stream().map(ClientTask::getClientId).sorted().toList());
+            for (ClientTask task : stage) {
+                assertEquals("personalize", task.getRoundConfig().get("stage"));
+                assertEquals(1, task.getModelVersion());
+            }
+            given().get("/jobs/" + jobId).then().statusCode(200).body("phase", equalTo("PERSONALIZING"));
+
+            // Without its local test figures an adapted model is refused with the reason.
+            ClientUpdate bare = constantUpdate(stage.get(0), 2f, 10);
+            tap.send(Topics.CLIENT_UPDATES, jobId, bare);
+            DeadLetter refused = deadLetters.await(1, d -> jobId.equals(d.getJobId()), WAIT).get(0);
+            assertTrue(refused.getReason().contains("localTestAccuracy"), refused.getReason());
+
+            for (ClientTask task : stage) {
+                ClientUpdate adapted = constantUpdate(task, 2f + task.getClientId(), 10);
+                adapted.getMetrics().setCustom(Map.of("localTestAccuracy", 0.9 - 0.1 * task.getClientId(),
+                        "localTestLoss", 0.3, "localTestSamples", 100.0 + task.getClientId(),
+                        "globalLocalTestAccuracy", 0.5));
+                tap.send(Topics.CLIENT_UPDATES, jobId, adapted);
+            }
+            List<PersonalizedModel> models = personalized.await(3, m -> m.getJobId().equals(jobId), WAIT);
+            for (PersonalizedModel model : models) {
+                int c = model.getClientId();
+                assertEquals(0.9 - 0.1 * c, model.getLocalTestAccuracy(), 1e-12);
+                assertEquals(100 + c, model.getLocalTestSamples());
+                assertEquals(2, model.getSpec().getPersonalizationEpochs());
+                for (NamedTensor t : TensorCodec.fromAvro(model.getModelState()).tensors()) {
+                    assertEquals(2f + c, t.values()[0], t.name());
+                }
+            }
+            SearchCompleted done = completions.await(1, c -> c.getJobId().equals(jobId), WAIT).get(0);
+            assertEquals(SearchStatus.SUCCEEDED, done.getStatus());
+            assertEquals(List.of(0, 1, 2), done.getPersonalizedClients());
+            assertEquals(1, done.getRoundsCompleted());
+            // The final model is the federated one, not any client's adaptation.
+            assertEquals(1f, TensorCodec.fromAvro(done.getFinalModel()).tensors().get(0).values()[0]);
+        }
+    }
+
+    @Test
+    void aJobStartsFromItsInitialModelAndAMisfitOneIsRefused() {
+        String jobId = "warm-" + UUID.randomUUID();
+        String misfit = "misfit-" + UUID.randomUUID();
+        JobSpec spec = tinyJob(Map.of("rounds", 1));
+        ModelParameters shape = io.fedarch.core.model.ModelInitializer.initialize(spec.getModel(), 1);
+        List<NamedTensor> sevens = new ArrayList<>();
+        for (NamedTensor t : shape.tensors()) {
+            float[] values = new float[t.size()];
+            java.util.Arrays.fill(values, 7f);
+            sevens.add(new NamedTensor(t.name(), t.shape(), values));
+        }
+        try (var tasks = tap.follow(Topics.CLIENT_TASKS, ClientTask.class);
+             var deadLetters = tap.follow(Topics.DEAD_LETTERS, DeadLetter.class)) {
+            JobSubmitted warm = submission(jobId, spec);
+            warm.setInitialModel(TensorCodec.toAvro(new ModelParameters(sevens), DType.FP32));
+            tap.send(Topics.JOBS, jobId, warm);
+            ClientTask task = tasks.await(1, t -> t.getJobId().equals(jobId), WAIT).get(0);
+            for (NamedTensor t : TensorCodec.fromAvro(task.getGlobalModel()).tensors()) {
+                assertEquals(7f, t.values()[t.size() - 1], t.name());
+            }
+
+            JobSubmitted wrong = submission(misfit, spec);
+            wrong.setInitialModel(TensorCodec.toAvro(new ModelParameters(List.of(
+                    new NamedTensor("conv1.weight", new int[] {3}, new float[] {1, 2, 3}))), DType.FP32));
+            tap.send(Topics.JOBS, misfit, wrong);
+            DeadLetter letter = deadLetters.await(1, d -> misfit.equals(d.getJobId()) || misfit.equals(d.getKey()), WAIT).get(0);
+            assertTrue(letter.getReason().contains("initial model"), letter.getReason());
+        }
+        given().get("/jobs/" + misfit).then().statusCode(404);
+    }
+
+    @Test
     void malformedAndUnknownInputGoesToDeadLettersAndTheServiceKeepsWorking() {
         try (var deadLetters = tap.follow(Topics.DEAD_LETTERS, DeadLetter.class);
              var tasks = tap.follow(Topics.CLIENT_TASKS, ClientTask.class)) {

@@ -13,6 +13,7 @@ import org.jboss.logging.Logger;
 import io.fedarch.events.ClientTask;
 import io.fedarch.events.GlobalModel;
 import io.fedarch.events.JobSubmitted;
+import io.fedarch.events.PersonalizedModel;
 import io.fedarch.events.SearchCompleted;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
@@ -34,6 +35,10 @@ public class EventPublisher {
     Emitter<SearchCompleted> searchCompletions;
 
     @Inject
+    @Channel("personalized-models")
+    Emitter<PersonalizedModel> personalizedModels;
+
+    @Inject
     @Channel("job-submissions")
     Emitter<JobSubmitted> jobSubmissions;
 
@@ -51,6 +56,10 @@ public class EventPublisher {
 
     public void searchCompleted(SearchCompleted completed) {
         send(searchCompletions, completed, completed.getJobId(), null);
+    }
+
+    public void personalizedModel(PersonalizedModel model) {
+        send(personalizedModels, model, model.getJobId() + "/" + model.getClientId(), null);
     }
 
     /** Returns once the broker has the job: the REST caller's 202 means the job is on the topic. */

@@ -15,6 +15,7 @@ import org.jboss.logging.Logger;
 import io.fedarch.coordinator.messaging.EventPublisher;
 import io.fedarch.coordinator.metrics.CoordinatorMetrics;
 import io.fedarch.core.strategy.ClientResult;
+import io.fedarch.core.strategy.Personalization;
 import io.fedarch.core.strategy.RoundPlan;
 import io.fedarch.core.strategy.Strategy;
 import io.fedarch.core.strategy.StrategyRegistry;
@@ -27,6 +28,7 @@ import io.fedarch.events.GlobalModel;
 import io.fedarch.events.JobSpec;
 import io.fedarch.events.JobSubmitted;
 import io.fedarch.events.ModelState;
+import io.fedarch.events.PersonalizedModel;
 import io.fedarch.events.RoundMetrics;
 import io.fedarch.events.RoundPacing;
 import io.fedarch.events.RoundStartRequested;
@@ -36,8 +38,10 @@ import io.fedarch.events.SearchStatus;
 /**
  * The federation loop: accept a job, start rounds, collect updates until every selected client
  * reported or the deadline passed with a quorum, aggregate through the job's strategy, publish
- * the global model, repeat, then publish search completed. Each job's events are handled under
- * that job's lock; different jobs never wait for each other.
+ * the global model, repeat; then, when the job asks for it, a personalization stage (every client
+ * adapts the final model locally; each adapted model is published as a PersonalizedModel), and
+ * finally search completed. Each job's events are handled under that job's lock; different jobs
+ * never wait for each other.
  */
 @ApplicationScoped
 public class FederationService {
@@ -89,7 +93,7 @@ public class FederationService {
             return;
         }
         Strategy strategy = validate(event.getSpec());
-        JobRun run = new JobRun(event.getJobId(), event.getSpec(), strategy, strategy.initialize(event.getSpec()));
+        JobRun run = new JobRun(event.getJobId(), event.getSpec(), strategy, initialModel(event, strategy));
         synchronized (run) {
             if (!jobs.register(run)) {
                 return;
@@ -103,6 +107,28 @@ public class FederationService {
                 startRound(run, 1);
             }
         }
+    }
+
+    /** The strategy's seeded initialisation, or the job's own initial model once it is checked against it. */
+    private static ModelParameters initialModel(JobSubmitted event, Strategy strategy) {
+        ModelParameters initial = strategy.initialize(event.getSpec());
+        if (event.getInitialModel() == null) {
+            return initial;
+        }
+        ModelParameters given;
+        try {
+            given = TensorCodec.fromAvro(event.getInitialModel());
+            initial.requireCompatible(given);
+        } catch (IllegalArgumentException e) {
+            throw new EventRejectedException("invalid job: its initial model does not fit the job's model: "
+                    + e.getMessage(), e);
+        }
+        String nonFinite = given.firstNonFinite();
+        if (nonFinite != null) {
+            throw new EventRejectedException("invalid job: its initial model has NaN or infinite values in '"
+                    + nonFinite + "'");
+        }
+        return given;
     }
 
     public void requestRound(RoundStartRequested request) {
@@ -149,6 +175,10 @@ public class FederationService {
                         + update.getSampleCount() + "; it must be positive to weigh the average");
             }
             ModelParameters parameters = decode(update.getModelState(), run, update.getClientId());
+            if (run.phase == JobPhase.PERSONALIZING) {
+                acceptPersonalized(run, update);
+                return;
+            }
             ClientResult result = new ClientResult(update.getClientId(), update.getSampleCount(), parameters,
                     Map.copyOf(update.getMetrics().getCustom()));
             round.updates.put(update.getClientId(), new ReceivedUpdate(result, update.getMetrics(), update.getWorkerId()));
@@ -167,7 +197,18 @@ public class FederationService {
         for (JobRun run : jobs.all()) {
             synchronized (run) {
                 RoundState round = run.openRound;
-                if (run.phase != JobPhase.ROUND_RUNNING || round == null || now.isBefore(round.deadline)) {
+                if (round == null || now.isBefore(round.deadline)) {
+                    continue;
+                }
+                if (run.phase == JobPhase.PERSONALIZING) {
+                    // The global model is final already: personalization that misses the deadline costs
+                    // only those clients' personalized models, never the job.
+                    LOG.warnf("job %s personalization: deadline passed with %d of %d clients; finishing with those",
+                            run.jobId, round.updates.size(), round.plan.clients().size());
+                    succeed(run);
+                    continue;
+                }
+                if (run.phase != JobPhase.ROUND_RUNNING) {
                     continue;
                 }
                 int selected = round.plan.clients().size();
@@ -207,10 +248,23 @@ public class FederationService {
 
     private void startRound(JobRun run, int round) {
         RoundPlan plan = run.strategy.configureRound(run.spec, round, run.global);
+        run.phase = JobPhase.ROUND_RUNNING;
+        publishTasks(run, round, plan);
+    }
+
+    /** After the last round: every client adapts the final global model (the round after the last one). */
+    private void startPersonalization(JobRun run) {
+        RoundPlan plan = run.strategy.configurePersonalization(run.spec, run.global);
+        run.phase = JobPhase.PERSONALIZING;
+        LOG.infof("job %s: personalization stage, %d clients adapt the final model for %d epochs", run.jobId,
+                plan.clients().size(), run.spec.getPersonalizationEpochs());
+        publishTasks(run, run.spec.getRounds() + 1, plan);
+    }
+
+    private void publishTasks(JobRun run, int round, RoundPlan plan) {
         Instant now = Instant.now();
         Instant deadline = now.plusMillis(run.spec.getRoundDeadlineMs());
         run.openRound = new RoundState(round, plan, deadline);
-        run.phase = JobPhase.ROUND_RUNNING;
         // Encode once: every task of the round carries the same global state.
         ModelState global = TensorCodec.toAvro(run.global, run.spec.getTensorDType());
         long modelBytes = TensorCodec.encodedBytes(global);
@@ -234,6 +288,9 @@ public class FederationService {
                     .setGlobalModel(global)
                     .build();
             publisher.clientTask(task, Math.floorMod(client, taskPartitions));
+        }
+        if (run.openRound == null) {
+            return; // failed above
         }
         LOG.infof("job %s round %d/%d started: clients %s, deadline %s", run.jobId, round, run.spec.getRounds(),
                 plan.clients(), deadline);
@@ -274,13 +331,63 @@ public class FederationService {
                 roundMetrics.getValidationAccuracy(), roundMs);
 
         if (run.completedRounds >= run.spec.getRounds()) {
-            run.phase = JobPhase.SUCCEEDED;
-            publishCompletion(run, SearchStatus.SUCCEEDED, null);
+            if (run.spec.getPersonalizationEpochs() > 0) {
+                startPersonalization(run);
+            } else {
+                succeed(run);
+            }
         } else if (run.spec.getPacing() == RoundPacing.EXTERNAL) {
             run.phase = JobPhase.WAITING_FOR_ROUND_START;
         } else {
             startRound(run, run.completedRounds + 1);
         }
+    }
+
+    /**
+     * A personalization update: checked like any update, then published at once as the client's
+     * PersonalizedModel (it is never averaged). The local test figures come from the client.
+     */
+    private void acceptPersonalized(JobRun run, ClientUpdate update) {
+        RoundState round = run.openRound;
+        Map<String, Double> custom = update.getMetrics().getCustom();
+        Double accuracy = custom.get(Personalization.LOCAL_TEST_ACCURACY);
+        Double loss = custom.get(Personalization.LOCAL_TEST_LOSS);
+        Double samples = custom.get(Personalization.LOCAL_TEST_SAMPLES);
+        if (accuracy == null || loss == null || samples == null) {
+            throw new EventRejectedException("personalization update of client " + update.getClientId()
+                    + " lacks its local test metrics (" + Personalization.LOCAL_TEST_ACCURACY + ", "
+                    + Personalization.LOCAL_TEST_LOSS + ", " + Personalization.LOCAL_TEST_SAMPLES + ")");
+        }
+        publisher.personalizedModel(PersonalizedModel.newBuilder()
+                .setEventId(UUID.randomUUID().toString())
+                .setJobId(run.jobId)
+                .setTimestamp(Instant.now())
+                .setClientId(update.getClientId())
+                .setWorkerId(update.getWorkerId())
+                .setBaseModelVersion(update.getBaseModelVersion())
+                .setSpec(run.spec)
+                .setModelState(update.getModelState())
+                .setMetrics(update.getMetrics())
+                .setLocalTestAccuracy(accuracy)
+                .setLocalTestLoss(loss)
+                .setLocalTestSamples(samples.intValue())
+                .build());
+        round.updates.put(update.getClientId(), new ReceivedUpdate(null, update.getMetrics(), update.getWorkerId()));
+        LOG.infof("job %s personalization: client %d adapted (%d/%d), local test acc %.4f (global model %.4f)",
+                run.jobId, update.getClientId(), round.updates.size(), round.plan.clients().size(), accuracy,
+                custom.getOrDefault(Personalization.GLOBAL_LOCAL_TEST_ACCURACY, Double.NaN));
+        if (round.complete()) {
+            succeed(run);
+        }
+    }
+
+    private void succeed(JobRun run) {
+        List<Integer> personalized = run.phase == JobPhase.PERSONALIZING && run.openRound != null
+                ? new ArrayList<>(run.openRound.updates.keySet()) : List.of();
+        run.phase = JobPhase.SUCCEEDED;
+        run.openRound = null;
+        run.personalizedClients = personalized;
+        publishCompletion(run, SearchStatus.SUCCEEDED, null);
     }
 
     private void fail(JobRun run, String reason) {
@@ -304,6 +411,7 @@ public class FederationService {
                 .setFinalModel(status == SearchStatus.SUCCEEDED
                         ? TensorCodec.toAvro(run.global, run.spec.getTensorDType()) : null)
                 .setSearchMs((System.nanoTime() - run.acceptedNanos) / 1_000_000)
+                .setPersonalizedClients(run.personalizedClients)
                 .build());
     }
 }

@@ -5,6 +5,8 @@ public enum JobPhase {
     /** Externally paced job between rounds: waits for a RoundStartRequested event. */
     WAITING_FOR_ROUND_START,
     ROUND_RUNNING,
+    /** After the last round: clients adapt the final model locally (personalizationEpochs > 0). */
+    PERSONALIZING,
     SUCCEEDED,
     FAILED;
 

@@ -22,6 +22,8 @@ public final class JobRun {
     RoundState openRound;
     RoundMetrics lastRoundMetrics;
     String failureReason;
+    /** Clients whose personalized model was published (filled when the job succeeds). */
+    java.util.List<Integer> personalizedClients = java.util.List.of();
 
     JobRun(String jobId, JobSpec spec, Strategy strategy, ModelParameters initial) {
         this.jobId = jobId;

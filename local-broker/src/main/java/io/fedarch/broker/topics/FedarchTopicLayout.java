@@ -32,12 +32,14 @@ public final class FedarchTopicLayout {
         TopicSettings work = TopicSettings.partitions(taskPartitions)
                 .withMaxMessageBytes(maxMessageBytes).withZstdCompression();
         Map<String, TopicSettings> layout = new LinkedHashMap<>();
-        layout.put(Topics.JOBS, control);
+        // A job may carry its initial model (warm start, FedNAS fine-tuning of the derived network).
+        layout.put(Topics.JOBS, models);
         layout.put(Topics.ROUND_STARTS, control);
         layout.put(Topics.CLIENT_TASKS, work);
         layout.put(Topics.CLIENT_UPDATES, work);
         layout.put(Topics.GLOBAL_MODELS, models);
         layout.put(Topics.SEARCH_COMPLETIONS, models);
+        layout.put(Topics.PERSONALIZED_MODELS, models);
         layout.put(Topics.MODELS_READY, control);
         layout.put(Topics.DEAD_LETTERS, models);
         return layout;

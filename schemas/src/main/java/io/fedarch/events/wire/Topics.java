@@ -14,16 +14,17 @@ public final class Topics {
     public static final String CLIENT_UPDATES = "fedarch.client-updates";
     public static final String GLOBAL_MODELS = "fedarch.global-models";
     public static final String SEARCH_COMPLETIONS = "fedarch.search-completions";
+    public static final String PERSONALIZED_MODELS = "fedarch.personalized-models";
     public static final String MODELS_READY = "fedarch.models-ready";
     public static final String DEAD_LETTERS = "fedarch.dead-letters";
 
     /** Topics whose events carry a full model state and therefore need large message limits. */
     public static final List<String> MODEL_CARRYING =
-            List.of(CLIENT_TASKS, CLIENT_UPDATES, GLOBAL_MODELS, SEARCH_COMPLETIONS, DEAD_LETTERS);
+            List.of(JOBS, CLIENT_TASKS, CLIENT_UPDATES, GLOBAL_MODELS, SEARCH_COMPLETIONS, PERSONALIZED_MODELS, DEAD_LETTERS);
 
     public static final List<String> ALL =
             List.of(JOBS, ROUND_STARTS, CLIENT_TASKS, CLIENT_UPDATES, GLOBAL_MODELS,
-                    SEARCH_COMPLETIONS, MODELS_READY, DEAD_LETTERS);
+                    SEARCH_COMPLETIONS, PERSONALIZED_MODELS, MODELS_READY, DEAD_LETTERS);
 
     private Topics() {
     }

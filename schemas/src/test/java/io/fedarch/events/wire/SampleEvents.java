@@ -21,6 +21,8 @@ final class SampleEvents {
                         .setPartition(PartitionSpec.newBuilder().setScheme(PartitionScheme.LABEL_SKEW).build())
                         .setTrainLimit(600).build())
                 .setHyperParameters(Map.of("lambda", "1.0"))
+                .setPersonalizationEpochs(2)
+                .setParentJobId("parent-job")
                 .build();
     }
 
@@ -34,7 +36,8 @@ final class SampleEvents {
     static List<org.apache.avro.specific.SpecificRecord> all() {
         JobSpec spec = jobSpec();
         return List.of(
-                JobSubmitted.newBuilder().setEventId("e1").setJobId("job-1").setTimestamp(NOW).setSpec(spec).build(),
+                JobSubmitted.newBuilder().setEventId("e1").setJobId("job-1").setTimestamp(NOW).setSpec(spec)
+                        .setInitialModel(modelState()).build(),
                 RoundStartRequested.newBuilder().setEventId("e2").setJobId("job-1").setTimestamp(NOW).setRound(3)
                         .setRequestedBy("nightly-scheduler").build(),
                 ClientTask.newBuilder().setEventId("e3").setJobId("job-1").setTimestamp(NOW).setRound(1).setClientId(4)
@@ -57,7 +60,14 @@ final class SampleEvents {
                         .build(),
                 SearchCompleted.newBuilder().setEventId("e6").setJobId("job-1").setTimestamp(NOW)
                         .setStatus(SearchStatus.SUCCEEDED).setSpec(spec).setRoundsCompleted(2).setModelVersion(2)
-                        .setFinalModel(modelState()).setSearchMs(6000).build(),
+                        .setFinalModel(modelState()).setSearchMs(6000).setPersonalizedClients(List.of(0, 1)).build(),
+                PersonalizedModel.newBuilder().setEventId("e9").setJobId("job-1").setTimestamp(NOW).setClientId(1)
+                        .setWorkerId("worker-b").setBaseModelVersion(2).setSpec(spec).setModelState(modelState())
+                        .setMetrics(ClientMetrics.newBuilder().setTrainLoss(0.4).setTrainAccuracy(0.9)
+                                .setValidationLoss(0.5).setValidationAccuracy(0.85).setGlobalValidationAccuracy(0.7)
+                                .setValidationSamples(57).setSteps(16).setComputeMs(2345).setUpdateBytes(4096)
+                                .setCustom(Map.of("localTestAccuracy", 0.88)).build())
+                        .setLocalTestAccuracy(0.88).setLocalTestLoss(0.31).setLocalTestSamples(1000).build(),
                 ModelReady.newBuilder().setEventId("e7").setJobId("job-1").setTimestamp(NOW).setScope(ModelScope.GLOBAL)
                         .setAlgorithm("fedavg").setArchitecture("{\"layers\":[]}").setTestAccuracy(0.81)
                         .setTestLoss(0.5).setTestSamples(10000).setParameterCount(3).setMacs(3)

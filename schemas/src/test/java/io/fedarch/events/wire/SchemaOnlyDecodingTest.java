@@ -46,7 +46,7 @@ class SchemaOnlyDecodingTest {
                 SCHEMAS_BY_FINGERPRINT.put(SchemaNormalization.parsingFingerprint64(schema), schema);
             }
         }
-        assertEquals(8, SCHEMAS_BY_FINGERPRINT.size(), "eight event types in the catalogue");
+        assertEquals(9, SCHEMAS_BY_FINGERPRINT.size(), "nine event types in the catalogue");
     }
 
     @Test

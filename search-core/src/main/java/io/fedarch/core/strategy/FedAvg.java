@@ -61,6 +61,9 @@ public final class FedAvg implements Strategy {
         if (spec.getQuorum() < 0 || spec.getQuorum() > spec.getClientsPerRound()) {
             problems.add("quorum must be in 0..clientsPerRound (got " + spec.getQuorum() + ")");
         }
+        if (spec.getPersonalizationEpochs() < 0) {
+            problems.add("personalizationEpochs must be >= 0 (got " + spec.getPersonalizationEpochs() + ")");
+        }
         double validation = spec.getData().getPartition().getValidationFraction();
         if (!(validation >= 0 && validation < 1)) {
             problems.add("validationFraction must be in [0, 1) (got " + validation + ")");

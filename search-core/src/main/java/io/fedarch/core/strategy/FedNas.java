@@ -24,6 +24,11 @@ import io.fedarch.events.JobSpec;
  * Job knobs: learningRate, momentum, weightDecay (DARTS: 0.025, 0.9, 3e-4), archLearningRate
  * (3e-4), and hyperParameters {@value #LAMBDA} (1.0), {@value #ARCH_WEIGHT_DECAY} (1e-3),
  * {@value #MIN_LEARNING_RATE} (0.001), {@value #GRADIENT_CLIP} (5).
+ * <p>
+ * FedNAS's evaluation stage is configured here too and run by the pruning service after the
+ * search: {@value #FINE_TUNE_ROUNDS} (0 = export the derived network with the inherited weights
+ * as they are) rounds of FedAvg on the derived network, at {@value #FINE_TUNE_LEARNING_RATE}
+ * (default: the job's learningRate) for {@value #FINE_TUNE_EPOCHS} local epochs (default: localEpochs).
  */
 public final class FedNas implements Strategy {
     public static final String NAME = "fednas";
@@ -31,6 +36,9 @@ public final class FedNas implements Strategy {
     public static final String ARCH_WEIGHT_DECAY = "archWeightDecay";
     public static final String MIN_LEARNING_RATE = "minLearningRate";
     public static final String GRADIENT_CLIP = "gradientClip";
+    public static final String FINE_TUNE_ROUNDS = "fineTuneRounds";
+    public static final String FINE_TUNE_LEARNING_RATE = "fineTuneLearningRate";
+    public static final String FINE_TUNE_EPOCHS = "fineTuneEpochs";
     public static final double DEFAULT_LAMBDA = 1.0;
     public static final double DEFAULT_ARCH_WEIGHT_DECAY = 1e-3;
     public static final double DEFAULT_MIN_LEARNING_RATE = 0.001;
@@ -75,6 +83,18 @@ public final class FedNas implements Strategy {
             }
             if (!(clip > 0)) {
                 problems.add("gradientClip must be positive (got " + clip + ")");
+            }
+            double fineTuneRounds = hyperParameter(spec, FINE_TUNE_ROUNDS, 0);
+            double fineTuneRate = hyperParameter(spec, FINE_TUNE_LEARNING_RATE, spec.getLearningRate());
+            double fineTuneEpochs = hyperParameter(spec, FINE_TUNE_EPOCHS, spec.getLocalEpochs());
+            if (!(fineTuneRounds >= 0) || fineTuneRounds != Math.rint(fineTuneRounds)) {
+                problems.add("fineTuneRounds must be a whole number >= 0 (got " + fineTuneRounds + ")");
+            }
+            if (!(fineTuneRate > 0) || Double.isInfinite(fineTuneRate)) {
+                problems.add("fineTuneLearningRate must be positive (got " + fineTuneRate + ")");
+            }
+            if (!(fineTuneEpochs >= 1) || fineTuneEpochs != Math.rint(fineTuneEpochs)) {
+                problems.add("fineTuneEpochs must be a whole number >= 1 (got " + fineTuneEpochs + ")");
             }
             if (!(minLr > 0 && minLr <= spec.getLearningRate())) {
                 problems.add("minLearningRate must be in (0, learningRate] (got " + minLr + ")");
@@ -122,7 +142,7 @@ public final class FedNas implements Strategy {
      *
      * @throws IllegalArgumentException when present but not a number
      */
-    static double hyperParameter(JobSpec spec, String key, double fallback) {
+    public static double hyperParameter(JobSpec spec, String key, double fallback) {
         Map<String, String> map = spec.getHyperParameters();
         String value = map == null ? null : map.get(key);
         if (value == null || value.isBlank()) {

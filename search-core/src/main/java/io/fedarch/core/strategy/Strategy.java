@@ -1,6 +1,8 @@
 package io.fedarch.core.strategy;
 
 import java.util.List;
+import java.util.Map;
+import java.util.stream.IntStream;
 
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.events.JobSpec;
@@ -36,6 +38,30 @@ public interface Strategy {
      * @param results at least one result; each already checked for shape compatibility and finite values
      */
     ModelParameters aggregate(JobSpec spec, int round, ModelParameters global, List<ClientResult> results);
+
+    /**
+     * The personalization stage after the last round (when {@code personalizationEpochs > 0}):
+     * every client adapts the final global model locally. The learning rate is the job's, or
+     * hyperParameter {@value #PERSONALIZATION_LEARNING_RATE}.
+     */
+    default RoundPlan configurePersonalization(JobSpec spec, ModelParameters global) {
+        String rate = spec.getHyperParameters() == null ? null
+                : spec.getHyperParameters().get(PERSONALIZATION_LEARNING_RATE);
+        double learningRate = spec.getLearningRate();
+        if (rate != null && !rate.isBlank()) {
+            try {
+                learningRate = Double.parseDouble(rate.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("hyperParameter " + PERSONALIZATION_LEARNING_RATE + "='" + rate
+                        + "' is not a number", e);
+            }
+        }
+        return new RoundPlan(IntStream.range(0, spec.getTotalClients()).boxed().toList(),
+                Map.of(RoundPlan.STAGE, RoundPlan.PERSONALIZE, FedAvg.LEARNING_RATE, Double.toString(learningRate)));
+    }
+
+    /** Optional job hyperParameter: the learning rate of the personalization stage. */
+    String PERSONALIZATION_LEARNING_RATE = "personalizationLearningRate";
 
     /** The local procedure this strategy's clients run. */
     ClientProcedure clientProcedure();
