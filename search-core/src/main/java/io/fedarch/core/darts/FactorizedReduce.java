@@ -18,8 +18,10 @@ import ai.djl.nn.Parameter;
  * 28×28 adaptation: on an odd size (7×7 after two halvings) the shifted branch would come out one
  * pixel smaller (3 vs 4), so it is zero-padded at the bottom/right to ⌈H/2⌉ like every other
  * stride-2 operation. On even sizes this is exactly DARTS's operation.
+ * <p>
+ * A single copy is also a derived cell's stride-2 skip_connect ({@link CellOperation}).
  */
-final class FactorizedReduce {
+final class FactorizedReduce implements CellOperation {
     private static final NDIndex SHIFTED = new NDIndex(":, :, 1:, 1:");
 
     private final int copies;
@@ -41,7 +43,8 @@ final class FactorizedReduce {
     }
 
     /** Applies the ReLU itself. */
-    NDArray apply(NDArray x, boolean training) {
+    @Override
+    public NDArray apply(NDArray x, boolean training) {
         return applyToActivated(Activation.relu(x), training);
     }
 
@@ -67,7 +70,8 @@ final class FactorizedReduce {
         return norm.apply(joined, training);
     }
 
-    long macs(int outPixels) {
+    @Override
+    public long macs(int outPixels) {
         return (conv1.getShape().size() + conv2.getShape().size()) * outPixels;
     }
 }

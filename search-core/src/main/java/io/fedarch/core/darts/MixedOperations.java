@@ -64,20 +64,9 @@ final class MixedOperations {
         this.channels = channels;
         this.stride = stride;
         this.edges = edges;
-        for (Primitive p : FUSION_ORDER) {
-            if (!operations.contains(p)) {
-                continue;
-            }
-            if (p.isSeparableConv() || p.isDilatedConv()) {
-                convOps.add(p);
-            }
-            if (p.isSeparableConv()) {
-                sepOps.add(p);
-            }
-            if (p.isPool()) {
-                poolOps.add(p);
-            }
-        }
+        convOps.addAll(stackedConvolutions(operations));
+        sepOps.addAll(stackedSeparable(operations));
+        poolOps.addAll(stackedPools(operations));
         this.skip = operations.contains(Primitive.SKIP_CONNECT);
         long perOp = (long) edges * channels;
         for (Primitive p : convOps) {
@@ -104,6 +93,25 @@ final class MixedOperations {
                 : new BatchNormLayer(registry, prefix + ".pools.bn", poolOps.size() * channels, false);
         reduceSkip = skip && stride == 2
                 ? new FactorizedReduce(registry, prefix + ".skip_connect", channels, channels, edges, false) : null;
+    }
+
+    /**
+     * The convolutional candidates in their stacking order (separable first, then dilated, each in
+     * {@link #FUSION_ORDER}): the op-major block order of {@code convs.pw1.weight} and {@code convs.bn1}.
+     */
+    static List<Primitive> stackedConvolutions(List<Primitive> operations) {
+        return FUSION_ORDER.stream().filter(operations::contains)
+                .filter(p -> p.isSeparableConv() || p.isDilatedConv()).toList();
+    }
+
+    /** The separable candidates in the block order of {@code sep_convs.pw2.weight} and {@code sep_convs.bn2}. */
+    static List<Primitive> stackedSeparable(List<Primitive> operations) {
+        return FUSION_ORDER.stream().filter(operations::contains).filter(Primitive::isSeparableConv).toList();
+    }
+
+    /** The pooling candidates in the block order of {@code pools.bn}. */
+    static List<Primitive> stackedPools(List<Primitive> operations) {
+        return FUSION_ORDER.stream().filter(operations::contains).filter(Primitive::isPool).toList();
     }
 
     /**

@@ -5,7 +5,7 @@ import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 
 /** DARTS's ReLUConvBN with a 1×1 kernel: how a cell adapts its inputs to C channels. */
-final class ReluConvBn {
+final class ReluConvBn implements CellOperation {
     private final Parameter weight;
     private final BatchNormLayer norm;
 
@@ -14,12 +14,14 @@ final class ReluConvBn {
         this.norm = new BatchNormLayer(registry, prefix + ".bn", outChannels, false);
     }
 
-    NDArray apply(NDArray x, boolean training) {
+    @Override
+    public NDArray apply(NDArray x, boolean training) {
         return norm.apply(Tensors.conv(Activation.relu(x), weight.getArray(), 1, 0, 1, 1), training);
     }
 
     /** Multiply–accumulates per image for an output of {@code outPixels} positions. */
-    long macs(int outPixels) {
+    @Override
+    public long macs(int outPixels) {
         return weight.getShape().size() * outPixels;
     }
 }

@@ -16,15 +16,23 @@ import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
 import io.fedarch.core.darts.DartsOptions;
+import io.fedarch.core.darts.DerivedNetwork;
+import io.fedarch.core.darts.DerivedOptions;
 import io.fedarch.core.darts.SearchNetwork;
 import io.fedarch.events.ModelSpec;
 
-/** Builds the DJL network a {@link ModelSpec} describes, for 1×28×28 inputs and 10 classes: family "cnn" or "darts". */
+/**
+ * Builds the DJL network a {@link ModelSpec} describes, for 1×28×28 inputs and 10 classes: family
+ * "cnn", "darts" (the search supernet) or "darts-derived" (a searched architecture, trained from scratch
+ * or from weights inherited from the supernet).
+ */
 public final class ModelFactory {
     public static final String CNN = "cnn";
     /** The DARTS search space (a supernet with architecture weights α); see {@link SearchNetwork}. */
     public static final String DARTS = "darts";
-    public static final Set<String> FAMILIES = Set.of(CNN, DARTS);
+    /** A discrete DARTS architecture given by a genotype; see {@link DerivedNetwork} and {@link DerivedOptions}. */
+    public static final String DARTS_DERIVED = "darts-derived";
+    public static final Set<String> FAMILIES = Set.of(CNN, DARTS, DARTS_DERIVED);
     public static final int CHANNELS = 1;
     public static final int HEIGHT = 28;
     public static final int WIDTH = 28;
@@ -44,19 +52,20 @@ public final class ModelFactory {
      * @throws IllegalArgumentException listing the valid families or options
      */
     public static void validate(ModelSpec spec) {
-        if (family(spec).equals(DARTS)) {
-            dartsOptions(spec);
-        } else {
-            cnnOptions(spec);
+        switch (family(spec)) {
+            case DARTS -> dartsOptions(spec);
+            case DARTS_DERIVED -> derivedOptions(spec);
+            default -> cnnOptions(spec);
         }
     }
 
     /** An uninitialised network. */
     public static Block build(ModelSpec spec) {
-        if (family(spec).equals(DARTS)) {
-            return new SearchNetwork(dartsOptions(spec));
-        }
-        return cnn(cnnOptions(spec));
+        return switch (family(spec)) {
+            case DARTS -> new SearchNetwork(dartsOptions(spec));
+            case DARTS_DERIVED -> new DerivedNetwork(derivedOptions(spec));
+            default -> cnn(cnnOptions(spec));
+        };
     }
 
     /**
@@ -113,6 +122,18 @@ public final class ModelFactory {
             throw new IllegalArgumentException("model family '" + spec.getFamily() + "' is not " + DARTS);
         }
         return DartsOptions.parse(spec.getOptions());
+    }
+
+    /**
+     * The options of a "darts-derived" spec.
+     *
+     * @throws IllegalArgumentException when the family is not darts-derived or an option is invalid
+     */
+    public static DerivedOptions derivedOptions(ModelSpec spec) {
+        if (!family(spec).equals(DARTS_DERIVED)) {
+            throw new IllegalArgumentException("model family '" + spec.getFamily() + "' is not " + DARTS_DERIVED);
+        }
+        return DerivedOptions.parse(spec.getOptions());
     }
 
     private static String family(ModelSpec spec) {
