@@ -21,10 +21,14 @@ import io.fedarch.events.PartitionSpec;
  * A worker pinned to a <em>silo directory</em> instead owns that directory's training files
  * outright (real cross-silo deployments): its shard is all of them, split into train/validation,
  * with no partitioning.
+ * <p>
+ * For personalised evaluation each client also has a local test set ({@link #localTestSet}): its
+ * label-matched share of the job's test set, or a silo's own test files.
  */
 public final class ShardProvider {
     public static final String SUPPORTED_DATASET = "fashion-mnist";
     private static final long VALIDATION_SALT = 0x56414c49L;
+    private static final long LOCAL_TEST_SALT = 0x54455354L;
     private static final int PARTITION_CACHE_ENTRIES = 4;
 
     private final Path defaultDataDir;
@@ -35,6 +39,16 @@ public final class ShardProvider {
             return size() > PARTITION_CACHE_ENTRIES;
         }
     };
+
+    private final Map<LocalTestKey, int[][]> localTests = new LinkedHashMap<>(8, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<LocalTestKey, int[][]> eldest) {
+            return size() > PARTITION_CACHE_ENTRIES;
+        }
+    };
+
+    private record LocalTestKey(PartitionKey partition, Integer testLimit) {
+    }
 
     private record PartitionKey(Path dir, Integer trainLimit, PartitionSpec partition, int clients, long seed) {
     }
@@ -88,6 +102,47 @@ public final class ShardProvider {
         return FashionMnist.load(dataDir(spec), FashionMnist.Split.TEST, spec.getData().getTestLimit());
     }
 
+    /**
+     * The client's own test set for personalised evaluation: the job's test set (first
+     * {@code testLimit} images) divided among the clients by {@link LocalTestSplit}, so it follows
+     * the client's training label distribution; cached like the partition. A silo worker returns
+     * its silo directory's own test split instead.
+     *
+     * @throws IllegalArgumentException for a client outside the job, or a silo directory without test files
+     */
+    public ImageDataset localTestSet(JobSpec spec, int clientId) {
+        DataSpec data = spec.getData();
+        requireSupported(data);
+        if (siloDir != null) {
+            if (!FashionMnist.isPresent(siloDir, FashionMnist.Split.TEST)) {
+                throw new IllegalArgumentException("silo directory " + siloDir + " has no test split: expected "
+                        + FashionMnist.Split.TEST.imagesFile() + "[.gz] and " + FashionMnist.Split.TEST.labelsFile()
+                        + "[.gz] for local evaluation");
+            }
+            return FashionMnist.load(siloDir, FashionMnist.Split.TEST, data.getTestLimit());
+        }
+        if (clientId < 0 || clientId >= spec.getTotalClients()) {
+            throw new IllegalArgumentException("client " + clientId + " outside 0.." + (spec.getTotalClients() - 1));
+        }
+        Path dir = dataDir(spec);
+        ImageDataset train = FashionMnist.load(dir, FashionMnist.Split.TRAIN, data.getTrainLimit());
+        ImageDataset test = FashionMnist.load(dir, FashionMnist.Split.TEST, data.getTestLimit());
+        LocalTestKey key = new LocalTestKey(partitionKey(dir, spec), data.getTestLimit());
+        int[][] split;
+        synchronized (localTests) {
+            split = localTests.get(key);
+        }
+        if (split == null) {
+            int[][] parts = partition(dir, train, spec);
+            split = LocalTestSplit.split(train.labels(), parts, test.labels(),
+                    Seeds.derive(spec.getSeed(), LOCAL_TEST_SALT));
+            synchronized (localTests) {
+                localTests.put(key, split);
+            }
+        }
+        return test.select(split[clientId]);
+    }
+
     /** Every client's sample indices into the training set (the cached partition). */
     public int[][] partition(JobSpec spec) {
         requireSupported(spec.getData());
@@ -102,17 +157,22 @@ public final class ShardProvider {
     }
 
     private int[][] partition(Path dir, ImageDataset all, JobSpec spec) {
-        DataSpec data = spec.getData();
-        PartitionKey key = new PartitionKey(dir.toAbsolutePath().normalize(), data.getTrainLimit(),
-                data.getPartition(), spec.getTotalClients(), spec.getSeed());
+        PartitionKey key = partitionKey(dir, spec);
         synchronized (partitions) {
             int[][] parts = partitions.get(key);
             if (parts == null) {
-                parts = Partitioners.of(data.getPartition()).partition(all.labels(), spec.getTotalClients(), spec.getSeed());
+                parts = Partitioners.of(spec.getData().getPartition())
+                        .partition(all.labels(), spec.getTotalClients(), spec.getSeed());
                 partitions.put(key, parts);
             }
             return parts;
         }
+    }
+
+    private static PartitionKey partitionKey(Path dir, JobSpec spec) {
+        DataSpec data = spec.getData();
+        return new PartitionKey(dir.toAbsolutePath().normalize(), data.getTrainLimit(), data.getPartition(),
+                spec.getTotalClients(), spec.getSeed());
     }
 
     private static ClientShard split(ImageDataset all, int[] indices, JobSpec spec, int clientId) {
