@@ -6,8 +6,10 @@ import io.fedarch.events.DeadLetter;
 import io.fedarch.events.GlobalModel;
 import io.fedarch.events.JobSpec;
 import io.fedarch.events.ModelReady;
+import io.fedarch.events.ModelScope;
 import io.fedarch.events.RoundMetrics;
 import io.fedarch.events.SearchCompleted;
+import io.fedarch.events.spec.DerivedJobs;
 
 /** Prints one line per round and the final result, as the events arrive. */
 public final class ConsoleProgress implements JobProgress {
@@ -30,8 +32,12 @@ public final class ConsoleProgress implements JobProgress {
     @Override
     public void roundCompleted(GlobalModel round, long elapsedMs) {
         RoundMetrics m = round.getMetrics();
+        boolean fineTuning = round.getJobId().endsWith(DerivedJobs.FINE_TUNE_SUFFIX);
+        if (fineTuning && round.getRound() == 1) {
+            out.println("fine-tuning the derived network (job " + round.getJobId() + "):");
+        }
         out.printf("%-7s %-9s %-11.4f %-11.4f %-10.4f %-9.1f %-10.1f %-9.1f%n",
-                round.getRound() + "/" + round.getTotalRounds(),
+                (fineTuning ? "ft" : "") + round.getRound() + "/" + round.getTotalRounds(),
                 m.getClientsReported() + "/" + m.getClientsSelected(),
                 m.getGlobalValidationAccuracy(), m.getValidationAccuracy(), m.getTrainLoss(),
                 m.getRoundMs() / 1000.0, m.getMaxClientComputeMs() / 1000.0, elapsedMs / 1000.0);
@@ -46,6 +52,14 @@ public final class ConsoleProgress implements JobProgress {
 
     @Override
     public void modelReady(ModelReady model) {
+        if (model.getScope() == ModelScope.CLIENT) {
+            out.printf("personalized model of client %d: local test accuracy %.4f on %d images, %s%n",
+                    model.getClientId(), model.getTestAccuracy(), model.getTestSamples(), model.getArtifactUri());
+            return;
+        }
+        if (model.getArchitecture().startsWith("{\"normal\"")) {
+            out.println("architecture " + model.getArchitecture());
+        }
         out.printf("model ready (%s): test accuracy %.4f on %d images, %,d parameters, %,d MACs%n",
                 model.getScope().name().toLowerCase(), model.getTestAccuracy(), model.getTestSamples(),
                 model.getParameterCount(), model.getMacs());

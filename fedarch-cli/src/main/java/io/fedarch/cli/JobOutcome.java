@@ -5,22 +5,40 @@ import java.util.List;
 import io.fedarch.events.DeadLetter;
 import io.fedarch.events.GlobalModel;
 import io.fedarch.events.ModelReady;
+import io.fedarch.events.ModelScope;
 import io.fedarch.events.SearchCompleted;
+import io.fedarch.events.SearchStatus;
 
 /**
- * Everything observed on the topics for one job, from submission to its model-ready event.
- * Global models are kept with their tensors dropped to keep memory flat over long runs.
+ * Everything observed on the topics for one job, from submission to its last model-ready event:
+ * the search rounds, the rounds of the fine-tuning job its pipeline started (FedNAS), and the
+ * global and per-client models. Global models are kept with their tensors dropped to keep memory
+ * flat over long runs.
  */
-public record JobOutcome(String jobId, List<GlobalModel> rounds, SearchCompleted completion,
-                         List<ModelReady> models, List<DeadLetter> deadLetters, long wallMs) {
+public record JobOutcome(String jobId, List<GlobalModel> rounds, List<GlobalModel> fineTuneRounds,
+                         SearchCompleted completion, List<ModelReady> models, List<DeadLetter> deadLetters,
+                         long wallMs) {
 
     public boolean succeeded() {
-        return completion != null && completion.getStatus() == io.fedarch.events.SearchStatus.SUCCEEDED
-                && !models.isEmpty();
+        return completion != null && completion.getStatus() == SearchStatus.SUCCEEDED
+                && models.stream().anyMatch(m -> m.getScope() == ModelScope.GLOBAL);
+    }
+
+    /** Whether every model the job announced has arrived: the global one and one per personalized client. */
+    boolean allModelsReady() {
+        if (completion == null || completion.getStatus() != SearchStatus.SUCCEEDED) {
+            return false;
+        }
+        return models.stream().anyMatch(m -> m.getScope() == ModelScope.GLOBAL)
+                && clientModels().size() >= completion.getPersonalizedClients().size();
     }
 
     public ModelReady globalModel() {
-        return models.stream().filter(m -> m.getScope() == io.fedarch.events.ModelScope.GLOBAL).findFirst()
+        return models.stream().filter(m -> m.getScope() == ModelScope.GLOBAL).findFirst()
                 .orElseThrow(() -> new IllegalStateException("job " + jobId + " has no global model-ready event"));
+    }
+
+    public List<ModelReady> clientModels() {
+        return models.stream().filter(m -> m.getScope() == ModelScope.CLIENT).toList();
     }
 }

@@ -28,12 +28,15 @@ import io.fedarch.events.ModelReady;
 import io.fedarch.events.ModelState;
 import io.fedarch.events.SearchCompleted;
 import io.fedarch.events.SearchStatus;
+import io.fedarch.events.spec.DerivedJobs;
 import io.fedarch.events.wire.EventCodec;
 import io.fedarch.events.wire.Topics;
 
 /**
  * Submits a job the way any external system does (a JobSubmitted event on fedarch.jobs) and
- * follows it on the output topics until its model is ready, the search fails, or time runs out.
+ * follows it on the output topics until all its models are ready (the global one, after the
+ * fine-tuning job its pipeline may start, and one per personalized client), the search fails, or
+ * time runs out.
  */
 public final class JobRunner {
     private final String bootstrapServers;
@@ -45,7 +48,9 @@ public final class JobRunner {
     public JobOutcome run(JobSpec spec, Duration timeout, JobProgress progress) {
         String jobId = "job-" + UUID.randomUUID();
         long start = System.nanoTime();
+        String fineTuneJobId = DerivedJobs.fineTuneJobId(jobId);
         List<GlobalModel> rounds = new ArrayList<>();
+        List<GlobalModel> fineTuneRounds = new ArrayList<>();
         List<ModelReady> models = new ArrayList<>();
         List<DeadLetter> deadLetters = new ArrayList<>();
         SearchCompleted completion = null;
@@ -61,12 +66,14 @@ public final class JobRunner {
             while (System.nanoTime() < deadline) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
                     switch (record.topic()) {
-                        case Topics.GLOBAL_MODELS -> decodeFor(jobId, record, GlobalModel.class, GlobalModel::getJobId,
-                                model -> {
-                                    model.setModelState(ModelState.newBuilder().setTensors(List.of()).build());
-                                    rounds.add(model);
-                                    progress.roundCompleted(model, elapsedMs(start));
-                                });
+                        case Topics.GLOBAL_MODELS -> {
+                            GlobalModel model = EventCodec.decode(record.value(), GlobalModel.class);
+                            if (jobId.equals(model.getJobId()) || fineTuneJobId.equals(model.getJobId())) {
+                                model.setModelState(ModelState.newBuilder().setTensors(List.of()).build());
+                                (jobId.equals(model.getJobId()) ? rounds : fineTuneRounds).add(model);
+                                progress.roundCompleted(model, elapsedMs(start));
+                            }
+                        }
                         case Topics.DEAD_LETTERS -> decodeFor(jobId, record, DeadLetter.class, DeadLetter::getJobId,
                                 letter -> {
                                     deadLetters.add(letter);
@@ -88,7 +95,9 @@ public final class JobRunner {
                         }
                     }
                 }
-                if (completion != null && (completion.getStatus() == SearchStatus.FAILED || !models.isEmpty())) {
+                if (completion != null && (completion.getStatus() == SearchStatus.FAILED
+                        || new JobOutcome(jobId, rounds, fineTuneRounds, completion, models, deadLetters, 0)
+                                .allModelsReady())) {
                     break;
                 }
             }
@@ -98,8 +107,9 @@ public final class JobRunner {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         }
-        JobOutcome outcome = new JobOutcome(jobId, rounds, completion, models, deadLetters, elapsedMs(start));
-        if (completion == null || (completion.getStatus() == SearchStatus.SUCCEEDED && models.isEmpty())) {
+        JobOutcome outcome = new JobOutcome(jobId, rounds, fineTuneRounds, completion, models, deadLetters,
+                elapsedMs(start));
+        if (completion == null || (completion.getStatus() == SearchStatus.SUCCEEDED && !outcome.allModelsReady())) {
             throw new JobTimeoutException(outcome, timeout);
         }
         return outcome;

@@ -12,6 +12,8 @@ import java.util.Map;
  * <li>{@code run JOB.yaml [options]}: start a local stack (broker, coordinator, workers, pruning), run the
  * job through it, print progress and the result, write rounds.csv and result.json, stop everything.</li>
  * <li>{@code up [options]}: start the stack and keep it running for external clients until Ctrl-C.</li>
+ * <li>{@code bench BENCH.yaml [options]}: run a benchmark's jobs one after the other on one stack and
+ * write its results table (Markdown + CSV) next to the benchmark file.</li>
  * </ul>
  */
 public final class Main {
@@ -19,7 +21,8 @@ public final class Main {
     private static final java.util.logging.Logger BROKER_LOG = java.util.logging.Logger.getLogger("io.fedarch.broker");
     private static final String USAGE = """
             usage: fedarch run JOB.yaml [--workers N] [--run-dir DIR] [--data-dir DIR]
-                   fedarch up [--workers N] [--run-dir DIR] [--data-dir DIR]""";
+                   fedarch up [--workers N] [--run-dir DIR] [--data-dir DIR]
+                   fedarch bench BENCH.yaml [--workers N] [--run-dir DIR] [--data-dir DIR]""";
 
     private Main() {
     }
@@ -30,6 +33,8 @@ public final class Main {
         try {
             if (args.length >= 2 && args[0].equals("run")) {
                 System.exit(run(args, out));
+            } else if (args.length >= 2 && args[0].equals("bench")) {
+                System.exit(bench(args, out));
             } else if (args.length >= 1 && args[0].equals("up")) {
                 up(args, out);
                 return;
@@ -67,6 +72,58 @@ public final class Main {
             out.println("FAILED: " + e.getMessage() + "; logs in " + options.logsDir());
             return 1;
         }
+    }
+
+    /**
+     * Runs every job of a benchmark on one stack, in order, and writes the table to
+     * {@code <bench dir>/results/<name>/} (plus each run's rounds.csv, clients.csv and result.json).
+     */
+    static int bench(String[] args, PrintStream out) {
+        Path benchPath = Path.of(args[1]);
+        BenchFile bench = BenchFile.read(benchPath);
+        StackOptions options = StackOptions.parse(List.of(args).subList(2, args.length), bench.workers(), bench.name());
+        DatasetCheck.requirePresent(options.dataDir());
+        Path resultsDir = benchPath.toAbsolutePath().getParent().resolve("results").resolve(bench.name());
+        String command = "./fedarch " + String.join(" ", args);
+        List<Map<String, Object>> rows = new java.util.ArrayList<>();
+        int failures = 0;
+        try (LocalStack stack = LocalStack.start(options, out)) {
+            for (Path jobPath : bench.runs()) {
+                String run = jobPath.getFileName().toString().replaceFirst("\\.ya?ml$", "");
+                JobFile job = JobFile.read(jobPath);
+                out.println();
+                out.println("=== " + run + " ===");
+                JobOutcome outcome;
+                try {
+                    outcome = new JobRunner(stack.bootstrapServers())
+                            .run(job.spec(), Duration.ofSeconds(job.timeoutSeconds()), new ConsoleProgress(out));
+                } catch (JobTimeoutException e) {
+                    out.println("FAILED: " + e.getMessage());
+                    outcome = e.partial();
+                    failures++;
+                }
+                RunReport.write(resultsDir.resolve(run), job.spec(), outcome, options.workers());
+                Map<String, Object> row = new java.util.LinkedHashMap<>();
+                row.put("run", run);
+                row.put("partition", partition(job.spec()));
+                row.putAll(RunReport.summary(job.spec(), outcome, options.workers()));
+                rows.add(row);
+                BenchTable.write(resultsDir, bench.name(), command, rows);
+                out.println("result " + row);
+            }
+        }
+        out.println();
+        out.println("results: " + resultsDir.resolve("results.md") + ", " + resultsDir.resolve("results.csv"));
+        return failures == 0 ? 0 : 1;
+    }
+
+    private static String partition(io.fedarch.events.JobSpec spec) {
+        var p = spec.getData().getPartition();
+        return switch (p.getScheme()) {
+            case IID -> "iid";
+            case DIRICHLET -> "dirichlet " + p.getDirichletAlpha();
+            case LABEL_SKEW -> "label-skew " + p.getClassesPerClient() + " classes";
+        };
     }
 
     /** Starts the stack and keeps it up for external clients (kcat, Python, another JVM) until interrupted. */

@@ -19,8 +19,9 @@ import io.fedarch.events.RoundMetrics;
 
 /**
  * The measured record of one run, written next to its logs: {@code rounds.csv} (one row per
- * round, with the round's wall time split into client compute and everything else) and
- * {@code result.json} (the job, the final model, the totals).
+ * round of the search and of its fine-tuning, with the round's wall time split into client
+ * compute and everything else), {@code clients.csv} (personalized models) and {@code result.json}
+ * (the job, the final model, the totals).
  */
 public final class RunReport {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
@@ -45,52 +46,102 @@ public final class RunReport {
         result.put("status", outcome.completion() == null ? "UNKNOWN" : outcome.completion().getStatus().name());
         result.put("workers", workers);
         result.put("wallSeconds", outcome.wallMs() / 1000.0);
-        long roundMs = 0;
-        long overheadMs = 0;
-        long updateBytes = 0;
-        long updates = 0;
-        for (GlobalModel round : outcome.rounds()) {
-            RoundMetrics m = round.getMetrics();
-            roundMs += m.getRoundMs();
-            overheadMs += overheadMs(m, workers);
-            updateBytes += m.getUpdateBytes();
-            updates += m.getClientsReported();
+        result.putAll(roundTotals(outcome.rounds(), workers, ""));
+        if (!outcome.fineTuneRounds().isEmpty()) {
+            result.putAll(roundTotals(outcome.fineTuneRounds(), workers, "fineTune"));
         }
-        int rounds = outcome.rounds().size();
-        result.put("rounds", rounds);
-        result.put("meanRoundSeconds", rounds == 0 ? 0 : roundMs / 1000.0 / rounds);
-        result.put("meanRoundOverheadSeconds", rounds == 0 ? 0 : overheadMs / 1000.0 / rounds);
-        result.put("meanRoundComputeSeconds", rounds == 0 ? 0 : (roundMs - overheadMs) / 1000.0 / rounds);
-        result.put("bytesPerClientUpdate", updates == 0 ? 0 : updateBytes / updates);
-        if (!outcome.models().isEmpty()) {
+        if (outcome.models().stream().anyMatch(m -> m.getScope() == io.fedarch.events.ModelScope.GLOBAL)) {
             ModelReady model = outcome.globalModel();
             result.put("testAccuracy", model.getTestAccuracy());
             result.put("testSamples", model.getTestSamples());
             result.put("parameterCount", model.getParameterCount());
             result.put("macs", model.getMacs());
+            if (model.getArchitecture().startsWith("{\"normal\"")) {
+                result.put("genotype", model.getArchitecture());
+            }
             result.put("artifacts", model.getArtifactUri());
+        }
+        List<ModelReady> clients = outcome.clientModels();
+        if (!clients.isEmpty()) {
+            result.put("personalizedClients", clients.size());
+            result.put("meanPersonalizedAccuracy", clients.stream().mapToDouble(ModelReady::getTestAccuracy).average()
+                    .orElse(Double.NaN));
+            result.put("minPersonalizedAccuracy", clients.stream().mapToDouble(ModelReady::getTestAccuracy).min()
+                    .orElse(Double.NaN));
+            result.put("maxPersonalizedAccuracy", clients.stream().mapToDouble(ModelReady::getTestAccuracy).max()
+                    .orElse(Double.NaN));
         }
         result.put("deadLetters", outcome.deadLetters().size());
         return result;
+    }
+
+    /** Totals of a sequence of rounds; keys get {@code prefix} (camel-cased) when not empty. */
+    static Map<String, Object> roundTotals(List<GlobalModel> rounds, int workers, String prefix) {
+        long roundMs = 0;
+        long overheadMs = 0;
+        long updateBytes = 0;
+        long updates = 0;
+        double computeMs = 0;
+        double steps = 0;
+        for (GlobalModel round : rounds) {
+            RoundMetrics m = round.getMetrics();
+            roundMs += m.getRoundMs();
+            overheadMs += overheadMs(m, workers);
+            updateBytes += m.getUpdateBytes();
+            updates += m.getClientsReported();
+            Double roundSteps = m.getCustom().get("steps");
+            if (roundSteps != null && roundSteps > 0) {
+                steps += roundSteps;
+                computeMs += (double) m.getMeanClientComputeMs() * m.getClientsReported();
+            }
+        }
+        int n = rounds.size();
+        Map<String, Object> totals = new LinkedHashMap<>();
+        totals.put(key(prefix, "rounds"), n);
+        totals.put(key(prefix, "meanRoundSeconds"), n == 0 ? 0 : roundMs / 1000.0 / n);
+        totals.put(key(prefix, "meanRoundOverheadSeconds"), n == 0 ? 0 : overheadMs / 1000.0 / n);
+        totals.put(key(prefix, "meanRoundComputeSeconds"), n == 0 ? 0 : (roundMs - overheadMs) / 1000.0 / n);
+        totals.put(key(prefix, "bytesPerClientUpdate"), updates == 0 ? 0 : updateBytes / updates);
+        // Client compute (data, local steps, evaluations) divided by local optimiser steps.
+        totals.put(key(prefix, "computeMsPerStep"), steps == 0 ? Double.NaN : computeMs / steps);
+        return totals;
+    }
+
+    private static String key(String prefix, String name) {
+        return prefix.isEmpty() ? name : prefix + Character.toUpperCase(name.charAt(0)) + name.substring(1);
     }
 
     public static void write(Path runDir, JobSpec spec, JobOutcome outcome, int workers) {
         try {
             Files.createDirectories(runDir);
             List<String> csv = new ArrayList<>();
-            csv.add("round,clients_reported,clients_selected,global_val_acc,local_val_acc,train_loss,round_ms,"
-                    + "compute_ms_mean,compute_ms_max,other_ms,aggregation_ms,update_bytes_total");
-            for (GlobalModel round : outcome.rounds()) {
+            csv.add("stage,round,clients_reported,clients_selected,global_val_acc,local_val_acc,train_loss,round_ms,"
+                    + "compute_ms_mean,compute_ms_max,other_ms,aggregation_ms,update_bytes_total,steps");
+            List<GlobalModel> all = new ArrayList<>(outcome.rounds());
+            all.addAll(outcome.fineTuneRounds());
+            for (GlobalModel round : all) {
                 RoundMetrics m = round.getMetrics();
-                csv.add(String.join(",", Integer.toString(round.getRound()),
+                String stage = outcome.rounds().contains(round) ? "search" : "fine-tune";
+                csv.add(String.join(",", stage, Integer.toString(round.getRound()),
                         Integer.toString(m.getClientsReported()), Integer.toString(m.getClientsSelected()),
                         String.format("%.4f", m.getGlobalValidationAccuracy()),
                         String.format("%.4f", m.getValidationAccuracy()), String.format("%.4f", m.getTrainLoss()),
                         Long.toString(m.getRoundMs()), Long.toString(m.getMeanClientComputeMs()),
                         Long.toString(m.getMaxClientComputeMs()), Long.toString(overheadMs(m, workers)),
-                        Long.toString(m.getAggregationMs()), Long.toString(m.getUpdateBytes())));
+                        Long.toString(m.getAggregationMs()), Long.toString(m.getUpdateBytes()),
+                        String.format("%.0f", m.getCustom().getOrDefault("steps", 0.0))));
             }
             Files.write(runDir.resolve("rounds.csv"), csv);
+            if (!outcome.clientModels().isEmpty()) {
+                List<String> clients = new ArrayList<>();
+                clients.add("client,local_test_accuracy,local_test_loss,local_test_samples,parameters,architecture_dir");
+                outcome.clientModels().stream().sorted(java.util.Comparator.comparing(ModelReady::getClientId))
+                        .forEach(m -> clients.add(String.join(",", Integer.toString(m.getClientId()),
+                                String.format("%.4f", m.getTestAccuracy()), String.format("%.4f", m.getTestLoss()),
+                                Integer.toString(m.getTestSamples()), Long.toString(m.getParameterCount()),
+                                m.getArtifactUri())));
+                Files.write(runDir.resolve("clients.csv"), clients);
+            }
             Map<String, Object> result = summary(spec, outcome, workers);
             result.put("job", JSON.readValue(spec.toString(), Map.class));
             JSON.writeValue(runDir.resolve("result.json").toFile(), result);

@@ -7,6 +7,10 @@ import io.fedarch.events.RoundMetrics;
 
 /** Folds a round's client metrics into the round's metrics (training figures weighted by samples). */
 final class RoundSummary {
+    /** RoundMetrics.custom keys. */
+    static final String STEPS = "steps";
+    static final String COMPUTE_MS_PER_STEP = "computeMsPerStep";
+
     private RoundSummary() {
     }
 
@@ -19,6 +23,7 @@ final class RoundSummary {
         long computeSum = 0;
         long computeMax = 0;
         long bytes = 0;
+        long steps = 0;
         for (ReceivedUpdate update : round.updates.values()) {
             ClientMetrics m = update.metrics();
             long n = update.result().sampleCount();
@@ -30,6 +35,7 @@ final class RoundSummary {
             computeSum += m.getComputeMs();
             computeMax = Math.max(computeMax, m.getComputeMs());
             bytes += m.getUpdateBytes();
+            steps += m.getSteps();
         }
         int reported = round.updates.size();
         return RoundMetrics.newBuilder()
@@ -44,7 +50,9 @@ final class RoundSummary {
                 .setMeanClientComputeMs(reported == 0 ? 0 : computeSum / reported)
                 .setMaxClientComputeMs(computeMax)
                 .setUpdateBytes(bytes)
-                .setCustom(Map.of())
+                // Local compute per optimiser step: for a NAS search, the cost of one search step (α and w update).
+                .setCustom(Map.of(STEPS, (double) steps,
+                        COMPUTE_MS_PER_STEP, steps == 0 ? Double.NaN : (double) computeSum / steps))
                 .build();
     }
 }

@@ -1,4 +1,4 @@
-package io.fedarch.pruning.service;
+package io.fedarch.pruning.export;
 
 /** A completed search that cannot be exported; dead-lettered with the reason. */
 public class ExportRejectedException extends RuntimeException {

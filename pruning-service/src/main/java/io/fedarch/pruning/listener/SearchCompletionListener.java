@@ -7,7 +7,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import io.fedarch.events.SearchCompleted;
-import io.fedarch.pruning.service.ModelExporter;
+import io.fedarch.pruning.export.SearchCompletionHandler;
 import io.fedarch.service.DeadLetterSink;
 import io.smallrye.reactive.messaging.annotations.Blocking;
 
@@ -18,11 +18,11 @@ public class SearchCompletionListener {
     DeadLetterSink deadLetters;
 
     @Inject
-    ModelExporter exporter;
+    SearchCompletionHandler handler;
 
     @Incoming("search-completions")
     @Blocking
     public void onSearchCompleted(ConsumerRecord<String, byte[]> record) {
-        deadLetters.guarded(record, SearchCompleted.class, exporter::export);
+        deadLetters.guarded(record, SearchCompleted.class, handler::handle);
     }
 }

@@ -2,6 +2,8 @@ package io.fedarch.worker.service;
 
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -15,6 +17,8 @@ import io.fedarch.core.data.ClientShard;
 import io.fedarch.core.data.ShardProvider;
 import io.fedarch.core.strategy.ClientOutcome;
 import io.fedarch.core.strategy.ClientTaskContext;
+import io.fedarch.core.strategy.Personalization;
+import io.fedarch.core.strategy.RoundPlan;
 import io.fedarch.core.strategy.Strategy;
 import io.fedarch.core.strategy.StrategyRegistry;
 import io.fedarch.core.tensor.ModelParameters;
@@ -29,6 +33,8 @@ import io.fedarch.worker.metrics.WorkerMetrics;
 /**
  * Runs one client task: derive the client's shard (the same on every worker), run the job
  * strategy's client procedure on it, and publish the update with its sample count and metrics.
+ * A personalization task (after the last round) runs the strategy's local adaptation instead and
+ * adds the client's local test figures to the metrics; the local test split never leaves the worker.
  */
 @ApplicationScoped
 public class ClientTaskRunner {
@@ -81,8 +87,24 @@ public class ClientTaskRunner {
                     + e.getMessage());
         }
         ClientShard shard = shards.shard(task.getSpec(), task.getClientId());
-        ClientOutcome outcome = strategy.clientProcedure().run(new ClientTaskContext(task.getSpec(), task.getRound(),
-                task.getRoundConfig(), global, shard));
+        ClientTaskContext context = new ClientTaskContext(task.getSpec(), task.getRound(), task.getRoundConfig(),
+                global, shard);
+        ClientOutcome outcome;
+        Map<String, Double> custom = new HashMap<>();
+        boolean personalization = RoundPlan.isPersonalization(task.getRoundConfig());
+        if (personalization) {
+            Personalization adapted = strategy.clientProcedure().personalize(context,
+                    shards.localTestSet(task.getSpec(), task.getClientId()));
+            outcome = adapted.adaptation();
+            custom.putAll(outcome.custom());
+            custom.put(Personalization.LOCAL_TEST_ACCURACY, adapted.localTest().accuracy());
+            custom.put(Personalization.LOCAL_TEST_LOSS, adapted.localTest().loss());
+            custom.put(Personalization.LOCAL_TEST_SAMPLES, (double) adapted.localTest().samples());
+            custom.put(Personalization.GLOBAL_LOCAL_TEST_ACCURACY, adapted.globalLocalTest().accuracy());
+        } else {
+            outcome = strategy.clientProcedure().run(context);
+            custom.putAll(outcome.custom());
+        }
         ModelState state = TensorCodec.toAvro(outcome.parameters(), task.getSpec().getTensorDType());
         long computeMs = (System.nanoTime() - start) / 1_000_000;
         long updateBytes = TensorCodec.encodedBytes(state);
@@ -109,10 +131,17 @@ public class ClientTaskRunner {
                         .setSteps(outcome.steps())
                         .setComputeMs(computeMs)
                         .setUpdateBytes(updateBytes)
-                        .setCustom(outcome.custom())
+                        .setCustom(custom)
                         .build())
                 .build());
         metrics.taskCompleted(task.getSpec().getAlgorithm(), computeMs, updateBytes);
+        if (personalization) {
+            LOG.infof("job %s client %d personalized: local test acc %.4f (global model %.4f) on %.0f images, %d ms",
+                    task.getJobId(), task.getClientId(), custom.get(Personalization.LOCAL_TEST_ACCURACY),
+                    custom.get(Personalization.GLOBAL_LOCAL_TEST_ACCURACY),
+                    custom.get(Personalization.LOCAL_TEST_SAMPLES), computeMs);
+            return;
+        }
         LOG.infof("job %s round %d client %d: %d samples, %d steps, train loss %.4f, val acc %.4f (global %.4f), %d ms",
                 task.getJobId(), task.getRound(), task.getClientId(), outcome.sampleCount(), outcome.steps(),
                 outcome.trainLoss(), outcome.validationAccuracy(), outcome.globalValidationAccuracy(), computeMs);

@@ -1,0 +1,195 @@
+package io.fedarch.pruning.export;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import io.fedarch.core.darts.AlphaTables;
+import io.fedarch.core.darts.CellDiagram;
+import io.fedarch.core.darts.DartsOptions;
+import io.fedarch.core.darts.DerivedOptions;
+import io.fedarch.core.darts.Genotype;
+import io.fedarch.core.darts.GenotypeDerivation;
+import io.fedarch.core.darts.WeightInheritance;
+import io.fedarch.core.export.SafetensorsReader;
+import io.fedarch.core.export.SafetensorsWriter;
+import io.fedarch.core.model.ModelFactory;
+import io.fedarch.core.model.ModelSummary;
+import io.fedarch.core.strategy.FedNas;
+import io.fedarch.core.tensor.ModelParameters;
+import io.fedarch.events.Artifact;
+import io.fedarch.events.JobSpec;
+import io.fedarch.events.ModelScope;
+import io.fedarch.events.ModelSpec;
+import io.fedarch.events.SearchCompleted;
+import io.fedarch.events.spec.DerivedJobs;
+import io.fedarch.pruning.messaging.JobSubmissionPublisher;
+
+/**
+ * What happens after a DARTS-space search (FedNAS): the genotype is derived from the aggregated α
+ * the DARTS way, the search artefacts are written to {@code <jobId>/search/} (supernet weights, α
+ * tables as JSON and CSV, genotype, cell picture, the derived network's inherited weights and a
+ * search record), and the discrete network built from the genotype inherits the supernet's
+ * weights. With {@code fineTuneRounds > 0} it is then fine-tuned federatedly by a FedAvg job
+ * ({@link FineTuneJob}) and delivered when that job completes; otherwise it is delivered at once.
+ * Everything needed later is on disk, so any pruning instance can finish what another started.
+ */
+@ApplicationScoped
+public class ArchitectureExport {
+    private static final Logger LOG = Logger.getLogger(ArchitectureExport.class);
+    static final String SEARCH_RECORD = "search.json";
+    static final String INHERITED_WEIGHTS = "derived-inherited.safetensors";
+
+    @Inject
+    ModelExporter exporter;
+
+    @Inject
+    JobSubmissionPublisher jobs;
+
+    void searchCompleted(SearchCompleted completed, ModelParameters supernet) {
+        JobSpec spec = completed.getSpec();
+        DartsOptions options;
+        Genotype genotype;
+        ModelSpec derived;
+        ModelParameters inherited;
+        try {
+            options = ModelFactory.dartsOptions(spec.getModel());
+            genotype = GenotypeDerivation.derive(supernet, options);
+            derived = DerivedOptions.modelSpec(options, genotype);
+            inherited = WeightInheritance.fromSupernet(supernet, options, genotype);
+        } catch (IllegalArgumentException e) {
+            throw new ExportRejectedException("cannot derive an architecture from job " + completed.getJobId() + ": "
+                    + e.getMessage());
+        }
+        Path dir = searchDir(completed.getJobId());
+        ModelSummary supernetSummary = ModelSummary.of(spec.getModel());
+        try {
+            Files.createDirectories(dir);
+            SafetensorsWriter.write(dir.resolve("supernet.safetensors"), supernet,
+                    Map.of("jobId", completed.getJobId(), "family", spec.getModel().getFamily()));
+            AlphaTables.write(dir, supernet, options);
+            ArtifactFiles.writeString(dir.resolve("genotype.json"), genotype.toJson());
+            CellDiagram.write(dir.resolve("cells.svg"), genotype);
+            SafetensorsWriter.write(dir.resolve(INHERITED_WEIGHTS), inherited,
+                    Map.of("jobId", completed.getJobId(), "family", derived.getFamily()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the search artefacts of job " + completed.getJobId(), e);
+        }
+        Map<String, Object> record = new LinkedHashMap<>();
+        record.put("jobId", completed.getJobId());
+        record.put("algorithm", spec.getAlgorithm());
+        record.put("roundsCompleted", completed.getRoundsCompleted());
+        record.put("modelVersion", completed.getModelVersion());
+        record.put("searchMs", completed.getSearchMs());
+        record.put("genotype", ArtifactFiles.parse(genotype.toJson()));
+        record.put("genotypePython", genotype.toString());
+        record.put("supernet", Map.of("model", ArtifactFiles.parse(spec.getModel().toString()),
+                "parameterCount", supernetSummary.parameters(), "macs", supernetSummary.macs()));
+        record.put("derivedModel", ArtifactFiles.parse(derived.toString()));
+        record.put("searchJob", ArtifactFiles.parse(spec.toString()));
+        ArtifactFiles.writeJson(dir.resolve(SEARCH_RECORD), record);
+        LOG.infof("job %s: searched architecture %s", completed.getJobId(), genotype);
+
+        int fineTuneRounds = (int) FedNas.hyperParameter(spec, FedNas.FINE_TUNE_ROUNDS, 0);
+        if (fineTuneRounds > 0) {
+            jobs.publish(FineTuneJob.of(completed, derived, inherited));
+            LOG.infof("job %s: derived network submitted for %d rounds of federated fine-tuning as job %s",
+                    completed.getJobId(), fineTuneRounds, DerivedJobs.fineTuneJobId(completed.getJobId()));
+        } else {
+            deliver(completed.getJobId(), spec, derived, inherited, genotype, record,
+                    Map.of("rounds", 0, "note", "delivered with the weights inherited from the supernet"), 0, 0);
+        }
+    }
+
+    /** A fine-tuning job finished: its model is the search job's final model. */
+    void fineTuningCompleted(SearchCompleted fineTuned, ModelParameters weights) {
+        String parent = fineTuned.getSpec().getParentJobId();
+        Map<String, Object> record = searchRecord(parent, fineTuned.getJobId());
+        Genotype genotype = genotypeOf(fineTuned);
+        Map<String, Object> fineTuning = new LinkedHashMap<>();
+        fineTuning.put("jobId", fineTuned.getJobId());
+        fineTuning.put("rounds", fineTuned.getRoundsCompleted());
+        fineTuning.put("searchMs", fineTuned.getSearchMs());
+        deliver(parent, fineTuned.getSpec(), fineTuned.getSpec().getModel(), weights, genotype, record, fineTuning,
+                fineTuned.getRoundsCompleted(), fineTuned.getSearchMs());
+    }
+
+    /** Fine-tuning failed: the search's result is not lost; the derived network ships with its inherited weights. */
+    void fineTuningFailed(SearchCompleted fineTuned) {
+        String parent = fineTuned.getSpec().getParentJobId();
+        Map<String, Object> record = searchRecord(parent, fineTuned.getJobId());
+        ModelParameters inherited = SafetensorsReader.read(searchDir(parent).resolve(INHERITED_WEIGHTS)).parameters();
+        Map<String, Object> fineTuning = new LinkedHashMap<>();
+        fineTuning.put("jobId", fineTuned.getJobId());
+        fineTuning.put("failed", fineTuned.getReason());
+        fineTuning.put("note", "fine-tuning failed; delivered with the weights inherited from the supernet");
+        LOG.warnf("job %s: fine-tuning job %s failed (%s); delivering the derived network with inherited weights",
+                parent, fineTuned.getJobId(), fineTuned.getReason());
+        deliver(parent, fineTuned.getSpec(), fineTuned.getSpec().getModel(), inherited, genotypeOf(fineTuned), record,
+                fineTuning, 0, fineTuned.getSearchMs());
+    }
+
+    private void deliver(String jobId, JobSpec job, ModelSpec model, ModelParameters weights, Genotype genotype,
+                         Map<String, Object> record, Map<String, Object> fineTuning, int fineTuneRounds,
+                         long fineTuneMs) {
+        Map<String, Object> extra = new LinkedHashMap<>();
+        extra.put("search", record);
+        extra.put("fineTuning", fineTuning);
+        int searchRounds = ((Number) record.get("roundsCompleted")).intValue();
+        long searchMs = ((Number) record.get("searchMs")).longValue();
+        exporter.deliver(new ModelDelivery(jobId, ModelScope.GLOBAL, null, (String) record.get("algorithm"), job,
+                model, weights, genotype, null, searchRounds + fineTuneRounds,
+                ((Number) record.get("modelVersion")).intValue() + fineTuneRounds, searchMs + fineTuneMs, extra,
+                searchArtifacts(jobId)));
+    }
+
+    private Genotype genotypeOf(SearchCompleted fineTuned) {
+        String json = fineTuned.getSpec().getModel().getOptions().get(DerivedOptions.GENOTYPE);
+        try {
+            return Genotype.fromJson(json).validate();
+        } catch (IllegalArgumentException | NullPointerException e) {
+            throw new ExportRejectedException("job " + fineTuned.getJobId() + " carries no valid genotype: "
+                    + e.getMessage());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<String, Object> searchRecord(String parent, String child) {
+        Path file = searchDir(parent).resolve(SEARCH_RECORD);
+        if (!Files.isRegularFile(file)) {
+            throw new ExportRejectedException("job " + child + " fine-tunes job " + parent
+                    + ", but no search record of it exists at " + file);
+        }
+        return ArtifactFiles.readJson(file, Map.class);
+    }
+
+    private Path searchDir(String jobId) {
+        return exporter.jobDir(jobId).resolve("search");
+    }
+
+    private List<Artifact> searchArtifacts(String jobId) {
+        List<Artifact> files = new ArrayList<>();
+        try (Stream<Path> listing = Files.list(searchDir(jobId))) {
+            for (Path file : listing.sorted().toList()) {
+                String name = file.getFileName().toString();
+                String type = name.endsWith(".safetensors") ? "application/vnd.safetensors"
+                        : name.endsWith(".svg") ? "image/svg+xml" : name.endsWith(".csv") ? "text/csv" : "application/json";
+                files.add(ArtifactFiles.artifact(file, type));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot list the search artefacts of job " + jobId, e);
+        }
+        return files;
+    }
+}

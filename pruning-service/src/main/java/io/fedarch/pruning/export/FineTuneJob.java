@@ -1,0 +1,67 @@
+package io.fedarch.pruning.export;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.UUID;
+
+import io.fedarch.core.strategy.FedAvg;
+import io.fedarch.core.strategy.FedNas;
+import io.fedarch.core.tensor.ModelParameters;
+import io.fedarch.core.tensor.TensorCodec;
+import io.fedarch.events.JobSpec;
+import io.fedarch.events.JobSubmitted;
+import io.fedarch.events.ModelSpec;
+import io.fedarch.events.RoundPacing;
+import io.fedarch.events.SearchCompleted;
+import io.fedarch.events.spec.DerivedJobs;
+
+/**
+ * FedNAS's evaluation stage as an ordinary federated job: FedAvg on the derived network, starting
+ * from the weights it inherited from the supernet, over the same clients, data and seed as the
+ * search. Its id is derived from the search's ({@link DerivedJobs}) and it points back through
+ * parentJobId, so its result is delivered as the search job's model and a redelivered
+ * search-completed event re-submits the same id (which the coordinator ignores).
+ */
+final class FineTuneJob {
+    private FineTuneJob() {
+    }
+
+    static JobSubmitted of(SearchCompleted search, ModelSpec derived, ModelParameters inherited) {
+        JobSpec parent = search.getSpec();
+        int rounds = (int) FedNas.hyperParameter(parent, FedNas.FINE_TUNE_ROUNDS, 0);
+        int epochs = (int) FedNas.hyperParameter(parent, FedNas.FINE_TUNE_EPOCHS, parent.getLocalEpochs());
+        double learningRate = FedNas.hyperParameter(parent, FedNas.FINE_TUNE_LEARNING_RATE, parent.getLearningRate());
+        // Built field by field: Avro's copy builder resolves classes through a loader that breaks under Quarkus tests.
+        JobSpec spec = JobSpec.newBuilder()
+                .setName((parent.getName() == null ? search.getJobId() : parent.getName()) + " (fine-tuning)")
+                .setAlgorithm(FedAvg.NAME)
+                .setModel(derived)
+                .setData(parent.getData())
+                .setTotalClients(parent.getTotalClients())
+                .setClientsPerRound(parent.getClientsPerRound())
+                .setRounds(rounds)
+                .setLocalEpochs(epochs)
+                .setBatchSize(parent.getBatchSize())
+                .setLearningRate(learningRate)
+                .setMomentum(parent.getMomentum())
+                .setWeightDecay(parent.getWeightDecay())
+                .setArchLearningRate(parent.getArchLearningRate())
+                .setSeed(parent.getSeed())
+                .setRoundDeadlineMs(parent.getRoundDeadlineMs())
+                .setQuorum(parent.getQuorum())
+                // The search's own pacing does not carry over: nobody would pace a job they never submitted.
+                .setPacing(RoundPacing.AUTOMATIC)
+                .setTensorDType(parent.getTensorDType())
+                .setHyperParameters(Map.of())
+                .setPersonalizationEpochs(0)
+                .setParentJobId(search.getJobId())
+                .build();
+        return JobSubmitted.newBuilder()
+                .setEventId(UUID.randomUUID().toString())
+                .setJobId(DerivedJobs.fineTuneJobId(search.getJobId()))
+                .setTimestamp(Instant.now())
+                .setSpec(spec)
+                .setInitialModel(TensorCodec.toAvro(inherited, parent.getTensorDType()))
+                .build();
+    }
+}

@@ -1,0 +1,33 @@
+package io.fedarch.pruning.export;
+
+import java.util.List;
+import java.util.Map;
+
+import io.fedarch.core.darts.Genotype;
+import io.fedarch.core.tensor.ModelParameters;
+import io.fedarch.events.Artifact;
+import io.fedarch.events.JobSpec;
+import io.fedarch.events.ModelScope;
+import io.fedarch.events.ModelSpec;
+
+/**
+ * One model to deliver: what it is, where it came from and what is already known about it.
+ *
+ * @param jobId           the job the model belongs to (a fine-tuning job delivers under its parent's id)
+ * @param job             the job that produced the weights (data settings, algorithm)
+ * @param model           the network the weights fit (may differ from job.model, e.g. the derived network)
+ * @param genotype        the DARTS genotype the model realises, or null for fixed networks
+ * @param measured        accuracy already measured where the data lives (a client's local test split),
+ *                        or null to evaluate on the job's held-out test set here
+ * @param extraDescription entries added to model.json
+ * @param extraFiles      files written elsewhere that belong to this delivery (the search artefacts)
+ */
+public record ModelDelivery(String jobId, ModelScope scope, Integer clientId, String algorithm, JobSpec job,
+                            ModelSpec model, ModelParameters parameters, Genotype genotype, Measured measured,
+                            int roundsCompleted, int modelVersion, long searchMs,
+                            Map<String, Object> extraDescription, List<Artifact> extraFiles) {
+
+    /** A test-set figure measured by a client on data the pruning service never sees. */
+    public record Measured(double accuracy, double loss, int samples) {
+    }
+}

@@ -1,0 +1,183 @@
+package io.fedarch.pruning.export;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.eclipse.microprofile.config.inject.ConfigProperty;
+import org.jboss.logging.Logger;
+
+import io.fedarch.core.darts.CellDiagram;
+import io.fedarch.core.data.ImageDataset;
+import io.fedarch.core.data.ShardProvider;
+import io.fedarch.core.export.SafetensorsWriter;
+import io.fedarch.core.model.ModelSummary;
+import io.fedarch.core.tensor.NamedTensor;
+import io.fedarch.core.train.Evaluator;
+import io.fedarch.core.train.Metrics;
+import io.fedarch.events.Artifact;
+import io.fedarch.events.ModelReady;
+import io.fedarch.events.ModelScope;
+import io.fedarch.pruning.messaging.ModelReadyPublisher;
+import io.fedarch.pruning.metrics.PruningMetrics;
+
+/**
+ * Turns a model into a deliverable: evaluates it on the held-out test set (unless a client already
+ * measured it on its own test split), writes its weights (safetensors), a JSON description and, for
+ * searched architectures, the genotype and a picture of its cells, and announces it with a
+ * model-ready event. DJL-built networks cannot be exported as TorchScript or ONNX, so the
+ * description carries what is needed to rebuild the network around the weights.
+ * <p>
+ * Layout: {@code <export.dir>/<jobId>/global/} and {@code <export.dir>/<jobId>/clients/<clientId>/}.
+ */
+@ApplicationScoped
+public class ModelExporter {
+    private static final Logger LOG = Logger.getLogger(ModelExporter.class);
+
+    private final ShardProvider data;
+    private final Path exportDir;
+
+    @Inject
+    ModelReadyPublisher publisher;
+
+    @Inject
+    PruningMetrics metrics;
+
+    @ConfigProperty(name = "fedarch.export.eval-batch-size", defaultValue = "500")
+    int evalBatchSize;
+
+    @Inject
+    public ModelExporter(@ConfigProperty(name = "fedarch.data.dir") Path dataDir,
+                         @ConfigProperty(name = "fedarch.export.dir") Path exportDir) {
+        this.data = new ShardProvider(dataDir, null);
+        this.exportDir = exportDir.toAbsolutePath();
+    }
+
+    /** The directory holding everything exported for a job. */
+    public Path jobDir(String jobId) {
+        return exportDir.resolve(ArtifactFiles.safeName(jobId));
+    }
+
+    public ModelReady deliver(ModelDelivery delivery) {
+        long start = System.nanoTime();
+        ModelSummary summary = ModelSummary.of(delivery.model());
+        double accuracy;
+        double loss;
+        int samples;
+        if (delivery.measured() != null) {
+            accuracy = delivery.measured().accuracy();
+            loss = delivery.measured().loss();
+            samples = delivery.measured().samples();
+        } else {
+            ImageDataset testSet = data.testSet(delivery.job());
+            Metrics test = Evaluator.evaluate(delivery.model(), delivery.parameters(), testSet, evalBatchSize);
+            accuracy = test.accuracy();
+            loss = test.loss();
+            samples = testSet.size();
+        }
+        Path dir = delivery.scope() == ModelScope.GLOBAL ? jobDir(delivery.jobId()).resolve("global")
+                : jobDir(delivery.jobId()).resolve("clients").resolve(Integer.toString(delivery.clientId()));
+        List<Artifact> files = write(dir, delivery, summary, accuracy, loss, samples);
+        String architecture = delivery.genotype() != null ? delivery.genotype().toJson()
+                : ArtifactFiles.toJson(summary.describe());
+
+        ModelReady ready = ModelReady.newBuilder()
+                .setEventId(UUID.randomUUID().toString())
+                .setJobId(delivery.jobId())
+                .setTimestamp(Instant.now())
+                .setScope(delivery.scope())
+                .setClientId(delivery.clientId())
+                .setAlgorithm(delivery.algorithm())
+                .setArchitecture(architecture)
+                .setTestAccuracy(accuracy)
+                .setTestLoss(loss)
+                .setTestSamples(samples)
+                .setParameterCount(summary.parameters())
+                .setMacs(summary.macs())
+                .setFormat("safetensors")
+                .setArtifactUri(dir.toString())
+                .setFiles(files)
+                .setRoundsCompleted(delivery.roundsCompleted())
+                .setSearchMs(delivery.searchMs())
+                .build();
+        publisher.publish(ready);
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        metrics.exported(delivery.algorithm(), ms, accuracy);
+        LOG.infof("job %s %s%s: test accuracy %.4f on %d images, %d parameters, %d MACs; artifacts in %s (%d ms)",
+                delivery.jobId(), delivery.scope(), delivery.clientId() == null ? "" : " client " + delivery.clientId(),
+                accuracy, samples, summary.parameters(), summary.macs(), dir, ms);
+        return ready;
+    }
+
+    private List<Artifact> write(Path dir, ModelDelivery delivery, ModelSummary summary, double accuracy,
+                                 double loss, int samples) {
+        try {
+            Files.createDirectories(dir);
+            List<Artifact> files = new ArrayList<>();
+            Path weights = dir.resolve("model.safetensors");
+            SafetensorsWriter.write(weights, delivery.parameters(), Map.of(
+                    "jobId", delivery.jobId(),
+                    "algorithm", delivery.algorithm(),
+                    "family", delivery.model().getFamily()));
+            files.add(ArtifactFiles.artifact(weights, "application/vnd.safetensors"));
+            if (delivery.genotype() != null) {
+                Path genotype = dir.resolve("genotype.json");
+                ArtifactFiles.writeString(genotype, delivery.genotype().toJson());
+                files.add(ArtifactFiles.artifact(genotype, "application/json"));
+                Path picture = dir.resolve("cells.svg");
+                CellDiagram.write(picture, delivery.genotype());
+                files.add(ArtifactFiles.artifact(picture, "image/svg+xml"));
+            }
+
+            Map<String, Object> description = new LinkedHashMap<>();
+            description.put("jobId", delivery.jobId());
+            description.put("scope", delivery.scope().name().toLowerCase());
+            if (delivery.clientId() != null) {
+                description.put("clientId", delivery.clientId());
+            }
+            description.put("algorithm", delivery.algorithm());
+            description.put("format", "safetensors");
+            description.put("weights", weights.getFileName().toString());
+            description.put("model", ArtifactFiles.parse(delivery.model().toString()));
+            if (delivery.genotype() != null) {
+                description.put("genotype", ArtifactFiles.parse(delivery.genotype().toJson()));
+                description.put("genotypePython", delivery.genotype().toString());
+            }
+            description.put("architecture", summary.describe());
+            description.put("parameterCount", summary.parameters());
+            description.put("macs", summary.macs());
+            description.put("testAccuracy", accuracy);
+            description.put("testLoss", loss);
+            description.put("testSamples", samples);
+            description.put("testSet", delivery.measured() != null ? "the client's local test split" : "held-out test set");
+            description.put("roundsCompleted", delivery.roundsCompleted());
+            description.put("modelVersion", delivery.modelVersion());
+            description.put("searchMs", delivery.searchMs());
+            description.putAll(delivery.extraDescription());
+            List<Map<String, Object>> tensors = new ArrayList<>();
+            for (NamedTensor t : delivery.parameters().tensors()) {
+                tensors.add(Map.of("name", t.name(), "shape", t.shape(), "dtype", "F32"));
+            }
+            description.put("tensors", tensors);
+            // The job as submitted, in the Avro JSON form of JobSpec, so the run can be repeated.
+            description.put("job", ArtifactFiles.parse(delivery.job().toString()));
+            Path json = dir.resolve("model.json");
+            ArtifactFiles.writeJson(json, description);
+            files.add(ArtifactFiles.artifact(json, "application/json"));
+            files.addAll(delivery.extraFiles());
+            return files;
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write artifacts of job " + delivery.jobId() + " to " + dir, e);
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package io.fedarch.pruning.export;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import io.fedarch.core.darts.AlphaTables;
+import io.fedarch.core.darts.DartsOptions;
+import io.fedarch.core.darts.Genotype;
+import io.fedarch.core.darts.GenotypeDerivation;
+import io.fedarch.core.model.ModelFactory;
+import io.fedarch.core.tensor.ModelParameters;
+import io.fedarch.core.tensor.TensorCodec;
+import io.fedarch.events.ModelScope;
+import io.fedarch.events.PersonalizedModel;
+
+/**
+ * Delivers one client's personalized model as a CLIENT-scoped model-ready event. Its accuracy is
+ * the one the client measured on its own test split (the data never leaves the client). For a
+ * DARTS supernet the client's own α gives its own genotype, so downstream systems can pick a
+ * personalized architecture per client; the weights are the adapted supernet's.
+ */
+@ApplicationScoped
+public class PersonalizedModelExporter {
+    @Inject
+    ModelExporter exporter;
+
+    public void export(PersonalizedModel personalized) {
+        ModelParameters parameters;
+        try {
+            parameters = TensorCodec.fromAvro(personalized.getModelState());
+        } catch (IllegalArgumentException e) {
+            throw new ExportRejectedException("personalized model of client " + personalized.getClientId() + " of job "
+                    + personalized.getJobId() + " is malformed: " + e.getMessage());
+        }
+        double accuracy = personalized.getLocalTestAccuracy();
+        if (!(accuracy >= 0 && accuracy <= 1) || personalized.getLocalTestSamples() < 0) {
+            throw new ExportRejectedException("personalized model of client " + personalized.getClientId()
+                    + " reports local test accuracy " + accuracy + " on " + personalized.getLocalTestSamples() + " images");
+        }
+        var spec = personalized.getSpec();
+        Genotype genotype = null;
+        Map<String, Object> extra = new LinkedHashMap<>();
+        if (spec.getModel().getFamily().toLowerCase(Locale.ROOT).equals(ModelFactory.DARTS)) {
+            try {
+                DartsOptions options = ModelFactory.dartsOptions(spec.getModel());
+                genotype = GenotypeDerivation.derive(parameters, options);
+                extra.put("alpha", ArtifactFiles.parse(AlphaTables.json(parameters, options)));
+            } catch (IllegalArgumentException e) {
+                throw new ExportRejectedException("cannot derive the architecture of client " + personalized.getClientId()
+                        + " of job " + personalized.getJobId() + ": " + e.getMessage());
+            }
+        }
+        Map<String, Object> adaptation = new LinkedHashMap<>();
+        adaptation.put("epochs", spec.getPersonalizationEpochs());
+        adaptation.put("workerId", personalized.getWorkerId());
+        adaptation.put("baseModelVersion", personalized.getBaseModelVersion());
+        adaptation.put("metrics", ArtifactFiles.parse(personalized.getMetrics().toString()));
+        extra.put("personalization", adaptation);
+        exporter.deliver(new ModelDelivery(personalized.getJobId(), ModelScope.CLIENT, personalized.getClientId(),
+                spec.getAlgorithm(), spec, spec.getModel(), parameters, genotype,
+                new ModelDelivery.Measured(accuracy, personalized.getLocalTestLoss(), personalized.getLocalTestSamples()),
+                spec.getRounds(), personalized.getBaseModelVersion(), personalized.getMetrics().getComputeMs(), extra,
+                List.of()));
+    }
+}
