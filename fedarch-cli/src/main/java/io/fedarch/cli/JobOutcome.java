@@ -8,6 +8,7 @@ import io.fedarch.events.ModelReady;
 import io.fedarch.events.ModelScope;
 import io.fedarch.events.SearchCompleted;
 import io.fedarch.events.SearchStatus;
+import io.fedarch.events.wire.Topics;
 
 /**
  * Everything observed on the topics for one job, from submission to its last model-ready event:
@@ -24,13 +25,18 @@ public record JobOutcome(String jobId, List<GlobalModel> rounds, List<GlobalMode
                 && models.stream().anyMatch(m -> m.getScope() == ModelScope.GLOBAL);
     }
 
-    /** Whether every model the job announced has arrived: the global one and one per personalized client. */
+    /**
+     * Whether every model the job announced is accounted for: the global one, and per personalized
+     * client either its model or a dead letter saying why it could not be exported.
+     */
     boolean allModelsReady() {
         if (completion == null || completion.getStatus() != SearchStatus.SUCCEEDED) {
             return false;
         }
+        long refused = deadLetters.stream()
+                .filter(d -> Topics.PERSONALIZED_MODELS.equals(d.getSourceTopic())).count();
         return models.stream().anyMatch(m -> m.getScope() == ModelScope.GLOBAL)
-                && clientModels().size() >= completion.getPersonalizedClients().size();
+                && clientModels().size() + refused >= completion.getPersonalizedClients().size();
     }
 
     public ModelReady globalModel() {

@@ -132,9 +132,24 @@ public final class LocalStack implements AutoCloseable {
         }
     }
 
+    private boolean closed;
+
+    /**
+     * Stops the stack also when the launcher itself is stopped (Ctrl-C, SIGTERM), so no service
+     * process outlives the command that started it. Closing twice is harmless.
+     */
+    public LocalStack stopOnExit() {
+        Runtime.getRuntime().addShutdownHook(new Thread(this::close, "fedarch-stack-shutdown"));
+        return this;
+    }
+
     /** Stops the services (graceful, in reverse order), then the broker. */
     @Override
-    public void close() {
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         for (int i = services.size() - 1; i >= 0; i--) {
             services.get(i).close();
         }

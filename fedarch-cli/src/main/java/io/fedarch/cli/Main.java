@@ -55,7 +55,7 @@ public final class Main {
         DatasetCheck.requirePresent(options.dataDir());
 
         long t0 = System.nanoTime();
-        try (LocalStack stack = LocalStack.start(options, out)) {
+        try (LocalStack stack = LocalStack.start(options, out).stopOnExit()) {
             JobOutcome outcome = new JobRunner(stack.bootstrapServers())
                     .run(job.spec(), Duration.ofSeconds(job.timeoutSeconds()), new ConsoleProgress(out));
             RunReport.write(options.runDir(), job.spec(), outcome, options.workers());
@@ -87,7 +87,7 @@ public final class Main {
         String command = "./fedarch " + String.join(" ", args);
         List<Map<String, Object>> rows = new java.util.ArrayList<>();
         int failures = 0;
-        try (LocalStack stack = LocalStack.start(options, out)) {
+        try (LocalStack stack = LocalStack.start(options, out).stopOnExit()) {
             for (Path jobPath : bench.runs()) {
                 String run = jobPath.getFileName().toString().replaceFirst("\\.ya?ml$", "");
                 JobFile job = JobFile.read(jobPath);
@@ -130,8 +130,7 @@ public final class Main {
     static void up(String[] args, PrintStream out) {
         StackOptions options = StackOptions.parse(List.of(args).subList(1, args.length), 1, "stack");
         DatasetCheck.requirePresent(options.dataDir());
-        LocalStack stack = LocalStack.start(options, out);
-        Runtime.getRuntime().addShutdownHook(new Thread(stack::close, "fedarch-stack-shutdown"));
+        LocalStack stack = LocalStack.start(options, out).stopOnExit();
         out.printf("bootstrap.servers=%s%ncoordinator REST: http://127.0.0.1:%d/jobs%nmodels: %s%n"
                         + "Ctrl-C stops everything.%n", stack.bootstrapServers(), stack.coordinator().httpPort(),
                 options.modelsDir());

@@ -121,7 +121,8 @@ public final class RunReport {
             all.addAll(outcome.fineTuneRounds());
             for (GlobalModel round : all) {
                 RoundMetrics m = round.getMetrics();
-                String stage = outcome.rounds().contains(round) ? "search" : "fine-tune";
+                String stage = !outcome.rounds().contains(round) ? "fine-tune"
+                        : spec.getModel().getFamily().equalsIgnoreCase("darts") ? "search" : "train";
                 csv.add(String.join(",", stage, Integer.toString(round.getRound()),
                         Integer.toString(m.getClientsReported()), Integer.toString(m.getClientsSelected()),
                         String.format("%.4f", m.getGlobalValidationAccuracy()),

@@ -19,7 +19,10 @@ import io.fedarch.events.Artifact;
 import io.fedarch.events.ClientUpdate;
 import io.fedarch.events.DeadLetter;
 import io.fedarch.events.ModelReady;
+import io.fedarch.events.ModelScope;
 import io.fedarch.events.SearchStatus;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fedarch.events.wire.TopicTap;
 import io.fedarch.events.wire.Topics;
 
@@ -87,6 +90,68 @@ class EndToEndTest {
             assertEquals(model.getTestAccuracy(), (double) summary.get("testAccuracy"));
             assertTrue((long) summary.get("bytesPerClientUpdate") > model.getParameterCount() * 4 - 1,
                     "fp32 updates carry at least 4 bytes per parameter");
+        }
+    }
+
+    /**
+     * FedNAS through the three services (issue acceptance 1 and 3): search rounds, genotype export,
+     * federated fine-tuning of the derived network, one personalized model per client.
+     */
+    @Test
+    void aFedNasJobDeliversAValidGenotypeAndOnePersonalizedModelPerClient() throws Exception {
+        JobFile job = JobFile.read(stack.home().resolve("examples/fednas-tiny.yaml"));
+        JobOutcome outcome = new JobRunner(stack.bootstrapServers())
+                .run(job.spec(), Duration.ofSeconds(job.timeoutSeconds()), new ConsoleProgress(System.out));
+
+        assertEquals(SearchStatus.SUCCEEDED, outcome.completion().getStatus());
+        assertEquals(2, outcome.rounds().size());
+        assertEquals(1, outcome.fineTuneRounds().size(), "the derived network was fine-tuned federatedly");
+        ModelReady model = outcome.globalModel();
+        assertEquals("fednas", model.getAlgorithm());
+        assertValidGenotype(model.getArchitecture());
+        assertEquals(500, model.getTestSamples(), "measured on the job's test set");
+        assertTrue(model.getTestAccuracy() > 0.1, "better than chance: " + model.getTestAccuracy());
+        for (String name : List.of("genotype.json", "cells.svg", "model.safetensors")) {
+            assertTrue(Files.size(Path.of(model.getArtifactUri(), name)) > 0, name);
+        }
+
+        List<ModelReady> clients = outcome.clientModels();
+        assertEquals(List.of(0, 1, 2), clients.stream().map(ModelReady::getClientId).sorted().toList());
+        int localTestImages = 0;
+        for (ModelReady client : clients) {
+            assertEquals(ModelScope.CLIENT, client.getScope());
+            assertValidGenotype(client.getArchitecture());
+            assertTrue(client.getTestAccuracy() > 0 && client.getTestAccuracy() <= 1);
+            localTestImages += client.getTestSamples();
+        }
+        assertEquals(500, localTestImages, "the clients' local test splits partition the test set");
+
+        Path report = runDir.resolve("fednas");
+        RunReport.write(report, job.spec(), outcome, 2);
+        assertEquals(4, Files.readAllLines(report.resolve("clients.csv")).size());
+        assertEquals(1 + 2 + 1, Files.readAllLines(report.resolve("rounds.csv")).size(), "search and fine-tuning rounds");
+    }
+
+    /**
+     * Checked from the JSON alone, as a downstream system would: the DARTS form, every one of the 4
+     * nodes of each cell reads two different earlier states, and no edge is 'none'.
+     */
+    static void assertValidGenotype(String json) throws Exception {
+        JsonNode genotype = new ObjectMapper().readTree(json);
+        for (String cell : List.of("normal", "reduce")) {
+            JsonNode genes = genotype.get(cell);
+            assertEquals(8, genes.size(), cell);
+            for (int node = 0; node < 4; node++) {
+                JsonNode a = genes.get(2 * node);
+                JsonNode b = genes.get(2 * node + 1);
+                for (JsonNode gene : List.of(a, b)) {
+                    assertNotEquals("none", gene.get(0).asText(), cell + " node " + node);
+                    int input = gene.get(1).asInt();
+                    assertTrue(input >= 0 && input <= node + 1, cell + " node " + node + " reads state " + input);
+                }
+                assertNotEquals(a.get(1).asInt(), b.get(1).asInt(), cell + " node " + node + " needs two inputs");
+            }
+            assertEquals("[2,3,4,5]", genotype.get(cell + "_concat").toString());
         }
     }
 }

@@ -95,6 +95,28 @@ class ClientTaskProcessingTest {
     }
 
     @Test
+    void personalizationTasksReportTheClientsLocalTestAccuracy() {
+        JobSpec spec = tinyJob(Map.of("personalizationEpochs", 1, "totalClients", 5, "clientsPerRound", 5,
+                "data", Map.of("trainLimit", 3000, "testLimit", 2000,
+                        "partition", Map.of("scheme", "LABEL_SKEW", "classesPerClient", 2))));
+        String jobId = "personal-" + UUID.randomUUID();
+        ClientTask task = task(jobId, spec, 3, TensorCodec.toAvro(new FedAvg().initialize(spec), DType.FP32));
+        task.setRound(2);
+        task.setRoundConfig(Map.of("stage", "personalize"));
+        try (var updates = tap.follow(Topics.CLIENT_UPDATES, ClientUpdate.class)) {
+            tap.send(Topics.CLIENT_TASKS, jobId, task);
+            ClientUpdate update = updates.await(1, u -> u.getJobId().equals(jobId), WAIT).get(0);
+            Map<String, Double> custom = update.getMetrics().getCustom();
+            int localTest = ShardProvider.withDefaults().localTestSet(spec, 3).size();
+            assertEquals(localTest, custom.get("localTestSamples").intValue());
+            assertTrue(localTest > 0 && localTest < 2000, "a share of the 2,000 test images: " + localTest);
+            // One epoch on the client's two classes beats the untrained model on those classes by far.
+            assertTrue(custom.get("localTestAccuracy") > custom.get("globalLocalTestAccuracy") + 0.3, custom.toString());
+            assertEquals(2, update.getRound());
+        }
+    }
+
+    @Test
     void fp16TasksComeBackAsFp16Updates() {
         JobSpec spec = tinyJob(Map.of("tensorDType", "FP16", "localEpochs", 1));
         String jobId = "half-" + UUID.randomUUID();

@@ -67,6 +67,33 @@ class FedAvgTest {
     }
 
     @Test
+    void personalizationFineTunesLocallyAndIsMeasuredOnTheClientsOwnTestSplit() {
+        // Label skew, 2 classes per client: local fine-tuning of an untrained model must beat the
+        // same model on the client's local test split, whose labels are the client's two classes.
+        JobSpec spec = smallJob();
+        spec.getData().getPartition().setScheme(PartitionScheme.LABEL_SKEW);
+        spec.setTotalClients(5);
+        spec.setClientsPerRound(5);
+        spec.setPersonalizationEpochs(1);
+        ShardProvider shards = ShardProvider.withDefaults();
+        ClientShard shard = shards.shard(spec, 2);
+        var localTest = shards.localTestSet(spec, 2);
+        ModelParameters global = fedAvg.initialize(spec);
+        RoundPlan plan = fedAvg.configurePersonalization(spec, global);
+        assertEquals(List.of(0, 1, 2, 3, 4), plan.clients());
+        assertTrue(RoundPlan.isPersonalization(plan.roundConfig()));
+        Personalization adapted = fedAvg.clientProcedure().personalize(
+                new ClientTaskContext(spec, spec.getRounds() + 1, plan.roundConfig(), global, shard), localTest);
+        assertEquals(localTest.size(), adapted.localTest().samples());
+        assertEquals(localTest.size(), adapted.globalLocalTest().samples());
+        assertEquals(java.util.Arrays.stream(shard.train().labels()).distinct().count(),
+                java.util.Arrays.stream(localTest.labels()).distinct().count());
+        assertTrue(adapted.localTest().accuracy() > adapted.globalLocalTest().accuracy() + 0.3,
+                "local test accuracy " + adapted.localTest().accuracy() + " vs global " + adapted.globalLocalTest().accuracy());
+        assertEquals((shard.train().size() + 31) / 32, adapted.adaptation().steps());
+    }
+
+    @Test
     void initializeIsIdenticalForTheSameSeed() {
         JobSpec spec = smallJob();
         ModelParameters a = fedAvg.initialize(spec);

@@ -84,6 +84,29 @@ class FedNasTest {
     }
 
     @Test
+    void personalizationSearchesLocallyAndGivesTheClientItsOwnAlpha() {
+        JobSpec spec = tinySearch();
+        spec.setPersonalizationEpochs(1);
+        ShardProvider shards = ShardProvider.withDefaults();
+        ModelParameters global = fedNas.initialize(spec);
+        RoundPlan plan = fedNas.configurePersonalization(spec, global);
+        var localTest = shards.localTestSet(spec, 1);
+        Personalization adapted = fedNas.clientProcedure().personalize(
+                new ClientTaskContext(spec, 2, plan.roundConfig(), global, shards.shard(spec, 1)), localTest);
+        assertEquals(localTest.size(), adapted.localTest().samples());
+        assertTrue(adapted.localTest().accuracy() >= 0 && adapted.localTest().accuracy() <= 1);
+        float[] before = global.get(SearchNetwork.ALPHA_NORMAL).values();
+        float[] after = adapted.adaptation().parameters().get(SearchNetwork.ALPHA_NORMAL).values();
+        double moved = 0;
+        for (int i = 0; i < before.length; i++) {
+            moved = Math.max(moved, Math.abs(after[i] - before[i]));
+        }
+        assertTrue(moved > 1e-5, "the local search moves the client's alpha: " + moved);
+        // One epoch over the training split, as configured, not the job's three local epochs.
+        assertEquals((shards.shard(spec, 1).train().size() + 31) / 32, adapted.adaptation().steps());
+    }
+
+    @Test
     void learningRateFollowsACosineAcrossRounds() {
         JobSpec spec = tinySearch();
         spec.setRounds(4);
