@@ -18,7 +18,7 @@ import ai.djl.ndarray.NDList;
  * {@link #operationPrefix}: {@code <prefix>.node<j>.in<k>.<operation>.*}, where j is the
  * intermediate node (0-based) and k (0 or 1) the gene's position within the node.
  */
-final class DerivedCell {
+final class DerivedCell implements CellNetworkFrame.Cell {
     private final boolean reduction;
     private final int channels;
     private final CellOperation preprocess0;
@@ -77,16 +77,19 @@ final class DerivedCell {
         return NDArrays.concat(out, 1);
     }
 
-    boolean isReduction() {
+    @Override
+    public boolean isReduction() {
         return reduction;
     }
 
-    int outputChannels() {
+    @Override
+    public int outputChannels() {
         return concat.size() * channels;
     }
 
     /** Multiply–accumulates per image for inputs of size×size (the cell's second input's size). */
-    long macs(int size) {
+    @Override
+    public long macs(int size) {
         int out = Tensors.strided(size, reduction ? 2 : 1);
         long total = preprocess0.macs(size * size) + preprocess1.macs(size * size);
         for (CellOperation operation : operations) {

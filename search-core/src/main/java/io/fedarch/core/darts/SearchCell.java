@@ -17,7 +17,7 @@ import ai.djl.ndarray.index.NDIndex;
  * state at once); node j's sum is complete once every state before it has been processed, so a
  * running (N, remaining nodes, C, H, W) tensor of partial sums is carried along.
  */
-final class SearchCell {
+final class SearchCell implements CellNetworkFrame.Cell {
     private static final NDIndex FIRST_NODE = new NDIndex(":, 0");
 
     private final boolean reduction;
@@ -72,16 +72,19 @@ final class SearchCell {
                 .reshape(1, weights.getShape().get(0), edges, 1, 1, 1);
     }
 
-    boolean isReduction() {
+    @Override
+    public boolean isReduction() {
         return reduction;
     }
 
-    int outputChannels() {
+    @Override
+    public int outputChannels() {
         return DartsOptions.MULTIPLIER * channels;
     }
 
     /** Multiply–accumulates per image for inputs of size×size, counting every candidate operation of every edge. */
-    long macs(int size) {
+    @Override
+    public long macs(int size) {
         long total = preprocess1.macs(size * size);
         total += reducePreprocess0 != null ? reducePreprocess0.macs(size * size) : preprocess0.macs(size * size);
         for (int s = 0; s < sources.length; s++) {

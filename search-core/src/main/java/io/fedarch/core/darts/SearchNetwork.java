@@ -10,8 +10,6 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
-import ai.djl.nn.core.Linear;
-import ai.djl.nn.pooling.Pool;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.fedarch.core.model.ModelFactory;
@@ -33,15 +31,10 @@ public final class SearchNetwork extends AbstractBlock implements SelfDescribing
 
     private final DartsOptions options;
     private final Map<String, Parameter> named;
-    private final Parameter stemWeight;
-    private final BatchNormLayer stemNorm;
-    private final List<SearchCell> cells = new ArrayList<>();
-    private final Parameter classifierWeight;
-    private final Parameter classifierBias;
+    private final CellNetworkFrame<SearchCell> frame;
     private final Parameter alphaNormal;
     private final Parameter alphaReduce;
     private final int[] fusionColumns;
-    private final int stemChannels;
     private NDArray edgeOrder;
     private NDArray candidateSelection;
 
@@ -49,28 +42,10 @@ public final class SearchNetwork extends AbstractBlock implements SelfDescribing
         super(VERSION);
         this.options = options;
         ParameterRegistry registry = new ParameterRegistry();
-        int c = options.channels();
-        stemChannels = DartsOptions.STEM_MULTIPLIER * c;
-        stemWeight = registry.weight("stem.conv.weight", stemChannels, ModelFactory.CHANNELS, 3, 3);
-        stemNorm = new BatchNormLayer(registry, "stem.bn", stemChannels, true);
-        int prevPrev = stemChannels;
-        int prev = stemChannels;
-        int current = c;
-        boolean reductionPrev = false;
-        for (int layer = 0; layer < options.layers(); layer++) {
-            boolean reduction = options.isReduction(layer);
-            if (reduction) {
-                current *= 2;
-            }
-            SearchCell cell = new SearchCell(registry, "cells." + layer, prevPrev, prev, current, reduction,
-                    reductionPrev, options.operations());
-            cells.add(cell);
-            reductionPrev = reduction;
-            prevPrev = prev;
-            prev = cell.outputChannels();
-        }
-        classifierWeight = registry.weight("classifier.weight", ModelFactory.CLASSES, prev);
-        classifierBias = registry.bias("classifier.bias", ModelFactory.CLASSES);
+        frame = new CellNetworkFrame<>(registry, options.channels(), options.layers(), options.stemStride(),
+                options::isReduction, (prefix, prevPrev, prev, channels, reduction, reductionPrev) ->
+                        new SearchCell(registry, prefix, prevPrev, prev, channels, reduction, reductionPrev,
+                                options.operations()));
         int ops = options.operations().size();
         alphaNormal = registry.architecture(ALPHA_NORMAL, CellTopology.EDGES, ops);
         alphaReduce = registry.architecture(ALPHA_REDUCE, CellTopology.EDGES, ops);
@@ -118,12 +93,12 @@ public final class SearchNetwork extends AbstractBlock implements SelfDescribing
                                      PairList<String, Object> params) {
         NDArray x = inputs.singletonOrThrow();
         NDManager batch = x.getManager();
-        NDArray stem = stemNorm.apply(Tensors.conv(x, stemWeight.getArray(), options.stemStride(), 1, 1, 1), training);
+        NDArray stem = frame.stem(x, training);
         NDArray normalWeights = null;
         NDArray reduceWeights = null;
         NDArray s0 = stem;
         NDArray s1 = stem;
-        for (SearchCell cell : cells) {
+        for (SearchCell cell : frame.cells()) {
             NDArray weights;
             if (cell.isReduction()) {
                 weights = reduceWeights = reduceWeights != null ? reduceWeights : mixingWeights(alphaReduce, batch);
@@ -134,8 +109,7 @@ public final class SearchNetwork extends AbstractBlock implements SelfDescribing
             s0 = s1;
             s1 = next;
         }
-        NDArray pooled = Pool.globalAvgPool2d(s1);
-        return Linear.linear(pooled, classifierWeight.getArray(), classifierBias.getArray());
+        return frame.classify(s1);
     }
 
     /**
@@ -185,37 +159,10 @@ public final class SearchNetwork extends AbstractBlock implements SelfDescribing
      */
     @Override
     public List<ModelSummary.Layer> describeLayers() {
-        List<ModelSummary.Layer> layers = new ArrayList<>();
-        int size = Tensors.strided(ModelFactory.HEIGHT, options.stemStride());
-        long[] image = {ModelFactory.CHANNELS, ModelFactory.HEIGHT, ModelFactory.WIDTH};
-        long[] stemOut = {stemChannels, size, size};
-        layers.add(new ModelSummary.Layer("stem", "Stem", image, stemOut, count("stem."),
-                stemWeight.getShape().size() * size * size));
-        long[] prevShape = stemOut;
-        for (int i = 0; i < cells.size(); i++) {
-            SearchCell cell = cells.get(i);
-            int out = Tensors.strided(size, cell.isReduction() ? 2 : 1);
-            long[] outShape = {cell.outputChannels(), out, out};
-            layers.add(new ModelSummary.Layer("cell" + i, cell.isReduction() ? "ReductionCell" : "NormalCell",
-                    prevShape, outShape, count("cells." + i + "."), cell.macs(size)));
-            prevShape = outShape;
-            size = out;
-        }
-        layers.add(new ModelSummary.Layer("classifier", "GlobalAvgPoolLinear", prevShape,
-                new long[] {ModelFactory.CLASSES}, count("classifier."), classifierWeight.getShape().size()));
+        List<ModelSummary.Layer> layers = new ArrayList<>(frame.describe(named));
         long[] alphaShape = {2, CellTopology.EDGES, options.operations().size()};
         layers.add(new ModelSummary.Layer("alpha", "ArchitectureParameters", alphaShape, alphaShape,
-                count("alpha."), 0));
+                CellNetworkFrame.count(named, "alpha."), 0));
         return layers;
-    }
-
-    private long count(String prefix) {
-        long n = 0;
-        for (Map.Entry<String, Parameter> e : named.entrySet()) {
-            if (e.getKey().startsWith(prefix)) {
-                n += e.getValue().getShape().size();
-            }
-        }
-        return n;
     }
 }

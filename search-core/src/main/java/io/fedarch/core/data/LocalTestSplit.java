@@ -47,7 +47,7 @@ public final class LocalTestSplit {
             }
             clientSizes[k] = partition[k].length;
         }
-        int[][] testByClass = classIndices(testLabels, classes);
+        int[][] testByClass = Partitioner.indicesByClass(testLabels, classes);
         int[][] assigned = new int[clients][];
         int[] fill = new int[clients];
         int[][] quotas = new int[classes][];
@@ -108,21 +108,5 @@ public final class LocalTestSplit {
             out[byRemainder[j]]++;
         }
         return out;
-    }
-
-    private static int[][] classIndices(int[] labels, int classes) {
-        int[] counts = new int[classes];
-        for (int label : labels) {
-            counts[label]++;
-        }
-        int[][] byClass = new int[classes][];
-        for (int c = 0; c < classes; c++) {
-            byClass[c] = new int[counts[c]];
-        }
-        int[] fill = new int[classes];
-        for (int i = 0; i < labels.length; i++) {
-            byClass[labels[i]][fill[labels[i]]++] = i;
-        }
-        return byClass;
     }
 }

@@ -26,7 +26,11 @@ public interface Partitioner {
 
     /** Indices of each class, in ascending order. */
     static int[][] indicesByClass(int[] labels) {
-        int classes = classCount(labels);
+        return indicesByClass(labels, classCount(labels));
+    }
+
+    /** Indices of each of {@code classes} classes, in ascending order (empty for classes absent from labels). */
+    static int[][] indicesByClass(int[] labels, int classes) {
         int[] counts = new int[classes];
         for (int label : labels) {
             counts[label]++;
