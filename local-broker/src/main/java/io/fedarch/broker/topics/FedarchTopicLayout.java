@@ -40,6 +40,7 @@ public final class FedarchTopicLayout {
         layout.put(Topics.GLOBAL_MODELS, models);
         layout.put(Topics.SEARCH_COMPLETIONS, models);
         layout.put(Topics.PERSONALIZED_MODELS, models);
+        layout.put(Topics.ARCHITECTURE_MASKS, control);
         layout.put(Topics.MODELS_READY, control);
         layout.put(Topics.DEAD_LETTERS, models);
         return layout;

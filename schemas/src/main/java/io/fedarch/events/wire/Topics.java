@@ -15,6 +15,8 @@ public final class Topics {
     public static final String GLOBAL_MODELS = "fedarch.global-models";
     public static final String SEARCH_COMPLETIONS = "fedarch.search-completions";
     public static final String PERSONALIZED_MODELS = "fedarch.personalized-models";
+    /** Soft-pruning masks of FedMetaNAS searches (small: no model state). */
+    public static final String ARCHITECTURE_MASKS = "fedarch.architecture-masks";
     public static final String MODELS_READY = "fedarch.models-ready";
     public static final String DEAD_LETTERS = "fedarch.dead-letters";
 
@@ -24,7 +26,7 @@ public final class Topics {
 
     public static final List<String> ALL =
             List.of(JOBS, ROUND_STARTS, CLIENT_TASKS, CLIENT_UPDATES, GLOBAL_MODELS,
-                    SEARCH_COMPLETIONS, PERSONALIZED_MODELS, MODELS_READY, DEAD_LETTERS);
+                    SEARCH_COMPLETIONS, PERSONALIZED_MODELS, ARCHITECTURE_MASKS, MODELS_READY, DEAD_LETTERS);
 
     private Topics() {
     }

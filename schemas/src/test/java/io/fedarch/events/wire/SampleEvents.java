@@ -33,6 +33,12 @@ final class SampleEvents {
                 .setName("fc.weight").setShape(List.of(1, 3)).setDtype(DType.FP32).setData(data).build())).build();
     }
 
+    /** A mask over two operations of a two-edge table (the schema does not fix the sizes). */
+    static SearchMask searchMask() {
+        return SearchMask.newBuilder().setOperations(List.of("skip_connect", "sep_conv_3x3"))
+                .setNormal(List.of(1f, 0.5f, 0f, 1f)).setReduce(List.of(1f, 1f, 1f, 0f)).build();
+    }
+
     static List<org.apache.avro.specific.SpecificRecord> all() {
         JobSpec spec = jobSpec();
         return List.of(
@@ -42,7 +48,8 @@ final class SampleEvents {
                         .setRequestedBy("nightly-scheduler").build(),
                 ClientTask.newBuilder().setEventId("e3").setJobId("job-1").setTimestamp(NOW).setRound(1).setClientId(4)
                         .setModelVersion(0).setDeadline(NOW.plusSeconds(60)).setSpec(spec)
-                        .setRoundConfig(Map.of("temperature", "5.0")).setGlobalModel(modelState()).build(),
+                        .setRoundConfig(Map.of("temperature", "5.0")).setGlobalModel(modelState())
+                        .setSearchMask(searchMask()).build(),
                 ClientUpdate.newBuilder().setEventId("e4").setJobId("job-1").setTimestamp(NOW).setTaskEventId("e3")
                         .setRound(1).setClientId(4).setBaseModelVersion(0).setWorkerId("worker-a").setSampleCount(512)
                         .setModelState(modelState())
@@ -68,13 +75,18 @@ final class SampleEvents {
                                 .setValidationSamples(57).setSteps(16).setComputeMs(2345).setUpdateBytes(4096)
                                 .setCustom(Map.of("localTestAccuracy", 0.88)).build())
                         .setLocalTestAccuracy(0.88).setLocalTestLoss(0.31).setLocalTestSamples(1000).build(),
+                ArchitectureMask.newBuilder().setEventId("e10").setJobId("job-1").setTimestamp(NOW).setRound(2)
+                        .setTotalRounds(8).setThreshold(0.25).setMask(searchMask()).setActiveOperations(3)
+                        .setDecayingOperations(1).setTotalOperations(4).setActiveEdges(2)
+                        .setGenotype("{\"normal\":[]}").build(),
                 ModelReady.newBuilder().setEventId("e7").setJobId("job-1").setTimestamp(NOW).setScope(ModelScope.GLOBAL)
                         .setAlgorithm("fedavg").setArchitecture("{\"layers\":[]}").setTestAccuracy(0.81)
                         .setTestLoss(0.5).setTestSamples(10000).setParameterCount(3).setMacs(3)
                         .setFormat("safetensors").setArtifactUri("/tmp/models/job-1")
                         .setFiles(List.of(Artifact.newBuilder().setPath("/tmp/models/job-1/model.safetensors")
                                 .setMediaType("application/octet-stream").setSizeBytes(100).setSha256("ab").build()))
-                        .setRoundsCompleted(2).setSearchMs(6000).build(),
+                        .setRoundsCompleted(2).setSearchMs(6000)
+                        .setMetrics(Map.of("relaxedSupernetTestAccuracy", 0.8)).build(),
                 DeadLetter.newBuilder().setEventId("e8").setJobId(null).setTimestamp(NOW).setService("coordinator")
                         .setSourceTopic("fedarch.jobs").setSourcePartition(0).setSourceOffset(42).setKey("k")
                         .setReason("not a valid JobSubmitted message").setErrorType("MalformedEventException")
