@@ -2,6 +2,7 @@ package io.fedarch.cli;
 
 import java.io.PrintStream;
 
+import io.fedarch.events.ArchitectureMask;
 import io.fedarch.events.DeadLetter;
 import io.fedarch.events.GlobalModel;
 import io.fedarch.events.JobSpec;
@@ -41,6 +42,20 @@ public final class ConsoleProgress implements JobProgress {
                 m.getClientsReported() + "/" + m.getClientsSelected(),
                 m.getGlobalValidationAccuracy(), m.getValidationAccuracy(), m.getTrainLoss(),
                 m.getRoundMs() / 1000.0, m.getMaxClientComputeMs() / 1000.0, elapsedMs / 1000.0);
+    }
+
+    @Override
+    public void maskPublished(ArchitectureMask mask) {
+        out.println(maskLine(mask));
+    }
+
+    static String maskLine(ArchitectureMask mask) {
+        int operations = Math.max(1, mask.getMask().getOperations().size());
+        int edges = (mask.getMask().getNormal().size() + mask.getMask().getReduce().size()) / operations;
+        return String.format(java.util.Locale.ROOT,
+                "mask after round %d/%d: %d/%d operations active (%d decaying), %d/%d edges, threshold %.2f",
+                mask.getRound(), mask.getTotalRounds(), mask.getActiveOperations(), mask.getTotalOperations(),
+                mask.getDecayingOperations(), mask.getActiveEdges(), edges, mask.getThreshold());
     }
 
     @Override

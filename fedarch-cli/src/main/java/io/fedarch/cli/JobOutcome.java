@@ -1,7 +1,11 @@
 package io.fedarch.cli;
 
+import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 
+import io.fedarch.events.ArchitectureMask;
 import io.fedarch.events.DeadLetter;
 import io.fedarch.events.GlobalModel;
 import io.fedarch.events.ModelReady;
@@ -12,13 +16,32 @@ import io.fedarch.events.wire.Topics;
 
 /**
  * Everything observed on the topics for one job, from submission to its last model-ready event:
- * the search rounds, the rounds of the fine-tuning job its pipeline started (FedNAS), and the
- * global and per-client models. Global models are kept with their tensors dropped to keep memory
- * flat over long runs.
+ * the search rounds, the rounds of the fine-tuning job its pipeline started (FedNAS), the
+ * soft-pruning masks published between rounds (FedMetaNAS), and the global and per-client models.
+ * Global models are kept with their tensors dropped to keep memory flat over long runs.
+ * {@code submittedAt} is the JobSubmitted event's timestamp: the origin of the run's time axis.
  */
-public record JobOutcome(String jobId, List<GlobalModel> rounds, List<GlobalModel> fineTuneRounds,
-                         SearchCompleted completion, List<ModelReady> models, List<DeadLetter> deadLetters,
-                         long wallMs) {
+public record JobOutcome(String jobId, Instant submittedAt, List<GlobalModel> rounds, List<GlobalModel> fineTuneRounds,
+                         List<ArchitectureMask> masks, SearchCompleted completion, List<ModelReady> models,
+                         List<DeadLetter> deadLetters, long wallMs) {
+
+    /**
+     * Milliseconds from the run's submission to this round's aggregate, on the event timestamps;
+     * fine-tuning rounds too, so the stages of a pipeline share one axis.
+     */
+    public long elapsedMs(GlobalModel round) {
+        return round.getTimestamp().toEpochMilli() - submittedAt.toEpochMilli();
+    }
+
+    /** The mask published after {@code round}, i.e. the search space of round + 1. */
+    public Optional<ArchitectureMask> maskAfterRound(int round) {
+        return masks.stream().filter(m -> m.getRound() == round).findFirst();
+    }
+
+    /** The mask of the latest round seen: how far pruning got. */
+    public Optional<ArchitectureMask> lastMask() {
+        return masks.stream().max(Comparator.comparingInt(ArchitectureMask::getRound));
+    }
 
     public boolean succeeded() {
         return completion != null && completion.getStatus() == SearchStatus.SUCCEEDED

@@ -1,5 +1,6 @@
 package io.fedarch.cli;
 
+import io.fedarch.events.ArchitectureMask;
 import io.fedarch.events.DeadLetter;
 import io.fedarch.events.GlobalModel;
 import io.fedarch.events.JobSpec;
@@ -12,6 +13,9 @@ public interface JobProgress {
 
     void roundCompleted(GlobalModel round, long elapsedMs);
 
+    /** A soft-pruning search (FedMetaNAS) narrowed its search space for the next round. */
+    void maskPublished(ArchitectureMask mask);
+
     void searchCompleted(SearchCompleted completion);
 
     void modelReady(ModelReady model);
@@ -23,6 +27,8 @@ public interface JobProgress {
         public void submitted(String jobId, JobSpec spec) { }
 
         public void roundCompleted(GlobalModel round, long elapsedMs) { }
+
+        public void maskPublished(ArchitectureMask mask) { }
 
         public void searchCompleted(SearchCompleted completion) { }
 

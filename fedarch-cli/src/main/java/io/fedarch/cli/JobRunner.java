@@ -20,6 +20,7 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
+import io.fedarch.events.ArchitectureMask;
 import io.fedarch.events.DeadLetter;
 import io.fedarch.events.GlobalModel;
 import io.fedarch.events.JobSpec;
@@ -36,9 +37,15 @@ import io.fedarch.events.wire.Topics;
  * Submits a job the way any external system does (a JobSubmitted event on fedarch.jobs) and
  * follows it on the output topics until all its models are ready (the global one, after the
  * fine-tuning job its pipeline may start, and one per personalized client), the search fails, or
- * time runs out.
+ * time runs out. Soft-pruning masks of the job (FedMetaNAS) are collected on the way.
  */
 public final class JobRunner {
+    /**
+     * The pruning service publishes a round's mask and the coordinator the round's aggregate on
+     * different topics, so the last mask may arrive after the final model: wait this long for it.
+     */
+    private static final Duration LAST_MASK_GRACE = Duration.ofSeconds(3);
+
     private final String bootstrapServers;
 
     public JobRunner(String bootstrapServers) {
@@ -51,19 +58,24 @@ public final class JobRunner {
         String fineTuneJobId = DerivedJobs.fineTuneJobId(jobId);
         List<GlobalModel> rounds = new ArrayList<>();
         List<GlobalModel> fineTuneRounds = new ArrayList<>();
+        List<ArchitectureMask> masks = new ArrayList<>();
         List<ModelReady> models = new ArrayList<>();
         List<DeadLetter> deadLetters = new ArrayList<>();
         SearchCompleted completion = null;
+        Instant submittedAt;
+        Long wallMs = null;
 
         try (KafkaConsumer<String, byte[]> consumer = followFromNow();
              KafkaProducer<String, byte[]> producer = producer()) {
+            submittedAt = Instant.now();
             JobSubmitted submitted = JobSubmitted.newBuilder().setEventId(UUID.randomUUID().toString())
-                    .setJobId(jobId).setTimestamp(Instant.now()).setSpec(spec).build();
+                    .setJobId(jobId).setTimestamp(submittedAt).setSpec(spec).build();
             producer.send(new ProducerRecord<>(Topics.JOBS, jobId, EventCodec.encode(submitted))).get();
             progress.submitted(jobId, spec);
 
             long deadline = System.nanoTime() + timeout.toNanos();
-            while (System.nanoTime() < deadline) {
+            long maskGraceEnd = Long.MAX_VALUE;
+            while (System.nanoTime() < Math.min(deadline, maskGraceEnd)) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
                     switch (record.topic()) {
                         case Topics.GLOBAL_MODELS -> {
@@ -78,6 +90,13 @@ public final class JobRunner {
                                 letter -> {
                                     deadLetters.add(letter);
                                     progress.deadLetter(letter);
+                                });
+                        case Topics.ARCHITECTURE_MASKS -> decodeFor(jobId, record, ArchitectureMask.class,
+                                ArchitectureMask::getJobId, mask -> {
+                                    // A redelivered mask replaces the one of its round.
+                                    masks.removeIf(m -> m.getRound() == mask.getRound());
+                                    masks.add(mask);
+                                    progress.maskPublished(mask);
                                 });
                         case Topics.MODELS_READY -> decodeFor(jobId, record, ModelReady.class, ModelReady::getJobId,
                                 ready -> {
@@ -95,9 +114,13 @@ public final class JobRunner {
                         }
                     }
                 }
-                if (completion != null && (completion.getStatus() == SearchStatus.FAILED
-                        || new JobOutcome(jobId, rounds, fineTuneRounds, completion, models, deadLetters, 0)
-                                .allModelsReady())) {
+                if (wallMs == null && completion != null && (completion.getStatus() == SearchStatus.FAILED
+                        || new JobOutcome(jobId, submittedAt, rounds, fineTuneRounds, masks, completion, models,
+                                deadLetters, 0).allModelsReady())) {
+                    wallMs = elapsedMs(start);
+                    maskGraceEnd = System.nanoTime() + LAST_MASK_GRACE.toNanos();
+                }
+                if (wallMs != null && !awaitingLastMask(masks, rounds)) {
                     break;
                 }
             }
@@ -107,8 +130,9 @@ public final class JobRunner {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted", e);
         }
-        JobOutcome outcome = new JobOutcome(jobId, rounds, fineTuneRounds, completion, models, deadLetters,
-                elapsedMs(start));
+        masks.sort(java.util.Comparator.comparingInt(ArchitectureMask::getRound));
+        JobOutcome outcome = new JobOutcome(jobId, submittedAt, rounds, fineTuneRounds, masks, completion, models,
+                deadLetters, wallMs != null ? wallMs : elapsedMs(start));
         if (completion == null || (completion.getStatus() == SearchStatus.SUCCEEDED && !outcome.allModelsReady())) {
             throw new JobTimeoutException(outcome, timeout);
         }
@@ -122,6 +146,12 @@ public final class JobRunner {
         if (jobId.equals(jobOf.apply(event))) {
             action.accept(event);
         }
+    }
+
+    /** A masked search whose mask after its last aggregated round has not been seen yet. */
+    private static boolean awaitingLastMask(List<ArchitectureMask> masks, List<GlobalModel> rounds) {
+        int lastRound = rounds.stream().mapToInt(GlobalModel::getRound).max().orElse(0);
+        return !masks.isEmpty() && masks.stream().noneMatch(m -> m.getRound() >= lastRound);
     }
 
     private static long elapsedMs(long startNanos) {
@@ -139,8 +169,8 @@ public final class JobRunner {
         config.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(LocalStack.MAX_MESSAGE_BYTES));
         KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config);
         List<TopicPartition> partitions = new ArrayList<>();
-        for (String topic : List.of(Topics.GLOBAL_MODELS, Topics.SEARCH_COMPLETIONS, Topics.MODELS_READY,
-                Topics.DEAD_LETTERS)) {
+        for (String topic : List.of(Topics.GLOBAL_MODELS, Topics.SEARCH_COMPLETIONS, Topics.ARCHITECTURE_MASKS,
+                Topics.MODELS_READY, Topics.DEAD_LETTERS)) {
             consumer.partitionsFor(topic).forEach(p -> partitions.add(new TopicPartition(topic, p.partition())));
         }
         consumer.assign(partitions);
