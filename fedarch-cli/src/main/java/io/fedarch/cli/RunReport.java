@@ -7,11 +7,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 
+import io.fedarch.events.ArchitectureMask;
 import io.fedarch.events.GlobalModel;
 import io.fedarch.events.JobSpec;
 import io.fedarch.events.ModelReady;
@@ -20,11 +23,17 @@ import io.fedarch.events.RoundMetrics;
 /**
  * The measured record of one run, written next to its logs: {@code rounds.csv} (one row per
  * round of the search and of its fine-tuning, with the round's wall time split into client
- * compute and everything else), {@code clients.csv} (personalized models) and {@code result.json}
- * (the job, the final model, the totals).
+ * compute and everything else, and its time since the run was submitted), {@code masks.csv} (the
+ * soft-pruning masks of a FedMetaNAS search), {@code clients.csv} (personalized models) and
+ * {@code result.json} (the job, the final model, the totals).
  */
 public final class RunReport {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+    static final String ROUNDS_HEADER = "stage,round,clients_reported,clients_selected,global_val_acc,local_val_acc,"
+            + "train_loss,round_ms,compute_ms_mean,compute_ms_max,other_ms,aggregation_ms,update_bytes_total,steps,"
+            + "elapsed_ms,active_operations";
+    static final String MASKS_HEADER =
+            "round,threshold,active_operations,decaying_operations,total_operations,active_edges,genotype";
 
     private RunReport() {
     }
@@ -46,6 +55,9 @@ public final class RunReport {
         result.put("status", outcome.completion() == null ? "UNKNOWN" : outcome.completion().getStatus().name());
         result.put("workers", workers);
         result.put("wallSeconds", outcome.wallMs() / 1000.0);
+        if (outcome.completion() != null) {
+            result.put("searchSeconds", outcome.completion().getSearchMs() / 1000.0);
+        }
         result.putAll(roundTotals(outcome.rounds(), workers, ""));
         if (!outcome.fineTuneRounds().isEmpty()) {
             result.putAll(roundTotals(outcome.fineTuneRounds(), workers, "fineTune"));
@@ -60,7 +72,13 @@ public final class RunReport {
                 result.put("genotype", model.getArchitecture());
             }
             result.put("artifacts", model.getArtifactUri());
+            result.put("modelMetrics", new TreeMap<>(model.getMetrics()));
         }
+        outcome.lastMask().ifPresent(last -> {
+            result.put("maskRounds", outcome.masks().size());
+            result.put("finalActiveOperations", last.getActiveOperations());
+            result.put("finalTotalOperations", last.getTotalOperations());
+        });
         List<ModelReady> clients = outcome.clientModels();
         if (!clients.isEmpty()) {
             result.put("personalizedClients", clients.size());
@@ -111,34 +129,56 @@ public final class RunReport {
         return prefix.isEmpty() ? name : prefix + Character.toUpperCase(name.charAt(0)) + name.substring(1);
     }
 
+    private static String roundRow(String stage, GlobalModel round, JobOutcome outcome, int workers,
+                                   String activeOperations) {
+        RoundMetrics m = round.getMetrics();
+        return String.join(",", stage, Integer.toString(round.getRound()),
+                Integer.toString(m.getClientsReported()), Integer.toString(m.getClientsSelected()),
+                String.format(Locale.ROOT, "%.4f", m.getGlobalValidationAccuracy()),
+                String.format(Locale.ROOT, "%.4f", m.getValidationAccuracy()),
+                String.format(Locale.ROOT, "%.4f", m.getTrainLoss()),
+                Long.toString(m.getRoundMs()), Long.toString(m.getMeanClientComputeMs()),
+                Long.toString(m.getMaxClientComputeMs()), Long.toString(overheadMs(m, workers)),
+                Long.toString(m.getAggregationMs()), Long.toString(m.getUpdateBytes()),
+                String.format(Locale.ROOT, "%.0f", m.getCustom().getOrDefault("steps", 0.0)),
+                Long.toString(outcome.elapsedMs(round)), activeOperations);
+    }
+
     public static void write(Path runDir, JobSpec spec, JobOutcome outcome, int workers) {
         try {
             Files.createDirectories(runDir);
             List<String> csv = new ArrayList<>();
-            csv.add("stage,round,clients_reported,clients_selected,global_val_acc,local_val_acc,train_loss,round_ms,"
-                    + "compute_ms_mean,compute_ms_max,other_ms,aggregation_ms,update_bytes_total,steps");
-            List<GlobalModel> all = new ArrayList<>(outcome.rounds());
-            all.addAll(outcome.fineTuneRounds());
-            for (GlobalModel round : all) {
-                RoundMetrics m = round.getMetrics();
-                String stage = !outcome.rounds().contains(round) ? "fine-tune"
-                        : spec.getModel().getFamily().equalsIgnoreCase("darts") ? "search" : "train";
-                csv.add(String.join(",", stage, Integer.toString(round.getRound()),
-                        Integer.toString(m.getClientsReported()), Integer.toString(m.getClientsSelected()),
-                        String.format("%.4f", m.getGlobalValidationAccuracy()),
-                        String.format("%.4f", m.getValidationAccuracy()), String.format("%.4f", m.getTrainLoss()),
-                        Long.toString(m.getRoundMs()), Long.toString(m.getMeanClientComputeMs()),
-                        Long.toString(m.getMaxClientComputeMs()), Long.toString(overheadMs(m, workers)),
-                        Long.toString(m.getAggregationMs()), Long.toString(m.getUpdateBytes()),
-                        String.format("%.0f", m.getCustom().getOrDefault("steps", 0.0))));
+            csv.add(ROUNDS_HEADER);
+            String searchStage = spec.getModel().getFamily().equalsIgnoreCase("darts") ? "search" : "train";
+            for (GlobalModel round : outcome.rounds()) {
+                // The round searched in the mask published after the previous one (none before round 1).
+                String active = outcome.maskAfterRound(round.getRound() - 1)
+                        .map(mask -> Integer.toString(mask.getActiveOperations())).orElse("");
+                csv.add(roundRow(searchStage, round, outcome, workers, active));
+            }
+            for (GlobalModel round : outcome.fineTuneRounds()) {
+                csv.add(roundRow("fine-tune", round, outcome, workers, ""));
             }
             Files.write(runDir.resolve("rounds.csv"), csv);
+            if (!outcome.masks().isEmpty()) {
+                List<String> masks = new ArrayList<>();
+                masks.add(MASKS_HEADER);
+                for (ArchitectureMask mask : outcome.masks()) {
+                    masks.add(String.join(",", Integer.toString(mask.getRound()),
+                            String.format(Locale.ROOT, "%.4f", mask.getThreshold()),
+                            Integer.toString(mask.getActiveOperations()), Integer.toString(mask.getDecayingOperations()),
+                            Integer.toString(mask.getTotalOperations()), Integer.toString(mask.getActiveEdges()),
+                            Csv.quoted(mask.getGenotype())));
+                }
+                Files.write(runDir.resolve("masks.csv"), masks);
+            }
             if (!outcome.clientModels().isEmpty()) {
                 List<String> clients = new ArrayList<>();
                 clients.add("client,local_test_accuracy,local_test_loss,local_test_samples,parameters,architecture_dir");
                 outcome.clientModels().stream().sorted(java.util.Comparator.comparing(ModelReady::getClientId))
                         .forEach(m -> clients.add(String.join(",", Integer.toString(m.getClientId()),
-                                String.format("%.4f", m.getTestAccuracy()), String.format("%.4f", m.getTestLoss()),
+                                String.format(Locale.ROOT, "%.4f", m.getTestAccuracy()),
+                                String.format(Locale.ROOT, "%.4f", m.getTestLoss()),
                                 Integer.toString(m.getTestSamples()), Long.toString(m.getParameterCount()),
                                 m.getArtifactUri())));
                 Files.write(runDir.resolve("clients.csv"), clients);
