@@ -75,8 +75,9 @@ public final class Main {
     }
 
     /**
-     * Runs every job of a benchmark on one stack, in order, and writes the table to
-     * {@code <bench dir>/results/<name>/} (plus each run's rounds.csv, clients.csv and result.json).
+     * Runs every job of a benchmark on one stack, in order (a job repeated over seeds once per seed), and
+     * writes the table to {@code <bench dir>/results/<name>/} (plus each run's rounds.csv, masks.csv,
+     * clients.csv and result.json).
      */
     static int bench(String[] args, PrintStream out) {
         Path benchPath = Path.of(args[1]);
@@ -88,25 +89,31 @@ public final class Main {
         List<Map<String, Object>> rows = new java.util.ArrayList<>();
         int failures = 0;
         try (LocalStack stack = LocalStack.start(options, out).stopOnExit()) {
-            for (Path jobPath : bench.runs()) {
-                String run = jobPath.getFileName().toString().replaceFirst("\\.ya?ml$", "");
-                JobFile job = JobFile.read(jobPath);
+            for (BenchRun benchRun : bench.runs()) {
+                String run = benchRun.name();
+                JobFile job = JobFile.read(benchRun.job());
+                io.fedarch.events.JobSpec spec = benchRun.spec(job.spec());
                 out.println();
                 out.println("=== " + run + " ===");
                 JobOutcome outcome;
                 try {
                     outcome = new JobRunner(stack.bootstrapServers())
-                            .run(job.spec(), Duration.ofSeconds(job.timeoutSeconds()), new ConsoleProgress(out));
+                            .run(spec, Duration.ofSeconds(job.timeoutSeconds()), new ConsoleProgress(out));
                 } catch (JobTimeoutException e) {
                     out.println("FAILED: " + e.getMessage());
                     outcome = e.partial();
                     failures++;
                 }
-                RunReport.write(resultsDir.resolve(run), job.spec(), outcome, options.workers());
+                RunReport.write(resultsDir.resolve(run), spec, outcome, options.workers());
                 Map<String, Object> row = new java.util.LinkedHashMap<>();
                 row.put("run", run);
-                row.put("partition", partition(job.spec()));
-                row.putAll(RunReport.summary(job.spec(), outcome, options.workers()));
+                row.put("jobName", benchRun.jobName());
+                row.put("seed", spec.getSeed());
+                if (benchRun.repeatedOverSeeds()) {
+                    row.put("seedGroup", benchRun.jobName());
+                }
+                row.put("partition", partition(spec));
+                row.putAll(RunReport.summary(spec, outcome, options.workers()));
                 rows.add(row);
                 BenchTable.write(resultsDir, bench.name(), command, rows);
                 out.println("result " + row);
