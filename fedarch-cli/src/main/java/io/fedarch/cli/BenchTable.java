@@ -5,63 +5,101 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalDouble;
 
 /**
- * The results table of a benchmark, as CSV and Markdown, from the runs' summaries
- * ({@link RunReport#summary}). Rewritten after every run, so an interrupted benchmark keeps what
- * it measured.
+ * The results of a benchmark, from the runs' summaries ({@link RunReport#summary}) and their
+ * rounds.csv files in {@code dir/<run>/}: results.csv and results.md (the table, then the seed
+ * variance, time-to-reference and pruning sections that apply). Rewritten after every run, so an interrupted benchmark keeps what it measured.
  */
 final class BenchTable {
-    /** Column title, summary key, format. */
-    private record Column(String title, String key, String format) {
+    /**
+     * Markdown title (null: CSV only), CSV header, summary key ('a.b' reads key b of map a), format.
+     * CSV headers of the first columns are their titles with '_' for ' ', as before.
+     */
+    private record Column(String title, String csvName, String key, String format) {
+        static Column of(String title, String key, String format) {
+            return new Column(title, title.replace(' ', '_'), key, format);
+        }
     }
 
     private static final List<Column> COLUMNS = List.of(
-            new Column("run", "run", "%s"),
-            new Column("algorithm", "algorithm", "%s"),
-            new Column("partition", "partition", "%s"),
-            new Column("global test acc", "testAccuracy", "%.4f"),
-            new Column("mean personalized acc", "meanPersonalizedAccuracy", "%.4f"),
-            new Column("parameters", "parameterCount", "%d"),
-            new Column("MACs", "macs", "%d"),
-            new Column("wall s", "wallSeconds", "%.1f"),
-            new Column("rounds", "rounds", "%d"),
-            new Column("fine-tune rounds", "fineTuneRounds", "%d"),
-            new Column("bytes per client-round", "bytesPerClientUpdate", "%d"),
-            new Column("ms per local step", "computeMsPerStep", "%.0f"),
-            new Column("mean round s", "meanRoundSeconds", "%.1f"));
+            Column.of("run", "run", "%s"),
+            Column.of("algorithm", "algorithm", "%s"),
+            Column.of("partition", "partition", "%s"),
+            Column.of("global test acc", "testAccuracy", "%.4f"),
+            Column.of("mean personalized acc", "meanPersonalizedAccuracy", "%.4f"),
+            Column.of("parameters", "parameterCount", "%d"),
+            Column.of("MACs", "macs", "%d"),
+            Column.of("wall s", "wallSeconds", "%.1f"),
+            Column.of("rounds", "rounds", "%d"),
+            Column.of("fine-tune rounds", "fineTuneRounds", "%d"),
+            Column.of("bytes per client-round", "bytesPerClientUpdate", "%d"),
+            Column.of("ms per local step", "computeMsPerStep", "%.0f"),
+            Column.of("mean round s", "meanRoundSeconds", "%.1f"),
+            new Column("search s", "search_s", "searchSeconds", "%.1f"),
+            new Column("relaxed→discrete gap", "discretization_gap", "modelMetrics.discretizationGap", "%.4f"),
+            new Column(null, "job", "jobName", "%s"),
+            new Column(null, "seed", "seed", "%d"),
+            new Column(null, "relaxed_supernet_test_acc", "modelMetrics.relaxedSupernetTestAccuracy", "%.4f"),
+            new Column(null, "mask_rounds", "maskRounds", "%d"),
+            new Column(null, "final_active_operations", "finalActiveOperations", "%d"),
+            new Column(null, "final_total_operations", "finalTotalOperations", "%d"),
+            new Column(null, "time_to_reference_s", "timeToReferenceSeconds", "%.1f"));
 
     private BenchTable() {
     }
 
-    static void write(Path dir, String name, String command, List<Map<String, Object>> rows) {
-        List<String> csv = new ArrayList<>();
-        csv.add(String.join(",", COLUMNS.stream().map(c -> c.title().replace(' ', '_')).toList()));
+    /** {@code referenceRun}: the run the time-to-reference section measures against, or null. */
+    static void write(Path dir, String name, String command, List<Map<String, Object>> rows, String referenceRun) {
+        Map<String, List<RoundsCsv.Row>> rounds = new LinkedHashMap<>();
         for (Map<String, Object> row : rows) {
-            csv.add(String.join(",", COLUMNS.stream().map(c -> cell(row, c)).toList()));
+            String run = String.valueOf(row.get("run"));
+            rounds.put(run, RoundsCsv.read(dir.resolve(run).resolve("rounds.csv")));
         }
+        OptionalDouble reference = referenceRun == null ? OptionalDouble.empty()
+                : TimeToReference.referenceAccuracy(rounds.getOrDefault(referenceRun, List.of()));
+        List<Map<String, Object>> measured = new ArrayList<>();
+        for (Map<String, Object> row : rows) {
+            Map<String, Object> copy = new LinkedHashMap<>(row);
+            reference.ifPresent(accuracy -> TimeToReference
+                    .firstReaching(rounds.get(String.valueOf(row.get("run"))), accuracy)
+                    .ifPresent(reached -> copy.put("timeToReferenceSeconds", reached.elapsedMs() / 1000.0)));
+            measured.add(copy);
+        }
+
+        List<String> csv = new ArrayList<>();
+        csv.add(String.join(",", COLUMNS.stream().map(c -> Csv.field(c.csvName())).toList()));
+        for (Map<String, Object> row : measured) {
+            csv.add(String.join(",", COLUMNS.stream().map(c -> Csv.field(cell(row, c))).toList()));
+        }
+        List<Column> shown = COLUMNS.stream().filter(c -> c.title() != null).toList();
         StringBuilder md = new StringBuilder();
         md.append("# ").append(name).append("\n\n");
         md.append("Produced by `").append(command).append("` on ").append(java.time.LocalDate.now())
                 .append(" (").append(Runtime.getRuntime().availableProcessors()).append(" cores).\n\n");
-        md.append("| ").append(String.join(" | ", COLUMNS.stream().map(Column::title).toList())).append(" |\n");
-        md.append("|").append("---|".repeat(COLUMNS.size())).append("\n");
-        for (Map<String, Object> row : rows) {
-            md.append("| ").append(String.join(" | ", COLUMNS.stream().map(c -> cell(row, c)).toList())).append(" |\n");
-        }
+        md.append(MarkdownTable.render(shown.stream().map(Column::title).toList(),
+                measured.stream().map(row -> shown.stream().map(c -> cell(row, c)).toList()).toList()));
         md.append("\nGlobal accuracy: the delivered global model on the held-out test set. Personalized accuracy: "
                 + "each client's adapted model on its own local test split (test images dealt to clients in "
                 + "proportion to their training labels), averaged over clients. ms per local step: client compute "
                 + "divided by optimiser steps (for FedNAS one step updates alpha and w). Bytes per client-round: "
-                + "mean encoded update of the search (or training) rounds.\n");
-        for (Map<String, Object> row : rows) {
+                + "mean encoded update of the search (or training) rounds. search s: the run's search (or training) job "
+                + "from acceptance to its last aggregate. relaxed→discrete gap: the global model's "
+                + "discretizationGap metric, between the relaxed supernet's test accuracy and the discretized "
+                + "network's, for a model exported without retraining (FedMetaNAS).\n");
+        for (Map<String, Object> row : measured) {
             if (row.get("genotype") != null) {
                 md.append("\n").append(row.get("run")).append(" genotype: `").append(row.get("genotype")).append("`\n");
             }
         }
+        md.append(SeedVarianceSection.markdown(measured));
+        md.append(TimeToReference.markdown(referenceRun, measured, rounds));
+        md.append(PruningComputeSection.markdown(dir, measured, rounds));
         try {
             Files.createDirectories(dir);
             Files.write(dir.resolve("results.csv"), csv);
@@ -72,7 +110,7 @@ final class BenchTable {
     }
 
     private static String cell(Map<String, Object> row, Column column) {
-        Object value = row.get(column.key());
+        Object value = value(row, column.key());
         if (value == null) {
             return "";
         }
@@ -82,6 +120,17 @@ final class BenchTable {
         if (column.format().equals("%d") && value instanceof Number n) {
             return Long.toString(n.longValue());
         }
+        if (column.format().endsWith("f") && value instanceof Number n) {
+            return String.format(Locale.ROOT, column.format(), n.doubleValue());
+        }
         return String.format(Locale.ROOT, column.format(), value);
+    }
+
+    private static Object value(Map<String, Object> row, String key) {
+        int dot = key.indexOf('.');
+        if (dot < 0) {
+            return row.get(key);
+        }
+        return row.get(key.substring(0, dot)) instanceof Map<?, ?> nested ? nested.get(key.substring(dot + 1)) : null;
     }
 }

@@ -76,8 +76,8 @@ public final class Main {
 
     /**
      * Runs every job of a benchmark on one stack, in order (a job repeated over seeds once per seed), and
-     * writes the table to {@code <bench dir>/results/<name>/} (plus each run's rounds.csv, masks.csv,
-     * clients.csv and result.json).
+     * writes the table to {@code <bench dir>/results/<name>/} (plus each run's
+     * rounds.csv, masks.csv, clients.csv and result.json).
      */
     static int bench(String[] args, PrintStream out) {
         Path benchPath = Path.of(args[1]);
@@ -115,7 +115,7 @@ public final class Main {
                 row.put("partition", partition(spec));
                 row.putAll(RunReport.summary(spec, outcome, options.workers()));
                 rows.add(row);
-                BenchTable.write(resultsDir, bench.name(), command, rows);
+                BenchTable.write(resultsDir, bench.name(), command, rows, bench.reference());
                 out.println("result " + row);
             }
         }
