@@ -5,16 +5,19 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalDouble;
+import java.util.Set;
 
 /**
  * The results of a benchmark, from the runs' summaries ({@link RunReport#summary}) and their
- * rounds.csv files in {@code dir/<run>/}: results.csv and results.md (the table, then the seed
- * variance, time-to-reference and pruning sections that apply). Rewritten after every run, so an interrupted benchmark keeps what it measured.
+ * rounds.csv files in {@code dir/<run>/}: results.csv, results.md (the table, then the seed
+ * variance, time-to-reference and pruning sections that apply) and the accuracy-vs-wall-time
+ * chart. Rewritten after every run, so an interrupted benchmark keeps what it measured.
  */
 final class BenchTable {
     /**
@@ -54,7 +57,7 @@ final class BenchTable {
     private BenchTable() {
     }
 
-    /** {@code referenceRun}: the run the time-to-reference section measures against, or null. */
+    /** {@code referenceRun}: the run the time-to-reference section and the chart measure against, or null. */
     static void write(Path dir, String name, String command, List<Map<String, Object>> rows, String referenceRun) {
         Map<String, List<RoundsCsv.Row>> rounds = new LinkedHashMap<>();
         for (Map<String, Object> row : rows) {
@@ -97,16 +100,45 @@ final class BenchTable {
                 md.append("\n").append(row.get("run")).append(" genotype: `").append(row.get("genotype")).append("`\n");
             }
         }
+        md.append("\n## Accuracy vs wall time\n\n![global validation accuracy vs wall time](")
+                .append(AccuracyWallPlot.FILE_NAME).append(")\n\nOne line per run: the global model's validation "
+                        + "accuracy after each round (search, then fine-tuning), against seconds since the run was "
+                        + "submitted; the dot is the final test accuracy when the run finished. Runs repeated over "
+                        + "seeds are drawn for their first seed only.\n");
         md.append(SeedVarianceSection.markdown(measured));
         md.append(TimeToReference.markdown(referenceRun, measured, rounds));
         md.append(PruningComputeSection.markdown(dir, measured, rounds));
+        String svg = AccuracyWallPlot.svg(plotted(measured, rounds),
+                reference.isPresent() ? reference.getAsDouble() : null, referenceRun);
         try {
             Files.createDirectories(dir);
             Files.write(dir.resolve("results.csv"), csv);
             Files.writeString(dir.resolve("results.md"), md.toString());
+            Files.writeString(dir.resolve(AccuracyWallPlot.FILE_NAME), svg);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the benchmark table to " + dir, e);
         }
+    }
+
+    /** A line per run, the first seed only of a job repeated over seeds (more would hide each other). */
+    static List<AccuracyWallPlot.Series> plotted(List<Map<String, Object>> rows, Map<String, List<RoundsCsv.Row>> rounds) {
+        List<AccuracyWallPlot.Series> series = new ArrayList<>();
+        Set<Object> seedGroupsDrawn = new HashSet<>();
+        for (Map<String, Object> row : rows) {
+            if (row.get("seedGroup") != null && !seedGroupsDrawn.add(row.get("seedGroup"))) {
+                continue;
+            }
+            String run = String.valueOf(row.get("run"));
+            List<AccuracyWallPlot.Point> points = rounds.getOrDefault(run, List.of()).stream()
+                    .filter(r -> r.elapsedMs() != null)
+                    .map(r -> new AccuracyWallPlot.Point(r.elapsedMs() / 1000.0, r.globalValidationAccuracy()))
+                    .toList();
+            AccuracyWallPlot.Point result = row.get("wallSeconds") instanceof Number wall
+                    && row.get("testAccuracy") instanceof Number accuracy && !Double.isNaN(accuracy.doubleValue())
+                    ? new AccuracyWallPlot.Point(wall.doubleValue(), accuracy.doubleValue()) : null;
+            series.add(new AccuracyWallPlot.Series(run, points, result));
+        }
+        return series;
     }
 
     private static String cell(Map<String, Object> row, Column column) {

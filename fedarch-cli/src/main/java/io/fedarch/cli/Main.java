@@ -76,7 +76,7 @@ public final class Main {
 
     /**
      * Runs every job of a benchmark on one stack, in order (a job repeated over seeds once per seed), and
-     * writes the table to {@code <bench dir>/results/<name>/} (plus each run's
+     * writes the table and the accuracy-vs-wall chart to {@code <bench dir>/results/<name>/} (plus each run's
      * rounds.csv, masks.csv, clients.csv and result.json).
      */
     static int bench(String[] args, PrintStream out) {
@@ -120,7 +120,8 @@ public final class Main {
             }
         }
         out.println();
-        out.println("results: " + resultsDir.resolve("results.md") + ", " + resultsDir.resolve("results.csv"));
+        out.println("results: " + resultsDir.resolve("results.md") + ", " + resultsDir.resolve("results.csv") + ", "
+                + resultsDir.resolve(AccuracyWallPlot.FILE_NAME));
         return failures == 0 ? 0 : 1;
     }
 

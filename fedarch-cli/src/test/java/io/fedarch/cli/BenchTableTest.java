@@ -41,5 +41,6 @@ class BenchTableTest {
         assertTrue(md.contains("| metanas | 3 | 38 | 400 | 1000 |"), md);
         assertFalse(md.contains("| fedavg | 1 |"), "runs without masks have no pruning rows");
         assertFalse(md.contains("## Seed variance"));
+        assertTrue(Files.exists(dir.resolve("accuracy-vs-wall.svg")));
     }
 }
