@@ -7,6 +7,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import io.fedarch.coordinator.service.FederationService;
+import io.fedarch.events.ArchitectureMask;
 import io.fedarch.events.ClientUpdate;
 import io.fedarch.events.JobSubmitted;
 import io.fedarch.events.RoundStartRequested;
@@ -35,6 +36,12 @@ public class CoordinatorListeners {
     @Blocking
     public void onRoundStart(ConsumerRecord<String, byte[]> record) {
         deadLetters.guarded(record, RoundStartRequested.class, federation::requestRound);
+    }
+
+    @Incoming("architecture-masks")
+    @Blocking
+    public void onArchitectureMask(ConsumerRecord<String, byte[]> record) {
+        deadLetters.guarded(record, ArchitectureMask.class, federation::receiveMask);
     }
 
     @Incoming("client-updates")

@@ -14,13 +14,17 @@ import org.jboss.logging.Logger;
 
 import io.fedarch.coordinator.messaging.EventPublisher;
 import io.fedarch.coordinator.metrics.CoordinatorMetrics;
+import io.fedarch.core.darts.OperationMask;
+import io.fedarch.core.model.ModelFactory;
 import io.fedarch.core.strategy.ClientResult;
 import io.fedarch.core.strategy.Personalization;
+import io.fedarch.core.strategy.PrunesBetweenRounds;
 import io.fedarch.core.strategy.RoundPlan;
 import io.fedarch.core.strategy.Strategy;
 import io.fedarch.core.strategy.StrategyRegistry;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.core.tensor.TensorCodec;
+import io.fedarch.events.ArchitectureMask;
 import io.fedarch.events.ClientMetrics;
 import io.fedarch.events.ClientTask;
 import io.fedarch.events.ClientUpdate;
@@ -64,6 +68,10 @@ public class FederationService {
     @ConfigProperty(name = "fedarch.topics.max-message-bytes", defaultValue = "67108864")
     int maxMessageBytes;
 
+    /** How long a soft-pruning job waits for the pruning service's mask before it goes on with the current one. */
+    @ConfigProperty(name = "fedarch.coordinator.mask-wait", defaultValue = "PT2M")
+    java.time.Duration maskWait;
+
     /** Room for everything in a task besides the tensors: ids, the job spec, the round config. */
     private static final int TASK_ENVELOPE_BYTES = 256 * 1024;
 
@@ -94,6 +102,9 @@ public class FederationService {
         }
         Strategy strategy = validate(event.getSpec());
         JobRun run = new JobRun(event.getJobId(), event.getSpec(), strategy, initialModel(event, strategy));
+        if (strategy instanceof PrunesBetweenRounds pruning) {
+            run.mask = pruning.initialMask(event.getSpec());
+        }
         synchronized (run) {
             if (!jobs.register(run)) {
                 return;
@@ -136,6 +147,13 @@ public class FederationService {
         synchronized (run) {
             if (run.spec.getPacing() != RoundPacing.EXTERNAL) {
                 throw new EventRejectedException("job " + run.jobId + " paces its own rounds (pacing AUTOMATIC)");
+            }
+            if (run.phase == JobPhase.WAITING_FOR_MASK && !run.roundStartPending) {
+                // Valid: it starts as soon as the pruning service's mask is in.
+                run.roundStartPending = true;
+                LOG.infof("job %s: round start requested; it starts when the mask after round %d arrives", run.jobId,
+                        run.completedRounds);
+                return;
             }
             if (run.phase != JobPhase.WAITING_FOR_ROUND_START) {
                 throw new EventRejectedException("job " + run.jobId + " is " + run.phase
@@ -192,10 +210,62 @@ public class FederationService {
         }
     }
 
+    /**
+     * The pruning service's mask for the round after {@code mask.round}: checked against the job's
+     * model and the round the job waits for, then the next round starts in it.
+     */
+    public void receiveMask(ArchitectureMask mask) {
+        JobRun run = known(mask.getJobId());
+        synchronized (run) {
+            if (!(run.strategy instanceof PrunesBetweenRounds)) {
+                throw new EventRejectedException("job " + run.jobId + " (" + run.spec.getAlgorithm()
+                        + ") does not prune between rounds");
+            }
+            if (mask.getRound() >= run.spec.getRounds() && mask.getRound() == run.completedRounds) {
+                // The pruning service masks every round; after the last one there is no round to search in.
+                LOG.debugf("job %s: mask after the last round %d noted; no round follows", run.jobId, mask.getRound());
+                return;
+            }
+            if (run.phase != JobPhase.WAITING_FOR_MASK || mask.getRound() != run.completedRounds) {
+                throw new EventRejectedException("mask after round " + mask.getRound() + " of job " + run.jobId
+                        + " is not awaited (job " + run.phase + ", " + run.completedRounds + " rounds completed)");
+            }
+            OperationMask next;
+            try {
+                next = OperationMask.fromAvro(mask.getMask())
+                        .requireFits(ModelFactory.dartsOptions(run.spec.getModel()));
+            } catch (IllegalArgumentException e) {
+                throw new EventRejectedException("mask after round " + mask.getRound() + " of job " + run.jobId
+                        + " does not fit its model: " + e.getMessage(), e);
+            }
+            run.mask = next;
+            LOG.infof("job %s: mask after round %d: %d of %d operations active", run.jobId, mask.getRound(),
+                    next.activeOperations(), next.totalOperations());
+            afterMask(run);
+        }
+    }
+
+    private void afterMask(JobRun run) {
+        run.maskDeadline = null;
+        if (run.spec.getPacing() == RoundPacing.EXTERNAL && !run.roundStartPending) {
+            run.phase = JobPhase.WAITING_FOR_ROUND_START;
+            return;
+        }
+        run.roundStartPending = false;
+        startRound(run, run.completedRounds + 1);
+    }
+
     /** Closes rounds whose deadline passed: with the updates received when they meet the quorum, else fails the job. */
     public void enforceDeadlines(Instant now) {
         for (JobRun run : jobs.all()) {
             synchronized (run) {
+                if (run.phase == JobPhase.WAITING_FOR_MASK && run.maskDeadline != null && now.isAfter(run.maskDeadline)) {
+                    // The pruning service is late or down: the search goes on in the current space rather than stalling.
+                    LOG.warnf("job %s: no mask after round %d within %s; round %d searches in the current mask",
+                            run.jobId, run.completedRounds, maskWait, run.completedRounds + 1);
+                    afterMask(run);
+                    continue;
+                }
                 RoundState round = run.openRound;
                 if (round == null || now.isBefore(round.deadline)) {
                     continue;
@@ -286,6 +356,7 @@ public class FederationService {
                     .setSpec(run.spec)
                     .setRoundConfig(plan.roundConfig())
                     .setGlobalModel(global)
+                    .setSearchMask(run.mask == null ? null : run.mask.toAvro())
                     .build();
             publisher.clientTask(task, Math.floorMod(client, taskPartitions));
         }
@@ -324,6 +395,8 @@ public class FederationService {
                 .setParticipants(new ArrayList<>(round.updates.keySet()))
                 .setModelState(TensorCodec.toAvro(run.global, run.spec.getTensorDType()))
                 .setMetrics(roundMetrics)
+                .setSearchMask(run.mask == null ? null : run.mask.toAvro())
+                .setSpec(run.spec)
                 .build());
         LOG.infof("job %s round %d/%d closed: %d/%d clients, global val acc %.4f, local val acc %.4f, %d ms",
                 run.jobId, round.round, run.spec.getRounds(), roundMetrics.getClientsReported(),
@@ -336,6 +409,9 @@ public class FederationService {
             } else {
                 succeed(run);
             }
+        } else if (run.strategy instanceof PrunesBetweenRounds) {
+            run.phase = JobPhase.WAITING_FOR_MASK;
+            run.maskDeadline = Instant.now().plus(maskWait);
         } else if (run.spec.getPacing() == RoundPacing.EXTERNAL) {
             run.phase = JobPhase.WAITING_FOR_ROUND_START;
         } else {
@@ -412,6 +488,7 @@ public class FederationService {
                         ? TensorCodec.toAvro(run.global, run.spec.getTensorDType()) : null)
                 .setSearchMs((System.nanoTime() - run.acceptedNanos) / 1_000_000)
                 .setPersonalizedClients(run.personalizedClients)
+                .setSearchMask(run.mask == null ? null : run.mask.toAvro())
                 .build());
     }
 }

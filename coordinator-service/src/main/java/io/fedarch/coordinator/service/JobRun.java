@@ -22,6 +22,12 @@ public final class JobRun {
     RoundState openRound;
     RoundMetrics lastRoundMetrics;
     String failureReason;
+    /** The search space of the next (or current) round for soft-pruning strategies; null = all of it. */
+    io.fedarch.core.darts.OperationMask mask;
+    /** While WAITING_FOR_MASK: when to go on with the current mask if none arrives. */
+    java.time.Instant maskDeadline;
+    /** An externally paced job asked for its next round while the mask was still pending. */
+    boolean roundStartPending;
     /** Clients whose personalized model was published (filled when the job succeeds). */
     java.util.List<Integer> personalizedClients = java.util.List.of();
 

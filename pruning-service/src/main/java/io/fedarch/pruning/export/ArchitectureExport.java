@@ -21,9 +21,16 @@ import io.fedarch.core.darts.DartsOptions;
 import io.fedarch.core.darts.DerivedOptions;
 import io.fedarch.core.darts.Genotype;
 import io.fedarch.core.darts.GenotypeDerivation;
+import io.fedarch.core.darts.MixingMode;
+import io.fedarch.core.darts.OperationMask;
+import io.fedarch.core.darts.Relaxation;
+import io.fedarch.core.darts.SearchNetwork;
 import io.fedarch.core.darts.WeightInheritance;
 import io.fedarch.core.export.SafetensorsReader;
 import io.fedarch.core.export.SafetensorsWriter;
+import ai.djl.ndarray.NDManager;
+import io.fedarch.core.model.BlockParameters;
+import io.fedarch.core.model.Engines;
 import io.fedarch.core.model.ModelFactory;
 import io.fedarch.core.model.ModelSummary;
 import io.fedarch.core.strategy.FedNas;
@@ -63,9 +70,15 @@ public class ArchitectureExport {
         Genotype genotype;
         ModelSpec derived;
         ModelParameters inherited;
+        OperationMask mask = null;
         try {
             options = ModelFactory.dartsOptions(spec.getModel());
-            genotype = GenotypeDerivation.derive(supernet, options);
+            if (completed.getSearchMask() != null) {
+                // A soft-pruning search (FedMetaNAS): the surviving path of the final mask.
+                mask = OperationMask.fromAvro(completed.getSearchMask()).requireFits(options);
+            }
+            genotype = mask == null ? GenotypeDerivation.derive(supernet, options)
+                    : GenotypeDerivation.derive(supernet, options, mask);
             derived = DerivedOptions.modelSpec(options, genotype);
             inherited = WeightInheritance.fromSupernet(supernet, options, genotype);
         } catch (IllegalArgumentException e) {
@@ -83,6 +96,11 @@ public class ArchitectureExport {
             CellDiagram.write(dir.resolve("cells.svg"), genotype);
             SafetensorsWriter.write(dir.resolve(INHERITED_WEIGHTS), inherited,
                     Map.of("jobId", completed.getJobId(), "family", derived.getFamily()));
+            if (mask != null) {
+                ArtifactFiles.writeJson(dir.resolve("mask.json"), Map.of("operations", mask.operations(),
+                        "normal", mask.rows(false), "reduce", mask.rows(true),
+                        "activeOperations", mask.activeOperations(), "totalOperations", mask.totalOperations()));
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the search artefacts of job " + completed.getJobId(), e);
         }
@@ -101,6 +119,22 @@ public class ArchitectureExport {
         ArtifactFiles.writeJson(dir.resolve(SEARCH_RECORD), record);
         LOG.infof("job %s: searched architecture %s", completed.getJobId(), genotype);
 
+        if (mask != null) {
+            // No retraining: the pruned supernet's surviving path is the model, with its trained weights.
+            // The relaxed supernet (softmax(α + log m) over the unmasked operations) is evaluated too, so the
+            // cost of discretizing is measured rather than assumed.
+            double relaxed = relaxedAccuracy(spec, supernet, mask);
+            record.put("relaxedSupernetTestAccuracy", relaxed);
+            record.put("activeOperations", mask.activeOperations());
+            ArtifactFiles.writeJson(dir.resolve(SEARCH_RECORD), record);
+            LOG.infof("job %s: relaxed supernet test accuracy %.4f (%d of %d operations active); exporting its "
+                    + "surviving path without retraining", completed.getJobId(), relaxed, mask.activeOperations(),
+                    mask.totalOperations());
+            deliver(completed.getJobId(), spec, derived, inherited, genotype, record,
+                    Map.of("rounds", 0, "note", "no retraining: the surviving path of the pruned supernet, as trained"),
+                    0, 0, Map.of(ModelExporter.RELAXED_ACCURACY, relaxed));
+            return;
+        }
         int fineTuneRounds = (int) FedNas.hyperParameter(spec, FedNas.FINE_TUNE_ROUNDS, 0);
         if (fineTuneRounds > 0) {
             jobs.publish(FineTuneJob.of(completed, derived, inherited));
@@ -109,6 +143,15 @@ public class ArchitectureExport {
         } else {
             deliver(completed.getJobId(), spec, derived, inherited, genotype, record,
                     Map.of("rounds", 0, "note", "delivered with the weights inherited from the supernet"), 0, 0);
+        }
+    }
+
+    private double relaxedAccuracy(JobSpec spec, ModelParameters supernet, OperationMask mask) {
+        try (NDManager manager = Engines.newManager()) {
+            SearchNetwork network = (SearchNetwork) ModelFactory.buildAllocated(spec.getModel(), manager);
+            BlockParameters.load(network, supernet);
+            network.setRelaxation(new Relaxation(MixingMode.SOFTMAX, 1.0, mask));
+            return exporter.evaluateOnTestSet(spec, network).accuracy();
         }
     }
 
@@ -143,6 +186,12 @@ public class ArchitectureExport {
     private void deliver(String jobId, JobSpec job, ModelSpec model, ModelParameters weights, Genotype genotype,
                          Map<String, Object> record, Map<String, Object> fineTuning, int fineTuneRounds,
                          long fineTuneMs) {
+        deliver(jobId, job, model, weights, genotype, record, fineTuning, fineTuneRounds, fineTuneMs, Map.of());
+    }
+
+    private void deliver(String jobId, JobSpec job, ModelSpec model, ModelParameters weights, Genotype genotype,
+                         Map<String, Object> record, Map<String, Object> fineTuning, int fineTuneRounds,
+                         long fineTuneMs, Map<String, Double> metrics) {
         Map<String, Object> extra = new LinkedHashMap<>();
         extra.put("search", record);
         extra.put("fineTuning", fineTuning);
@@ -151,7 +200,7 @@ public class ArchitectureExport {
         exporter.deliver(new ModelDelivery(jobId, ModelScope.GLOBAL, null, (String) record.get("algorithm"), job,
                 model, weights, genotype, null, searchRounds + fineTuneRounds,
                 ((Number) record.get("modelVersion")).intValue() + fineTuneRounds, searchMs + fineTuneMs, extra,
-                searchArtifacts(jobId)));
+                searchArtifacts(jobId), metrics));
     }
 
     private Genotype genotypeOf(SearchCompleted fineTuned) {

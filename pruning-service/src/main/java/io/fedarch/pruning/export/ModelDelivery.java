@@ -21,11 +21,23 @@ import io.fedarch.events.ModelSpec;
  *                        or null to evaluate on the job's held-out test set here
  * @param extraDescription entries added to model.json
  * @param extraFiles      files written elsewhere that belong to this delivery (the search artefacts)
+ * @param metrics         further figures for ModelReady.metrics; with {@value ModelExporter#RELAXED_ACCURACY}
+ *                        present the exporter adds {@value ModelExporter#DISCRETIZATION_GAP}
  */
 public record ModelDelivery(String jobId, ModelScope scope, Integer clientId, String algorithm, JobSpec job,
                             ModelSpec model, ModelParameters parameters, Genotype genotype, Measured measured,
                             int roundsCompleted, int modelVersion, long searchMs,
-                            Map<String, Object> extraDescription, List<Artifact> extraFiles) {
+                            Map<String, Object> extraDescription, List<Artifact> extraFiles,
+                            Map<String, Double> metrics) {
+
+    /** A delivery without further figures. */
+    public ModelDelivery(String jobId, ModelScope scope, Integer clientId, String algorithm, JobSpec job,
+                         ModelSpec model, ModelParameters parameters, Genotype genotype, Measured measured,
+                         int roundsCompleted, int modelVersion, long searchMs,
+                         Map<String, Object> extraDescription, List<Artifact> extraFiles) {
+        this(jobId, scope, clientId, algorithm, job, model, parameters, genotype, measured, roundsCompleted,
+                modelVersion, searchMs, extraDescription, extraFiles, Map.of());
+    }
 
     /** A test-set figure measured by a client on data the pruning service never sees. */
     public record Measured(double accuracy, double loss, int samples) {

@@ -26,6 +26,7 @@ import io.fedarch.core.tensor.NamedTensor;
 import io.fedarch.core.train.Evaluator;
 import io.fedarch.core.train.Metrics;
 import io.fedarch.events.Artifact;
+import io.fedarch.events.JobSpec;
 import io.fedarch.events.ModelReady;
 import io.fedarch.events.ModelScope;
 import io.fedarch.pruning.messaging.ModelReadyPublisher;
@@ -42,6 +43,11 @@ import io.fedarch.pruning.metrics.PruningMetrics;
  */
 @ApplicationScoped
 public class ModelExporter {
+    /** Test accuracy of the relaxed (masked) supernet a discrete model was cut from. */
+    public static final String RELAXED_ACCURACY = "relaxedSupernetTestAccuracy";
+    /** Relaxed supernet's test accuracy minus the delivered discrete model's: what discretization cost. */
+    public static final String DISCRETIZATION_GAP = "discretizationGap";
+
     private static final Logger LOG = Logger.getLogger(ModelExporter.class);
 
     private final ShardProvider data;
@@ -109,6 +115,7 @@ public class ModelExporter {
                 .setFiles(files)
                 .setRoundsCompleted(delivery.roundsCompleted())
                 .setSearchMs(delivery.searchMs())
+                .setMetrics(figures(delivery.metrics(), accuracy))
                 .build();
         publisher.publish(ready);
         long ms = (System.nanoTime() - start) / 1_000_000;
@@ -117,6 +124,21 @@ public class ModelExporter {
                 delivery.jobId(), delivery.scope(), delivery.clientId() == null ? "" : " client " + delivery.clientId(),
                 accuracy, samples, summary.parameters(), summary.macs(), dir, ms);
         return ready;
+    }
+
+    /** Accuracy of an already built network (e.g. a masked supernet) on the job's held-out test set. */
+    public Metrics evaluateOnTestSet(JobSpec job, ai.djl.nn.Block network) {
+        return Evaluator.evaluate(network, data.testSet(job), evalBatchSize);
+    }
+
+    /** The delivery's figures, plus the gap between the relaxed supernet and this (discrete) model when known. */
+    private static Map<String, Double> figures(Map<String, Double> given, double accuracy) {
+        Map<String, Double> figures = new java.util.LinkedHashMap<>(given);
+        Double relaxed = given.get(RELAXED_ACCURACY);
+        if (relaxed != null) {
+            figures.put(DISCRETIZATION_GAP, relaxed - accuracy);
+        }
+        return figures;
     }
 
     private List<Artifact> write(Path dir, ModelDelivery delivery, ModelSummary summary, double accuracy,
@@ -160,6 +182,9 @@ public class ModelExporter {
             description.put("testLoss", loss);
             description.put("testSamples", samples);
             description.put("testSet", delivery.measured() != null ? "the client's local test split" : "held-out test set");
+            if (!delivery.metrics().isEmpty()) {
+                description.put("metrics", figures(delivery.metrics(), accuracy));
+            }
             description.put("roundsCompleted", delivery.roundsCompleted());
             description.put("modelVersion", delivery.modelVersion());
             description.put("searchMs", delivery.searchMs());

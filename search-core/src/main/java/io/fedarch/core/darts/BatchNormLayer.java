@@ -1,6 +1,7 @@
 package io.fedarch.core.darts;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.norm.BatchNorm;
 
@@ -48,5 +49,34 @@ final class BatchNormLayer {
         }
         return BatchNorm.batchNorm(x, runningMean.getArray(), runningVar.getArray(), scale, shift, TORCH_LAYOUT,
                 MOMENTUM, EPSILON, training).singletonOrThrow();
+    }
+
+    /**
+     * Normalises {@code x} with channels [from, from + C) of this layer (C = x's channels), for an
+     * operation evaluated on its own out of a stacked layer. The running statistics are passed as
+     * views, so libtorch's in-place update of them lands in the stacked tensors.
+     */
+    NDArray applyChannels(NDArray x, long from, boolean training) {
+        long to = from + x.getShape().get(1);
+        NDIndex rows = NDIndex.sliceAxis(0, from, to);
+        NDArray mean = owned(runningMean.getArray().get(rows), x);
+        NDArray var = owned(runningVar.getArray().get(rows), x);
+        NDArray scale;
+        NDArray shift;
+        if (gamma != null) {
+            scale = owned(gamma.getArray().get(rows), x);
+            shift = owned(beta.getArray().get(rows), x);
+        } else {
+            scale = x.getManager().ones(mean.getShape());
+            shift = x.getManager().zeros(mean.getShape());
+        }
+        return BatchNorm.batchNorm(x, mean, var, scale, shift, TORCH_LAYOUT, MOMENTUM, EPSILON, training)
+                .singletonOrThrow();
+    }
+
+    /** Slices of parameters land in the parameters' manager: hand them to the batch's so they are freed with it. */
+    private static NDArray owned(NDArray slice, NDArray batchArray) {
+        slice.attach(batchArray.getManager());
+        return slice;
     }
 }

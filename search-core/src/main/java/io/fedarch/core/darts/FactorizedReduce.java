@@ -70,6 +70,25 @@ final class FactorizedReduce implements CellOperation {
         return norm.apply(joined, training);
     }
 
+    /**
+     * Copy {@code copy} alone (its rows of the stacked convolutions and BN), for an edge evaluated
+     * on its own; equal to that copy's block of {@link #applyToActivated}.
+     */
+    NDArray applyCopy(NDArray activated, int copy, boolean training) {
+        NDArray shifted = activated.get(SHIFTED);
+        if (activated.getShape().get(2) % 2 != 0) {
+            shifted = shifted.pad(new Shape(0, 1, 0, 1), 0);
+        }
+        long half = outChannels / 2;
+        NDIndex rows = NDIndex.sliceAxis(0, copy * half, (copy + 1) * half);
+        NDArray w1 = conv1.getArray().get(rows);
+        NDArray w2 = conv2.getArray().get(rows);
+        w1.attach(activated.getManager());
+        w2.attach(activated.getManager());
+        NDArray joined = Tensors.conv(activated, w1, 2, 0, 1, 1).concat(Tensors.conv(shifted, w2, 2, 0, 1, 1), 1);
+        return norm.applyChannels(joined, (long) copy * outChannels, training);
+    }
+
     @Override
     public long macs(int outPixels) {
         return (conv1.getShape().size() + conv2.getShape().size()) * outPixels;

@@ -27,19 +27,42 @@ public final class GenotypeDerivation {
     }
 
     /**
+     * Within a soft-pruning mask: each operation's weight is m·exp(α) normalised over its edge
+     * (softmax(α + log m)), so pruned operations and edges are never chosen.
+     */
+    public static Genotype derive(ModelParameters model, DartsOptions options, OperationMask mask) {
+        List<String> ops = options.operationNames();
+        mask.requireFits(options);
+        return derive(table(model.get(SearchNetwork.ALPHA_NORMAL), ops.size()),
+                table(model.get(SearchNetwork.ALPHA_REDUCE), ops.size()), ops, mask);
+    }
+
+    /**
      * @param alphaNormal 14 rows (DARTS edge order) × one column per operation
      * @param operations  the column names, e.g. {@link DartsOptions#operationNames()}
      */
     public static Genotype derive(float[][] alphaNormal, float[][] alphaReduce, List<String> operations) {
+        return derive(alphaNormal, alphaReduce, operations, null);
+    }
+
+    /** @param mask null = no mask */
+    public static Genotype derive(float[][] alphaNormal, float[][] alphaReduce, List<String> operations,
+                                  OperationMask mask) {
         List<Integer> concat = new ArrayList<>();
         for (int s = 2 + CellTopology.NODES - DartsOptions.MULTIPLIER; s < CellTopology.NODES + 2; s++) {
             concat.add(s);
         }
-        return new Genotype(parse(alphaNormal, operations), concat, parse(alphaReduce, operations), concat).validate();
+        return new Genotype(parse(alphaNormal, mask == null ? null : mask.rows(false), operations), concat,
+                parse(alphaReduce, mask == null ? null : mask.rows(true), operations), concat).validate();
     }
 
     /** One cell type's genes from its α table. */
     static List<Genotype.Gene> parse(float[][] alpha, List<String> operations) {
+        return parse(alpha, null, operations);
+    }
+
+    /** One cell type's genes from its α table and keep factors (null = all ones). */
+    static List<Genotype.Gene> parse(float[][] alpha, float[][] factors, List<String> operations) {
         if (alpha.length != CellTopology.EDGES) {
             throw new IllegalArgumentException("α needs " + CellTopology.EDGES + " rows, got " + alpha.length);
         }
@@ -53,7 +76,7 @@ public final class GenotypeDerivation {
                 throw new IllegalArgumentException("α row " + e + " has " + alpha[e].length + " columns for "
                         + operations.size() + " operations");
             }
-            weights[e] = softmax(alpha[e]);
+            weights[e] = factors == null ? softmax(alpha[e]) : maskedSoftmax(alpha[e], factors[e]);
         }
         List<Genotype.Gene> genes = new ArrayList<>();
         for (int node = 0; node < CellTopology.NODES; node++) {
@@ -89,6 +112,29 @@ public final class GenotypeDerivation {
         return best;
     }
 
+    /** m·exp(α) normalised over the row; all zeros when every factor is 0. */
+    static double[] maskedSoftmax(float[] row, float[] factors) {
+        double max = Double.NEGATIVE_INFINITY;
+        for (int k = 0; k < row.length; k++) {
+            if (factors[k] > 0) {
+                max = Math.max(max, row[k]);
+            }
+        }
+        double[] out = new double[row.length];
+        if (max == Double.NEGATIVE_INFINITY) {
+            return out;
+        }
+        double sum = 0;
+        for (int k = 0; k < row.length; k++) {
+            out[k] = factors[k] * Math.exp(row[k] - max);
+            sum += out[k];
+        }
+        for (int k = 0; k < row.length; k++) {
+            out[k] /= sum;
+        }
+        return out;
+    }
+
     static double[] softmax(float[] row) {
         double max = Double.NEGATIVE_INFINITY;
         for (float v : row) {
@@ -106,7 +152,7 @@ public final class GenotypeDerivation {
         return out;
     }
 
-    private static float[][] table(NamedTensor tensor, int columns) {
+    static float[][] table(NamedTensor tensor, int columns) {
         int[] shape = tensor.shape();
         if (shape.length != 2 || shape[0] != CellTopology.EDGES || shape[1] != columns) {
             throw new IllegalArgumentException(tensor.name() + " has shape " + java.util.Arrays.toString(shape)

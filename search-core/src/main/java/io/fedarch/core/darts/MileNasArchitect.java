@@ -1,5 +1,6 @@
 package io.fedarch.core.darts;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import ai.djl.engine.Engine;
@@ -16,18 +17,11 @@ import io.fedarch.core.train.Batches;
  * uses: α ← α − η_α (∇_α L_train(w, α) + λ ∇_α L_val(w, α)). It is first-order (no unrolled
  * second-order term as in second-order DARTS), so one backward pass through both losses suffices.
  * <p>
- * The update is Adam with DARTS's settings (betas 0.5/0.999, L2 weight decay added to the
- * gradient, as torch.optim.Adam does). α is only 2×14×|ops| numbers, so Adam runs on the host
- * in double precision; its moments start from zero for every local search (a stateless worker
- * keeps no optimiser state between rounds).
+ * The update is {@link ArchitectureAdam}.
  * <p>
  * Callers hold {@link io.fedarch.core.train.GradientLock} around {@link #step}.
  */
 public final class MileNasArchitect {
-    public static final double BETA1 = 0.5;
-    public static final double BETA2 = 0.999;
-    public static final double EPSILON = 1e-8;
-
     /** Losses of one architecture step, at the weights before the step. */
     public record StepLosses(double train, double validation) {
     }
@@ -35,27 +29,15 @@ public final class MileNasArchitect {
     private final SearchNetwork network;
     private final List<Parameter> alphas;
     private final List<Parameter> weights;
-    private final double learningRate;
-    private final double weightDecay;
     private final double lambda;
-    private final double[][] firstMoment;
-    private final double[][] secondMoment;
-    private int steps;
+    private final ArchitectureAdam adam;
 
     public MileNasArchitect(SearchNetwork network, double learningRate, double weightDecay, double lambda) {
         this.network = network;
         this.alphas = network.architectureParameters();
         this.weights = network.weightParameters();
-        this.learningRate = learningRate;
-        this.weightDecay = weightDecay;
         this.lambda = lambda;
-        this.firstMoment = new double[alphas.size()][];
-        this.secondMoment = new double[alphas.size()][];
-        for (int i = 0; i < alphas.size(); i++) {
-            int size = Math.toIntExact(alphas.get(i).getShape().size());
-            firstMoment[i] = new double[size];
-            secondMoment[i] = new double[size];
-        }
+        this.adam = new ArchitectureAdam(alphas, learningRate, weightDecay);
     }
 
     /**
@@ -84,28 +66,15 @@ public final class MileNasArchitect {
         } finally {
             setRequiresGradient(weights, true);
         }
-        steps++;
-        double correction1 = 1 - Math.pow(BETA1, steps);
-        double correction2 = 1 - Math.pow(BETA2, steps);
-        for (int i = 0; i < alphas.size(); i++) {
-            NDArray alpha = alphas.get(i).getArray();
-            float[] values = alpha.toFloatArray();
-            try (NDArray gradient = alpha.getGradient()) {
-                float[] g = gradient.toFloatArray();
-                double[] m = firstMoment[i];
-                double[] v = secondMoment[i];
-                for (int k = 0; k < values.length; k++) {
-                    double grad = g[k] + weightDecay * values[k];
-                    m[k] = BETA1 * m[k] + (1 - BETA1) * grad;
-                    v[k] = BETA2 * v[k] + (1 - BETA2) * grad * grad;
-                    double denominator = Math.sqrt(v[k]) / Math.sqrt(correction2) + EPSILON;
-                    values[k] = (float) (values[k] - learningRate / correction1 * m[k] / denominator);
-                }
+        List<float[]> gradients = new ArrayList<>(alphas.size());
+        for (Parameter alpha : alphas) {
+            try (NDArray gradient = alpha.getArray().getGradient()) {
+                gradients.add(gradient.toFloatArray());
                 // PyTorch accumulates gradients: clear α's before the next backward pass.
                 gradient.subi(gradient);
             }
-            alpha.set(values);
         }
+        adam.step(gradients);
         return new StepLosses(trainLoss, validationLoss);
     }
 

@@ -1,11 +1,14 @@
 package io.fedarch.core.darts;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
@@ -179,6 +182,83 @@ final class MixedOperations {
         }
         NDArray all = candidates.size() == 1 ? candidates.get(0) : NDArrays.concat(candidates, 1);
         return all.mul(weights).sum(new int[] {1});
+    }
+
+    /**
+     * The sparse path, for masked or sampled searches: only the selected operations of the selected
+     * edges are evaluated, each on its own rows of the stacked parameters (the same rows
+     * {@link WeightInheritance} cuts out), so an operation that is not selected costs nothing.
+     * ReLU(x) and each pooling (with its shared BN) are computed at most once for all edges.
+     *
+     * @param selection  [edge position][α column]: the operation's mixing weight (a scalar array), or
+     *                   null to skip it; 'none' is always skipped (it outputs zeros)
+     * @param operations the α column order
+     * @return per edge position its mixed output (N, C, H/stride, W/stride), or null when nothing was selected
+     */
+    NDArray[] applySelected(NDArray x, NDArray[][] selection, List<Primitive> operations, boolean training) {
+        NDArray[] outputs = new NDArray[edges];
+        NDArray activated = null;
+        Map<Primitive, NDArray> pooled = new EnumMap<>(Primitive.class);
+        for (int e = 0; e < edges; e++) {
+            for (int column = 0; column < operations.size(); column++) {
+                NDArray weight = selection[e][column];
+                Primitive p = operations.get(column);
+                if (weight == null || p == Primitive.NONE) {
+                    continue;
+                }
+                NDArray out;
+                if (p.isPool()) {
+                    out = pooled.computeIfAbsent(p, q -> poolAlone(x, q, training));
+                } else if (p == Primitive.SKIP_CONNECT) {
+                    if (reduceSkip == null) {
+                        out = x;
+                    } else {
+                        activated = activated != null ? activated : Activation.relu(x);
+                        out = reduceSkip.applyCopy(activated, e, training);
+                    }
+                } else {
+                    activated = activated != null ? activated : Activation.relu(x);
+                    out = convolutionAlone(activated, p, e, training);
+                }
+                NDArray weighted = out.mul(weight);
+                outputs[e] = outputs[e] == null ? weighted : outputs[e].add(weighted);
+            }
+        }
+        return outputs;
+    }
+
+    /** sep_conv or dil_conv of edge {@code e} alone. */
+    private NDArray convolutionAlone(NDArray activated, Primitive p, int e, boolean training) {
+        int i = convOps.indexOf(p);
+        long block = ((long) i * edges + e) * channels;
+        NDArray y = Tensors.conv(activated, rows(depthwise1.get(i), (long) e * channels, activated), stride, p.padding(),
+                p.dilation(), channels);
+        y = Tensors.conv(y, rows(pointwise1, block, activated), 1, 0, 1, 1);
+        y = norm1.applyChannels(y, block, training);
+        if (!p.isSeparableConv()) {
+            return y;
+        }
+        int j = sepOps.indexOf(p);
+        long block2 = ((long) j * edges + e) * channels;
+        y = Tensors.conv(Activation.relu(y), rows(depthwise2.get(j), (long) e * channels, activated), 1, p.padding(),
+                p.dilation(), channels);
+        y = Tensors.conv(y, rows(pointwise2, block2, activated), 1, 0, 1, 1);
+        return norm2.applyChannels(y, block2, training);
+    }
+
+    /** A pooling with its (edge-independent) BN channels. */
+    private NDArray poolAlone(NDArray x, Primitive p, boolean training) {
+        NDArray pool = p == Primitive.MAX_POOL_3X3
+                ? Pool.maxPool2d(x, new Shape(3, 3), new Shape(stride, stride), new Shape(1, 1), false)
+                : Pool.avgPool2d(x, new Shape(3, 3), new Shape(stride, stride), new Shape(1, 1), false, false);
+        return poolNorm.applyChannels(pool, (long) poolOps.indexOf(p) * channels, training);
+    }
+
+    /** Rows [from, from + C) of a stacked weight, owned by the batch's manager. */
+    private NDArray rows(Parameter stacked, long from, NDArray batchArray) {
+        NDArray slice = stacked.getArray().get(NDIndex.sliceAxis(0, from, from + channels));
+        slice.attach(batchArray.getManager());
+        return slice;
     }
 
     /** Multiply–accumulates of every candidate of every edge, per image, for an input of size×size. */

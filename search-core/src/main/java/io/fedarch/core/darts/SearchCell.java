@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.Shape;
 
 /**
  * One DARTS search cell: the two previous cells' outputs are preprocessed to C channels (states 0
@@ -62,6 +63,66 @@ final class SearchCell implements CellNetworkFrame.Cell {
         }
         nodes.add(pending.get(FIRST_NODE));
         return NDArrays.concat(nodes, 1);
+    }
+
+    /**
+     * The sparse path (masked or sampled search): only active operations are evaluated. A node
+     * none of whose incoming operations is active contributes nothing: its outgoing edges are
+     * skipped and its slot of the output is zeros.
+     *
+     * @param weights    the cell type's (14, operations) mixing weights in DARTS edge order
+     * @param active     [edge][α column]: whether to evaluate the operation
+     * @param operations the α column order
+     */
+    NDArray applySparse(NDArray s0, NDArray s1, NDArray weights, boolean[][] active, List<Primitive> operations,
+                        boolean training) {
+        NDArray[] states = new NDArray[CellTopology.NODES + 2];
+        states[0] = reducePreprocess0 != null ? reducePreprocess0.apply(s0, training) : preprocess0.apply(s0, training);
+        states[1] = preprocess1.apply(s1, training);
+        NDArray[] nodes = new NDArray[CellTopology.NODES];
+        for (int s = 0; s < CellTopology.SOURCE_STATES; s++) {
+            if (s >= 2) {
+                states[s] = nodes[s - 2];
+                if (states[s] == null) {
+                    continue;
+                }
+            }
+            int first = CellTopology.firstTarget(s);
+            NDArray[][] selection = new NDArray[CellTopology.outDegree(s)][operations.size()];
+            boolean any = false;
+            for (int node = first; node < CellTopology.NODES; node++) {
+                int edge = CellTopology.edge(s, node);
+                for (int o = 0; o < operations.size(); o++) {
+                    if (active[edge][o] && operations.get(o) != Primitive.NONE) {
+                        selection[node - first][o] = weights.get(edge, o);
+                        any = true;
+                    }
+                }
+            }
+            if (!any) {
+                continue;
+            }
+            NDArray[] outputs = sources[s].applySelected(states[s], selection, operations, training);
+            for (int node = first; node < CellTopology.NODES; node++) {
+                NDArray out = outputs[node - first];
+                if (out != null) {
+                    nodes[node] = nodes[node] == null ? out : nodes[node].add(out);
+                }
+            }
+        }
+        NDList concat = new NDList(CellTopology.NODES);
+        for (NDArray node : nodes) {
+            concat.add(node != null ? node : zerosLike(states[1]));
+        }
+        return NDArrays.concat(concat, 1);
+    }
+
+    /** An all-zero node for an input state of this cell (same channels, the cell's output resolution). */
+    private NDArray zerosLike(NDArray state) {
+        Shape in = state.getShape();
+        int stride = reduction ? 2 : 1;
+        return state.getManager().zeros(new Shape(in.get(0), channels, Tensors.strided((int) in.get(2), stride),
+                Tensors.strided((int) in.get(3), stride)), state.getDataType());
     }
 
     /** The weights of the edges leaving {@code source}, shaped to broadcast over (N, candidates, edges, C, H, W). */

@@ -3,6 +3,7 @@ package io.fedarch.core.darts;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -37,6 +38,8 @@ public final class SearchNetwork extends AbstractBlock implements SelfDescribing
     private final int[] fusionColumns;
     private NDArray edgeOrder;
     private NDArray candidateSelection;
+    private Relaxation relaxation = Relaxation.DARTS;
+    private Random noise = new Random(0);
 
     public SearchNetwork(DartsOptions options) {
         super(VERSION);
@@ -83,6 +86,23 @@ public final class SearchNetwork extends AbstractBlock implements SelfDescribing
         return weights;
     }
 
+    /** How α becomes mixing weights from now on (default: DARTS's softmax over the whole space). */
+    public void setRelaxation(Relaxation relaxation) {
+        if (relaxation.mask() != null) {
+            relaxation.mask().requireFits(options);
+        }
+        this.relaxation = relaxation;
+    }
+
+    public Relaxation relaxation() {
+        return relaxation;
+    }
+
+    /** Reseeds the Gumbel noise: the next training forward pass draws the same sample for the same seed. */
+    public void setNoiseSeed(long seed) {
+        noise = new Random(seed);
+    }
+
     @Override
     public Map<String, Parameter> namedParameters() {
         return named;
@@ -94,6 +114,10 @@ public final class SearchNetwork extends AbstractBlock implements SelfDescribing
         NDArray x = inputs.singletonOrThrow();
         NDManager batch = x.getManager();
         NDArray stem = frame.stem(x, training);
+        boolean sampling = training && relaxation.mode() != MixingMode.SOFTMAX;
+        if (relaxation.mask() != null || (sampling && relaxation.mode() == MixingMode.GUMBEL_HARD)) {
+            return forwardSparse(stem, training, batch);
+        }
         NDArray normalWeights = null;
         NDArray reduceWeights = null;
         NDArray s0 = stem;
@@ -101,9 +125,11 @@ public final class SearchNetwork extends AbstractBlock implements SelfDescribing
         for (SearchCell cell : frame.cells()) {
             NDArray weights;
             if (cell.isReduction()) {
-                weights = reduceWeights = reduceWeights != null ? reduceWeights : mixingWeights(alphaReduce, batch);
+                weights = reduceWeights = reduceWeights != null ? reduceWeights
+                        : fusedOrder(mixture(alphaReduce, true, training, batch).weights(), batch);
             } else {
-                weights = normalWeights = normalWeights != null ? normalWeights : mixingWeights(alphaNormal, batch);
+                weights = normalWeights = normalWeights != null ? normalWeights
+                        : fusedOrder(mixture(alphaNormal, false, training, batch).weights(), batch);
             }
             NDArray next = cell.apply(s0, s1, weights, training);
             s0 = s1;
@@ -113,12 +139,46 @@ public final class SearchNetwork extends AbstractBlock implements SelfDescribing
     }
 
     /**
-     * softmax(α) over each edge's operations, reordered for the fused evaluation: rows become
-     * candidates in {@link MixedOperations#FUSION_ORDER} (dropping 'none'), columns become edges in
-     * source-major order. Two constant 0/1 matrix products do the reordering, so gradients flow to α.
+     * The masked or sampled path: one mixture per cell type per forward pass (shared by all cells of
+     * the type, like α), and only its active operations are evaluated ({@link SearchCell#applySparse}).
      */
-    private NDArray mixingWeights(Parameter alpha, NDManager batch) {
-        NDArray array = alpha.getArray();
+    private NDList forwardSparse(NDArray stem, boolean training, NDManager batch) {
+        GumbelSoftmax.Mixture normal = null;
+        GumbelSoftmax.Mixture reduce = null;
+        NDArray s0 = stem;
+        NDArray s1 = stem;
+        for (SearchCell cell : frame.cells()) {
+            GumbelSoftmax.Mixture m;
+            if (cell.isReduction()) {
+                m = reduce = reduce != null ? reduce : mixture(alphaReduce, true, training, batch);
+            } else {
+                m = normal = normal != null ? normal : mixture(alphaNormal, false, training, batch);
+            }
+            NDArray next = cell.applySparse(s0, s1, m.weights(), m.active(), options.operations(), training);
+            s0 = s1;
+            s1 = next;
+        }
+        return frame.classify(s1);
+    }
+
+    /** The relaxation's mixing weights of one cell type: sampled when training with Gumbel, else softmax(α + log m). */
+    private GumbelSoftmax.Mixture mixture(Parameter alpha, boolean reduction, boolean training, NDManager batch) {
+        OperationMask mask = relaxation.mask();
+        float[] logFactors = mask == null ? null : mask.logFactors(reduction);
+        if (training && relaxation.mode() != MixingMode.SOFTMAX) {
+            return GumbelSoftmax.sample(alpha.getArray(), logFactors, relaxation.temperature(),
+                    relaxation.mode() == MixingMode.GUMBEL_HARD, noise, batch);
+        }
+        return GumbelSoftmax.relaxed(alpha.getArray(), logFactors, batch);
+    }
+
+    /**
+     * An edge × operation weight table reordered for the fused evaluation: rows become candidates in
+     * {@link MixedOperations#FUSION_ORDER} (dropping 'none'), columns become edges in source-major
+     * order. Two constant 0/1 matrix products do the reordering, so gradients flow to α.
+     */
+    private NDArray fusedOrder(NDArray probabilities, NDManager batch) {
+        NDArray array = alphaNormal.getArray();
         if (edgeOrder == null) {
             NDManager owner = array.getManager();
             int[] order = CellTopology.sourceMajorEdges();
@@ -134,9 +194,6 @@ public final class SearchNetwork extends AbstractBlock implements SelfDescribing
             }
             candidateSelection = owner.create(select, new Shape(ops, fusionColumns.length));
         }
-        NDArray probabilities = array.softmax(1);
-        // Results of operations on parameters land in the parameters' manager; move them to the batch's.
-        probabilities.attach(batch);
         NDArray byEdge = probabilities.transpose().matMul(edgeOrder);      // (ops, 14 source-major)
         return byEdge.transpose().matMul(candidateSelection).transpose();  // (candidates, 14)
     }

@@ -67,10 +67,8 @@ public final class SearchTrainer {
         lock.lock();
         try (NDManager manager = Engines.newManager()) {
             ParameterStore store = new ParameterStore(manager, false);
-            NDArray[] momentum = new NDArray[weights.size()];
-            for (int i = 0; i < momentum.length; i++) {
-                momentum[i] = manager.zeros(weights.get(i).getArray().getShape());
-            }
+            ClippedSgd sgd = new ClippedSgd(weights, manager, settings.momentum(), settings.weightDecay(),
+                    settings.gradientClip());
             for (int epoch = 0; epoch < settings.epochs(); epoch++) {
                 shuffle(order, Seeds.derive(settings.shuffleSeed(), epoch));
                 for (int from = 0; from < order.length; from += settings.batchSize()) {
@@ -100,7 +98,7 @@ public final class SearchTrainer {
                         } finally {
                             MileNasArchitect.setRequiresGradient(alphas, true);
                         }
-                        sgdStep(weights, momentum, batch, settings);
+                        sgd.step(gradients(weights, batch), settings.learningRate());
                         lossSum += loss.getFloat() * (double) (to - from);
                         hits += Batches.correct(logits, Batches.labelValues(train, order, from, to));
                         seen += to - from;
@@ -115,28 +113,14 @@ public final class SearchTrainer {
                 validationLossSum / steps);
     }
 
-    /**
-     * Clips the gradient to a global L2 norm (torch.nn.utils.clip_grad_norm_: scale by
-     * clip / (norm + 1e-6) when above), then applies the engine's fused SGD update (weight decay,
-     * momentum), which also zeroes the gradient.
-     */
-    private static void sgdStep(List<Parameter> weights, NDArray[] momentum, NDManager batch, SearchSettings settings) {
+    /** The weights' gradients, given to the batch so the fresh handles are freed with it. */
+    private static NDArray[] gradients(List<Parameter> weights, NDManager batch) {
         NDArray[] gradients = new NDArray[weights.size()];
-        NDList norms = new NDList(weights.size());
         for (int i = 0; i < gradients.length; i++) {
             gradients[i] = weights.get(i).getArray().getGradient();
-            // Gradient handles are fresh wrappers: give them to the batch so they are freed with it.
             gradients[i].attach(batch);
-            norms.add(gradients[i].norm());
         }
-        double norm = ai.djl.ndarray.NDArrays.stack(norms).norm().getFloat();
-        float rescale = (float) Math.min(1.0, settings.gradientClip() / (norm + 1e-6));
-        for (int i = 0; i < gradients.length; i++) {
-            NDArray weight = weights.get(i).getArray();
-            weight.getNDArrayInternal().sgdUpdate(new NDList(weight, gradients[i], momentum[i]), new NDList(weight),
-                    (float) settings.learningRate(), (float) settings.weightDecay(), rescale, -1f,
-                    (float) settings.momentum(), false);
-        }
+        return gradients;
     }
 
     private static void shuffle(int[] order, long seed) {

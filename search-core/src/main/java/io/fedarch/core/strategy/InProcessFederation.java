@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 
+import io.fedarch.core.darts.OperationMask;
 import io.fedarch.core.data.ClientShard;
 import io.fedarch.core.data.ImageDataset;
 import io.fedarch.core.data.ShardProvider;
@@ -46,6 +47,8 @@ public final class InProcessFederation {
     public Result run(JobSpec spec, ImageDataset testSet, int evalEvery, Consumer<RoundReport> onRound) {
         strategy.validate(spec);
         ModelParameters global = strategy.initialize(spec);
+        PrunesBetweenRounds pruning = strategy instanceof PrunesBetweenRounds p ? p : null;
+        OperationMask mask = pruning == null ? null : pruning.initialMask(spec);
         List<RoundReport> reports = new ArrayList<>();
         for (int round = 1; round <= spec.getRounds(); round++) {
             long start = System.nanoTime();
@@ -58,7 +61,7 @@ public final class InProcessFederation {
             for (int clientId : plan.clients()) {
                 ClientShard shard = shards.shard(spec, clientId);
                 ClientOutcome out = strategy.clientProcedure()
-                        .run(new ClientTaskContext(spec, round, plan.roundConfig(), global, shard));
+                        .run(new ClientTaskContext(spec, round, plan.roundConfig(), global, shard, mask));
                 results.add(new ClientResult(clientId, out.sampleCount(), out.parameters(),
                         Map.of("trainLoss", out.trainLoss(), "validationAccuracy", out.validationAccuracy())));
                 lossSum += out.trainLoss() * out.sampleCount();
@@ -73,6 +76,10 @@ public final class InProcessFederation {
             if (broken != null) {
                 throw new IllegalStateException("round " + round + " produced non-finite values in '" + broken
                         + "'; lower the learning rate");
+            }
+            if (pruning != null) {
+                // What the pruning service does between rounds in the distributed system.
+                mask = pruning.prune(spec, round, global, mask).mask();
             }
             boolean evaluate = testSet != null && (round == spec.getRounds() || (evalEvery > 0 && round % evalEvery == 0));
             Metrics test = evaluate ? Evaluator.evaluate(spec.getModel(), global, testSet, Evaluator.DEFAULT_BATCH) : null;

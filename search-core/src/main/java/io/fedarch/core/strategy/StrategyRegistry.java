@@ -16,7 +16,7 @@ public final class StrategyRegistry {
 
     /** Every strategy fedarch ships. */
     public static StrategyRegistry builtIn() {
-        return new StrategyRegistry(new FedAvg(), new FedNas());
+        return new StrategyRegistry(new FedAvg(), new FedNas(), new FedMetaNas());
     }
 
     public Strategy get(String algorithm) {

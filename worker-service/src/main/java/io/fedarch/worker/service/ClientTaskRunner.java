@@ -13,6 +13,7 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import io.fedarch.core.darts.OperationMask;
 import io.fedarch.core.data.ClientShard;
 import io.fedarch.core.data.ShardProvider;
 import io.fedarch.core.strategy.ClientOutcome;
@@ -86,9 +87,16 @@ public class ClientTaskRunner {
             throw new TaskRejectedException("global model of task " + task.getEventId() + " is malformed: "
                     + e.getMessage());
         }
+        OperationMask mask;
+        try {
+            mask = task.getSearchMask() == null ? null : OperationMask.fromAvro(task.getSearchMask());
+        } catch (IllegalArgumentException e) {
+            throw new TaskRejectedException("search mask of task " + task.getEventId() + " is malformed: "
+                    + e.getMessage());
+        }
         ClientShard shard = shards.shard(task.getSpec(), task.getClientId());
         ClientTaskContext context = new ClientTaskContext(task.getSpec(), task.getRound(), task.getRoundConfig(),
-                global, shard);
+                global, shard, mask);
         ClientOutcome outcome;
         Map<String, Double> custom = new HashMap<>();
         boolean personalization = RoundPlan.isPersonalization(task.getRoundConfig());

@@ -1,0 +1,90 @@
+package io.fedarch.pruning.softpruning;
+
+import java.time.Instant;
+import java.util.UUID;
+
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+
+import org.jboss.logging.Logger;
+
+import io.fedarch.core.darts.DartsOptions;
+import io.fedarch.core.darts.GenotypeDerivation;
+import io.fedarch.core.darts.OperationMask;
+import io.fedarch.core.darts.SoftPruning;
+import io.fedarch.core.model.ModelFactory;
+import io.fedarch.core.strategy.PrunesBetweenRounds;
+import io.fedarch.core.strategy.Strategy;
+import io.fedarch.core.strategy.StrategyRegistry;
+import io.fedarch.core.tensor.ModelParameters;
+import io.fedarch.core.tensor.TensorCodec;
+import io.fedarch.events.ArchitectureMask;
+import io.fedarch.events.GlobalModel;
+import io.fedarch.events.JobSpec;
+import io.fedarch.pruning.export.ExportRejectedException;
+import io.fedarch.pruning.messaging.ArchitectureMaskPublisher;
+
+/**
+ * Soft pruning between rounds (FedMetaNAS): every aggregated global model of a strategy that
+ * prunes between rounds ({@link PrunesBetweenRounds}) yields the next round's mask, computed from
+ * the global α and the mask the round searched in (both carried by the event, so this service
+ * keeps no state per job and any instance can serve any round). Other algorithms' global models are ignored.
+ */
+@ApplicationScoped
+public class SoftPruningHandler {
+    private static final Logger LOG = Logger.getLogger(SoftPruningHandler.class);
+
+    private final StrategyRegistry strategies = StrategyRegistry.builtIn();
+
+    @Inject
+    ArchitectureMaskPublisher publisher;
+
+    public void handle(GlobalModel global) {
+        Strategy strategy;
+        try {
+            strategy = strategies.get(global.getAlgorithm());
+        } catch (IllegalArgumentException e) {
+            throw new ExportRejectedException("global model of job " + global.getJobId() + ": " + e.getMessage());
+        }
+        if (!(strategy instanceof PrunesBetweenRounds pruning)) {
+            return;
+        }
+        JobSpec spec = global.getSpec();
+        if (spec == null) {
+            throw new ExportRejectedException("global model of job " + global.getJobId() + " round " + global.getRound()
+                    + " carries no job spec; the next mask cannot be computed");
+        }
+        SoftPruning.Step step;
+        ModelParameters model;
+        DartsOptions options;
+        try {
+            options = ModelFactory.dartsOptions(spec.getModel());
+            model = TensorCodec.fromAvro(global.getModelState());
+            OperationMask current = global.getSearchMask() == null ? pruning.initialMask(spec)
+                    : OperationMask.fromAvro(global.getSearchMask()).requireFits(options);
+            step = pruning.prune(spec, global.getRound(), model, current);
+        } catch (IllegalArgumentException e) {
+            throw new ExportRejectedException("cannot prune after round " + global.getRound() + " of job "
+                    + global.getJobId() + ": " + e.getMessage());
+        }
+        OperationMask mask = step.mask();
+        ArchitectureMask event = ArchitectureMask.newBuilder()
+                .setEventId(UUID.randomUUID().toString())
+                .setJobId(global.getJobId())
+                .setTimestamp(Instant.now())
+                .setRound(global.getRound())
+                .setTotalRounds(global.getTotalRounds())
+                .setThreshold(step.threshold())
+                .setMask(mask.toAvro())
+                .setActiveOperations(mask.activeOperations())
+                .setDecayingOperations(mask.decayingOperations())
+                .setTotalOperations(mask.totalOperations())
+                .setActiveEdges(mask.activeEdges())
+                .setGenotype(GenotypeDerivation.derive(model, options, mask).toJson())
+                .build();
+        publisher.publish(event);
+        LOG.infof("job %s after round %d/%d: threshold %.2f, %d of %d operations active (%d decaying), %d edges",
+                global.getJobId(), global.getRound(), global.getTotalRounds(), step.threshold(),
+                mask.activeOperations(), mask.totalOperations(), mask.decayingOperations(), mask.activeEdges());
+    }
+}

@@ -1,0 +1,84 @@
+package io.fedarch.core.strategy;
+
+import java.util.Map;
+
+import ai.djl.ndarray.NDManager;
+import io.fedarch.core.darts.MamlSearchTrainer;
+import io.fedarch.core.darts.MamlSettings;
+import io.fedarch.core.darts.OperationMask;
+import io.fedarch.core.darts.Relaxation;
+import io.fedarch.core.darts.SearchNetwork;
+import io.fedarch.core.data.ImageDataset;
+import io.fedarch.core.model.BlockParameters;
+import io.fedarch.core.model.Engines;
+import io.fedarch.core.model.ModelFactory;
+import io.fedarch.core.train.Evaluator;
+import io.fedarch.core.train.Metrics;
+import io.fedarch.core.util.Seeds;
+import io.fedarch.events.JobSpec;
+
+/**
+ * FedMetaNAS's client: the received supernet, relaxed with this round's Gumbel temperature and
+ * restricted to this round's mask, is meta-trained on the client's task ({@link MamlSearchTrainer}:
+ * support = training split, query = validation split) and sent back with its sample count.
+ * Evaluations use the deterministic relaxation softmax(α + log m) over the unmasked operations.
+ * <p>
+ * Personalization is the same procedure for personalizationEpochs on the client's own data (the
+ * task learner adapting w and α), evaluated on the client's local test split.
+ */
+public final class FedMetaNasClient implements ClientProcedure {
+
+    @Override
+    public ClientOutcome run(ClientTaskContext task) {
+        return search(task, task.spec().getLocalEpochs(), null).adaptation();
+    }
+
+    @Override
+    public Personalization personalize(ClientTaskContext task, ImageDataset localTest) {
+        return search(task, task.spec().getPersonalizationEpochs(), localTest);
+    }
+
+    private static Personalization search(ClientTaskContext task, int epochs, ImageDataset localTest) {
+        JobSpec spec = task.spec();
+        MamlSettings settings = settings(task, epochs);
+        try (NDManager manager = Engines.newManager()) {
+            SearchNetwork network = (SearchNetwork) ModelFactory.buildAllocated(spec.getModel(), manager);
+            BlockParameters.load(network, task.globalModel());
+            network.setRelaxation(settings.relaxation());
+            int evalBatch = Math.max(spec.getBatchSize(), Evaluator.DEFAULT_BATCH);
+            Metrics globalTest = localTest == null ? null : Evaluator.evaluate(network, localTest, evalBatch);
+            Metrics before = Evaluator.evaluate(network, task.shard().validation(), evalBatch);
+            MamlSearchTrainer.Outcome search = MamlSearchTrainer.search(network, task.shard().train(),
+                    task.shard().validation(), settings);
+            Metrics after = Evaluator.evaluate(network, task.shard().validation(), evalBatch);
+            Metrics test = localTest == null ? null : Evaluator.evaluate(network, localTest, evalBatch);
+            Metrics training = search.training();
+            OperationMask mask = task.mask();
+            ClientOutcome outcome = new ClientOutcome(BlockParameters.read(network), task.shard().train().size(),
+                    training.steps(), training.loss(), training.accuracy(), after.loss(), after.accuracy(),
+                    before.accuracy(), after.samples(), Map.of("globalValidationLoss", before.loss(),
+                            "queryLoss", search.queryLoss(),
+                            "temperature", settings.relaxation().temperature(),
+                            "skippedSteps", (double) search.skippedSteps(),
+                            "activeOperations", (double) (mask == null ? -1 : mask.activeOperations())));
+            return new Personalization(outcome, test, globalTest);
+        }
+    }
+
+    static MamlSettings settings(ClientTaskContext task, int epochs) {
+        JobSpec spec = task.spec();
+        double learningRate = FedAvgClient.learningRate(task);
+        String temperature = task.roundConfig() == null ? null : task.roundConfig().get(FedMetaNas.TEMPERATURE);
+        double tau = temperature == null ? FedMetaNas.temperature(spec, task.round()) : Double.parseDouble(temperature);
+        Relaxation relaxation = new Relaxation(FedMetaNas.mixingMode(spec), tau, task.mask());
+        return new MamlSettings(epochs, spec.getBatchSize(), learningRate, spec.getMomentum(), spec.getWeightDecay(),
+                FedNas.hyperParameter(spec, FedNas.GRADIENT_CLIP, FedNas.DEFAULT_GRADIENT_CLIP),
+                spec.getArchLearningRate(),
+                FedNas.hyperParameter(spec, FedNas.ARCH_WEIGHT_DECAY, FedNas.DEFAULT_ARCH_WEIGHT_DECAY),
+                (int) FedNas.hyperParameter(spec, FedMetaNas.INNER_STEPS, 1),
+                FedNas.hyperParameter(spec, FedMetaNas.INNER_LEARNING_RATE, learningRate),
+                FedNas.hyperParameter(spec, FedMetaNas.INNER_ARCH_LEARNING_RATE,
+                        FedMetaNas.DEFAULT_INNER_ARCH_LEARNING_RATE),
+                FedMetaNas.secondOrder(spec), relaxation, Seeds.derive(spec.getSeed(), task.shard().clientId(), task.round()));
+    }
+}

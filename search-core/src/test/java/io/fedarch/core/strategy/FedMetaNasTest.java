@@ -1,0 +1,158 @@
+package io.fedarch.core.strategy;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import ai.djl.ndarray.NDManager;
+import io.fedarch.core.darts.CellTopology;
+import io.fedarch.core.darts.DartsOptions;
+import io.fedarch.core.darts.DerivedNetwork;
+import io.fedarch.core.darts.DerivedOptions;
+import io.fedarch.core.darts.Genotype;
+import io.fedarch.core.darts.GenotypeDerivation;
+import io.fedarch.core.darts.MixingMode;
+import io.fedarch.core.darts.OperationMask;
+import io.fedarch.core.darts.Relaxation;
+import io.fedarch.core.darts.SearchNetwork;
+import io.fedarch.core.darts.SoftPruning;
+import io.fedarch.core.darts.WeightInheritance;
+import io.fedarch.core.data.ImageDataset;
+import io.fedarch.core.data.ShardProvider;
+import io.fedarch.core.model.BlockParameters;
+import io.fedarch.core.model.Engines;
+import io.fedarch.core.model.ModelFactory;
+import io.fedarch.core.tensor.ModelParameters;
+import io.fedarch.core.train.Evaluator;
+import io.fedarch.core.train.Metrics;
+import io.fedarch.events.DataSpec;
+import io.fedarch.events.JobSpec;
+import io.fedarch.events.ModelSpec;
+import io.fedarch.events.PartitionScheme;
+import io.fedarch.events.PartitionSpec;
+
+class FedMetaNasTest {
+
+    static JobSpec tinyMetaSearch(Map<String, String> hyperParameters) {
+        return JobSpec.newBuilder()
+                .setAlgorithm(FedMetaNas.NAME)
+                .setModel(ModelSpec.newBuilder().setFamily("darts").setOptions(Map.of("channels", "4", "layers", "3",
+                        "stemStride", "2")).build())
+                .setData(DataSpec.newBuilder().setTrainLimit(800).setTestLimit(500)
+                        .setPartition(PartitionSpec.newBuilder().setScheme(PartitionScheme.IID)
+                                .setValidationFraction(0.25).build()).build())
+                .setTotalClients(2).setClientsPerRound(2).setRounds(4).setLocalEpochs(2)
+                .setBatchSize(32).setLearningRate(0.05).setMomentum(0.9).setWeightDecay(3e-4).setSeed(7)
+                .setArchLearningRate(0.003).setHyperParameters(hyperParameters)
+                .build();
+    }
+
+    /**
+     * Four rounds with the default schedule (threshold 0 after round 1, 1 after round 2, two decay
+     * rounds): the last round searches exactly one discrete architecture, and that architecture with
+     * its trained weights — no retraining — scores what the relaxed supernet scores.
+     */
+    @Test
+    void theSpaceShrinksToTheExportedArchitectureWhichNeedsNoRetraining() {
+        JobSpec spec = tinyMetaSearch(Map.of());
+        FedMetaNas strategy = new FedMetaNas();
+        ShardProvider shards = ShardProvider.withDefaults();
+        List<Integer> active = new java.util.ArrayList<>();
+        ImageDataset test = shards.testSet(spec);
+        InProcessFederation.Result result = new InProcessFederation(new RecordingMasks(strategy, active), shards)
+                .run(spec, null, 0, null);
+        int total = 2 * CellTopology.EDGES * 8;
+        // Rounds 1-3 search in the whole space (round 3's weak operations only decay, to 0.5), round 4
+        // in the surviving path only.
+        assertEquals(List.of(total, total, total, 16), active.subList(0, 4), "active operations per round");
+
+        DartsOptions options = ModelFactory.dartsOptions(spec.getModel());
+        OperationMask last = RecordingMasks.lastMask;
+        // Discrete: one operation per surviving edge, two edges per node, per cell type.
+        assertEquals(2 * 8, last.activeOperations(), "the final mask keeps the genotype's 8 + 8 operations");
+        assertEquals(0, last.decayingOperations());
+        Genotype genotype = GenotypeDerivation.derive(result.model(), options, last);
+
+        try (NDManager manager = Engines.newManager()) {
+            SearchNetwork supernet = (SearchNetwork) ModelFactory.buildAllocated(spec.getModel(), manager);
+            BlockParameters.load(supernet, result.model());
+            supernet.setRelaxation(new Relaxation(MixingMode.GUMBEL_HARD, 1, last));
+            Metrics relaxed = Evaluator.evaluate(supernet, test, 250);
+            DerivedNetwork derived = new DerivedNetwork(DerivedOptions.of(options, genotype));
+            derived.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, ModelFactory.inputShape(1));
+            BlockParameters.load(derived, WeightInheritance.fromSupernet(result.model(), options, genotype));
+            Metrics discrete = Evaluator.evaluate(derived, test, 250);
+            assertEquals(relaxed.accuracy(), discrete.accuracy(), 0.005, "relaxed vs discrete");
+            // Chance is 0.1; 4 rounds over 300 training images per client reach about 0.5 with this seed.
+            assertTrue(discrete.accuracy() > 0.3, "test accuracy without retraining " + discrete.accuracy());
+        }
+    }
+
+    /** Records the mask each round searched in (as active-operation counts) and the final one. */
+    private static final class RecordingMasks implements Strategy, PrunesBetweenRounds {
+        static OperationMask lastMask;
+        private final FedMetaNas inner;
+        private final List<Integer> active;
+
+        RecordingMasks(FedMetaNas inner, List<Integer> active) {
+            this.inner = inner;
+            this.active = active;
+        }
+
+        @Override public String name() { return inner.name(); }
+        @Override public void validate(JobSpec spec) { inner.validate(spec); }
+        @Override public ModelParameters initialize(JobSpec spec) { return inner.initialize(spec); }
+        @Override public RoundPlan configureRound(JobSpec spec, int round, ModelParameters g) { return inner.configureRound(spec, round, g); }
+        @Override public ModelParameters aggregate(JobSpec spec, int round, ModelParameters g, List<ClientResult> r) { return inner.aggregate(spec, round, g, r); }
+        @Override public ClientProcedure clientProcedure() { return inner.clientProcedure(); }
+
+        @Override
+        public OperationMask initialMask(JobSpec spec) {
+            OperationMask mask = inner.initialMask(spec);
+            active.add(mask.activeOperations());
+            return mask;
+        }
+
+        @Override
+        public SoftPruning.Step prune(JobSpec spec, int round, ModelParameters global, OperationMask current) {
+            lastMask = current;
+            SoftPruning.Step step = inner.prune(spec, round, global, current);
+            active.add(step.mask().activeOperations());
+            return step;
+        }
+    }
+
+    @Test
+    void temperatureAnnealsLinearlyAcrossRoundsAndTravelsInTheRoundConfig() {
+        JobSpec spec = tinyMetaSearch(Map.of());
+        spec.setRounds(10);
+        assertEquals(10.0, FedMetaNas.temperature(spec, 1), 1e-12);
+        assertEquals(1.0, FedMetaNas.temperature(spec, 10), 1e-12);
+        assertEquals(5.0, FedMetaNas.temperature(spec, 6), 1e-12);
+        RoundPlan plan = new FedMetaNas().configureRound(spec, 6, null);
+        assertEquals("5.0", plan.roundConfig().get(FedMetaNas.TEMPERATURE));
+        assertTrue(plan.roundConfig().containsKey(FedAvg.LEARNING_RATE));
+    }
+
+    @Test
+    void badKnobsAreRejectedWithTheirNames() {
+        Map<String, String> bad = new HashMap<>();
+        bad.put(FedMetaNas.GUMBEL, "lukewarm");
+        bad.put(FedMetaNas.INNER_STEPS, "0");
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> new FedMetaNas().validate(tinyMetaSearch(bad)));
+        assertTrue(e.getMessage().contains("gumbel"), e.getMessage());
+        IllegalArgumentException steps = assertThrows(IllegalArgumentException.class,
+                () -> new FedMetaNas().validate(tinyMetaSearch(Map.of(FedMetaNas.INNER_STEPS, "0"))));
+        assertTrue(steps.getMessage().contains("innerSteps"), steps.getMessage());
+        JobSpec cnn = tinyMetaSearch(Map.of());
+        cnn.setModel(ModelSpec.newBuilder().setFamily("cnn").build());
+        assertThrows(IllegalArgumentException.class, () -> new FedMetaNas().validate(cnn));
+    }
+}
