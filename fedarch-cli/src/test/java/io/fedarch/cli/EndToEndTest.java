@@ -132,6 +132,42 @@ class EndToEndTest {
         assertEquals(1 + 2 + 1, Files.readAllLines(report.resolve("rounds.csv")).size(), "search and fine-tuning rounds");
     }
 
+    @Test
+    void aFedMetaNasJobPrunesEveryRoundAndShipsItsSurvivingPathWithoutRetraining() throws Exception {
+        JobFile job = JobFile.read(stack.home().resolve("examples/fedmetanas-tiny.yaml"));
+        JobOutcome outcome = new JobRunner(stack.bootstrapServers())
+                .run(job.spec(), Duration.ofSeconds(job.timeoutSeconds()), new ConsoleProgress(System.out));
+
+        assertEquals(SearchStatus.SUCCEEDED, outcome.completion().getStatus());
+        assertEquals(4, outcome.rounds().size());
+        assertTrue(outcome.fineTuneRounds().isEmpty(), "no retraining stage");
+        int total = 2 * 14 * 8;
+        for (int round = 1; round <= 3; round++) {
+            assertTrue(outcome.maskAfterRound(round).isPresent(), "mask after round " + round);
+        }
+        // Threshold 0 after round 1, 1 after round 2 (weak operations decay over two rounds), discrete after round 3.
+        assertEquals(total, outcome.maskAfterRound(1).get().getActiveOperations());
+        assertTrue(outcome.maskAfterRound(2).get().getDecayingOperations() > 0);
+        assertEquals(16, outcome.maskAfterRound(3).get().getActiveOperations(), "the space shrank to one cell pair");
+        assertEquals(outcome.maskAfterRound(3).get().getMask(), outcome.rounds().get(3).getSearchMask(),
+                "round 4 searched in the mask published after round 3");
+
+        ModelReady model = outcome.globalModel();
+        assertEquals("fedmetanas", model.getAlgorithm());
+        assertValidGenotype(model.getArchitecture());
+        assertEquals(outcome.maskAfterRound(3).get().getGenotype(), model.getArchitecture(),
+                "the exported network is the surviving path");
+        assertEquals(4, model.getRoundsCompleted());
+        assertEquals(500, model.getTestSamples());
+        assertTrue(model.getTestAccuracy() > 0.1, "better than chance without retraining: " + model.getTestAccuracy());
+        assertEquals(0.0, model.getMetrics().get("discretizationGap"), 0.01, "discrete mask, nothing to discretize");
+        assertEquals(3, outcome.clientModels().size());
+
+        Path report = runDir.resolve("fedmetanas");
+        RunReport.write(report, job.spec(), outcome, 2);
+        assertEquals(1 + 4, Files.readAllLines(report.resolve("masks.csv")).size());
+    }
+
     /**
      * Checked from the JSON alone, as a downstream system would: the DARTS form, every one of the 4
      * nodes of each cell reads two different earlier states, and no edge is 'none'.

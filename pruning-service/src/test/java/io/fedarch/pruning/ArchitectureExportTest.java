@@ -50,7 +50,7 @@ class ArchitectureExportTest {
     private static final Duration WAIT = Duration.ofSeconds(120);
     private static final List<String> OPS = List.of("none", "max_pool_3x3", "skip_connect", "sep_conv_3x3", "dil_conv_3x3");
     /** What the α below selects: node j keeps the edges from states j and j+1, in that order (op by parity). */
-    private static final String EXPECTED = "[('sep_conv_3x3', 0), ('max_pool_3x3', 1), ('max_pool_3x3', 1), "
+    static final String EXPECTED = "[('sep_conv_3x3', 0), ('max_pool_3x3', 1), ('max_pool_3x3', 1), "
             + "('sep_conv_3x3', 2), ('sep_conv_3x3', 2), ('max_pool_3x3', 3), ('max_pool_3x3', 3), ('sep_conv_3x3', 4)]";
     private static TopicTap tap;
 

@@ -25,8 +25,11 @@ public final class InProcessFederation {
                               double globalValidationAccuracy, Metrics test, long millis) {
     }
 
-    /** The final global model and every round's report. */
-    public record Result(ModelParameters model, List<RoundReport> rounds) {
+    /**
+     * The final global model, every round's report, and for soft-pruning strategies the mask the
+     * last round searched in (null otherwise).
+     */
+    public record Result(ModelParameters model, List<RoundReport> rounds, OperationMask lastMask) {
         public RoundReport last() {
             return rounds.get(rounds.size() - 1);
         }
@@ -49,6 +52,7 @@ public final class InProcessFederation {
         ModelParameters global = strategy.initialize(spec);
         PrunesBetweenRounds pruning = strategy instanceof PrunesBetweenRounds p ? p : null;
         OperationMask mask = pruning == null ? null : pruning.initialMask(spec);
+        OperationMask lastMask = null;
         List<RoundReport> reports = new ArrayList<>();
         for (int round = 1; round <= spec.getRounds(); round++) {
             long start = System.nanoTime();
@@ -77,6 +81,7 @@ public final class InProcessFederation {
                 throw new IllegalStateException("round " + round + " produced non-finite values in '" + broken
                         + "'; lower the learning rate");
             }
+            lastMask = mask;
             if (pruning != null) {
                 // What the pruning service does between rounds in the distributed system.
                 mask = pruning.prune(spec, round, global, mask).mask();
@@ -91,6 +96,6 @@ public final class InProcessFederation {
                 onRound.accept(report);
             }
         }
-        return new Result(global, List.copyOf(reports));
+        return new Result(global, List.copyOf(reports), lastMask);
     }
 }

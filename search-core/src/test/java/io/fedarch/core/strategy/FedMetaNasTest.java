@@ -73,7 +73,7 @@ class FedMetaNasTest {
         assertEquals(List.of(total, total, total, 16), active.subList(0, 4), "active operations per round");
 
         DartsOptions options = ModelFactory.dartsOptions(spec.getModel());
-        OperationMask last = RecordingMasks.lastMask;
+        OperationMask last = result.lastMask();
         // Discrete: one operation per surviving edge, two edges per node, per cell type.
         assertEquals(2 * 8, last.activeOperations(), "the final mask keeps the genotype's 8 + 8 operations");
         assertEquals(0, last.decayingOperations());
@@ -94,9 +94,8 @@ class FedMetaNasTest {
         }
     }
 
-    /** Records the mask each round searched in (as active-operation counts) and the final one. */
+    /** Records how many operations each round's mask leaves active. */
     private static final class RecordingMasks implements Strategy, PrunesBetweenRounds {
-        static OperationMask lastMask;
         private final FedMetaNas inner;
         private final List<Integer> active;
 
@@ -121,7 +120,6 @@ class FedMetaNasTest {
 
         @Override
         public SoftPruning.Step prune(JobSpec spec, int round, ModelParameters global, OperationMask current) {
-            lastMask = current;
             SoftPruning.Step step = inner.prune(spec, round, global, current);
             active.add(step.mask().activeOperations());
             return step;
