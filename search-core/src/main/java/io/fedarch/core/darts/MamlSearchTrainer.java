@@ -2,7 +2,6 @@ package io.fedarch.core.darts;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.locks.ReentrantLock;
 
 import ai.djl.engine.Engine;
@@ -38,7 +37,6 @@ import io.fedarch.core.util.Seeds;
  * are never evaluated, so a step costs less as the space shrinks.
  */
 public final class MamlSearchTrainer {
-    private static final long VALIDATION_SALT = 0x56414cL;
     private static final long NOISE_SALT = 0x47554dL;
 
     /**
@@ -70,10 +68,7 @@ public final class MamlSearchTrainer {
         for (int i = 0; i < innerRates.length; i++) {
             innerRates[i] = i < weights.size() ? settings.innerLearningRate() : settings.innerArchLearningRate();
         }
-        int[] order = new int[train.size()];
-        int[] validationOrder = new int[validation.size()];
-        int validationPass = 0;
-        int validationCursor = validationOrder.length;
+        PairedBatches batches = new PairedBatches(train, validation, settings.batchSize(), settings.shuffleSeed());
         double lossSum = 0;
         double queryLossSum = 0;
         long hits = 0;
@@ -89,22 +84,13 @@ public final class MamlSearchTrainer {
                     settings.gradientClip());
             ArchitectureAdam adam = new ArchitectureAdam(alphas, settings.archLearningRate(), settings.archWeightDecay());
             for (int epoch = 0; epoch < settings.epochs(); epoch++) {
-                shuffle(order, Seeds.derive(settings.shuffleSeed(), epoch));
-                for (int from = 0; from < order.length; from += settings.batchSize()) {
-                    int to = Math.min(order.length, from + settings.batchSize());
-                    if (validationCursor >= validationOrder.length) {
-                        shuffle(validationOrder, Seeds.derive(settings.shuffleSeed(), VALIDATION_SALT, validationPass++));
-                        validationCursor = 0;
-                    }
-                    int validationTo = Math.min(validationOrder.length, validationCursor + settings.batchSize());
+                batches.startEpoch(epoch);
+                while (batches.hasNext()) {
                     try (NDManager batch = manager.newSubManager()) {
-                        NDArray x = Batches.images(batch, train, order, from, to);
-                        NDArray y = Batches.labels(batch, train, order, from, to);
-                        NDArray vx = Batches.images(batch, validation, validationOrder, validationCursor, validationTo);
-                        NDArray vy = Batches.labels(batch, validation, validationOrder, validationCursor, validationTo);
-                        validationCursor = validationTo;
+                        PairedBatches.Pair pair = batches.next(batch);
                         long stepSeed = Seeds.derive(settings.shuffleSeed(), NOISE_SALT, steps);
-                        SupportAndQuery task = new SupportAndQuery(network, store, batch, x, y, vx, vy, stepSeed);
+                        SupportAndQuery task = new SupportAndQuery(network, store, batch, pair.images(), pair.labels(),
+                                pair.validationImages(), pair.validationLabels(), stepSeed);
                         MamlGradient.Result result = MamlGradient.compute(learned, innerRates, settings.innerSteps(),
                                 settings.secondOrder(), task, batch);
                         if (!finite(result.gradient())) {
@@ -121,10 +107,10 @@ public final class MamlSearchTrainer {
                             alphaGradients.add(result.gradient()[weights.size() + i].toFloatArray());
                         }
                         adam.step(alphaGradients);
-                        lossSum += result.firstSupportLoss() * (to - from);
+                        lossSum += result.firstSupportLoss() * pair.size();
                         queryLossSum += result.queryLoss();
-                        hits += Batches.correct(task.firstSupportLogits, Batches.labelValues(train, order, from, to));
-                        seen += to - from;
+                        hits += Batches.correct(task.firstSupportLogits, pair.labelValues());
+                        seen += pair.size();
                         steps++;
                     }
                 }
@@ -224,12 +210,5 @@ public final class MamlSearchTrainer {
             logits.attach(batch);
             return Batches.crossEntropy(logits, vy);
         }
-    }
-
-    private static void shuffle(int[] order, long seed) {
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        Seeds.shuffle(order, new Random(seed));
     }
 }

@@ -1,7 +1,6 @@
 package io.fedarch.core.darts;
 
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.locks.ReentrantLock;
 
 import ai.djl.engine.Engine;
@@ -16,7 +15,6 @@ import io.fedarch.core.model.Engines;
 import io.fedarch.core.train.Batches;
 import io.fedarch.core.train.GradientLock;
 import io.fedarch.core.train.Metrics;
-import io.fedarch.core.util.Seeds;
 
 /**
  * Local architecture search on one client's data, MiLeNAS style as in FedNAS: for every training
@@ -29,8 +27,6 @@ import io.fedarch.core.util.Seeds;
  * Momentum buffers and Adam moments start from zero on every call.
  */
 public final class SearchTrainer {
-    private static final long VALIDATION_SALT = 0x56414cL;
-
     /**
      * @param training                     running loss/accuracy of the w steps
      * @param architectureValidationLoss   mean validation loss seen by the α steps (NaN when λ = 0)
@@ -54,10 +50,7 @@ public final class SearchTrainer {
                 settings.archWeightDecay(), settings.lambda());
         List<Parameter> weights = network.weightParameters();
         List<Parameter> alphas = network.architectureParameters();
-        int[] order = new int[train.size()];
-        int[] validationOrder = new int[validation.size()];
-        int validationPass = 0;
-        int validationCursor = validationOrder.length;
+        PairedBatches batches = new PairedBatches(train, validation, settings.batchSize(), settings.shuffleSeed());
         double lossSum = 0;
         double validationLossSum = 0;
         long hits = 0;
@@ -70,21 +63,14 @@ public final class SearchTrainer {
             ClippedSgd sgd = new ClippedSgd(weights, manager, settings.momentum(), settings.weightDecay(),
                     settings.gradientClip());
             for (int epoch = 0; epoch < settings.epochs(); epoch++) {
-                shuffle(order, Seeds.derive(settings.shuffleSeed(), epoch));
-                for (int from = 0; from < order.length; from += settings.batchSize()) {
-                    int to = Math.min(order.length, from + settings.batchSize());
-                    if (validationCursor >= validationOrder.length) {
-                        shuffle(validationOrder, Seeds.derive(settings.shuffleSeed(), VALIDATION_SALT, validationPass++));
-                        validationCursor = 0;
-                    }
-                    int validationTo = Math.min(validationOrder.length, validationCursor + settings.batchSize());
+                batches.startEpoch(epoch);
+                while (batches.hasNext()) {
                     try (NDManager batch = manager.newSubManager()) {
-                        NDArray x = Batches.images(batch, train, order, from, to);
-                        NDArray y = Batches.labels(batch, train, order, from, to);
-                        NDArray vx = Batches.images(batch, validation, validationOrder, validationCursor, validationTo);
-                        NDArray vy = Batches.labels(batch, validation, validationOrder, validationCursor, validationTo);
-                        validationCursor = validationTo;
-                        MileNasArchitect.StepLosses arch = architect.step(store, x, y, vx, vy);
+                        PairedBatches.Pair pair = batches.next(batch);
+                        NDArray x = pair.images();
+                        NDArray y = pair.labels();
+                        MileNasArchitect.StepLosses arch = architect.step(store, x, y, pair.validationImages(),
+                                pair.validationLabels());
                         validationLossSum += arch.validation();
 
                         // w step at the updated α; α itself needs no gradient here.
@@ -99,9 +85,9 @@ public final class SearchTrainer {
                             MileNasArchitect.setRequiresGradient(alphas, true);
                         }
                         sgd.step(gradients(weights, batch), settings.learningRate());
-                        lossSum += loss.getFloat() * (double) (to - from);
-                        hits += Batches.correct(logits, Batches.labelValues(train, order, from, to));
-                        seen += to - from;
+                        lossSum += loss.getFloat() * (double) pair.size();
+                        hits += Batches.correct(logits, pair.labelValues());
+                        seen += pair.size();
                         steps++;
                     }
                 }
@@ -121,12 +107,5 @@ public final class SearchTrainer {
             gradients[i].attach(batch);
         }
         return gradients;
-    }
-
-    private static void shuffle(int[] order, long seed) {
-        for (int i = 0; i < order.length; i++) {
-            order[i] = i;
-        }
-        Seeds.shuffle(order, new Random(seed));
     }
 }

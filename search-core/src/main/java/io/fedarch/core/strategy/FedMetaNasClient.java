@@ -2,18 +2,11 @@ package io.fedarch.core.strategy;
 
 import java.util.Map;
 
-import ai.djl.ndarray.NDManager;
 import io.fedarch.core.darts.MamlSearchTrainer;
 import io.fedarch.core.darts.MamlSettings;
 import io.fedarch.core.darts.OperationMask;
 import io.fedarch.core.darts.Relaxation;
-import io.fedarch.core.darts.SearchNetwork;
 import io.fedarch.core.data.ImageDataset;
-import io.fedarch.core.model.BlockParameters;
-import io.fedarch.core.model.Engines;
-import io.fedarch.core.model.ModelFactory;
-import io.fedarch.core.train.Evaluator;
-import io.fedarch.core.train.Metrics;
 import io.fedarch.core.util.Seeds;
 import io.fedarch.events.JobSpec;
 
@@ -39,30 +32,17 @@ public final class FedMetaNasClient implements ClientProcedure {
     }
 
     private static Personalization search(ClientTaskContext task, int epochs, ImageDataset localTest) {
-        JobSpec spec = task.spec();
         MamlSettings settings = settings(task, epochs);
-        try (NDManager manager = Engines.newManager()) {
-            SearchNetwork network = (SearchNetwork) ModelFactory.buildAllocated(spec.getModel(), manager);
-            BlockParameters.load(network, task.globalModel());
-            network.setRelaxation(settings.relaxation());
-            int evalBatch = Math.max(spec.getBatchSize(), Evaluator.DEFAULT_BATCH);
-            Metrics globalTest = localTest == null ? null : Evaluator.evaluate(network, localTest, evalBatch);
-            Metrics before = Evaluator.evaluate(network, task.shard().validation(), evalBatch);
+        OperationMask mask = task.mask();
+        return SupernetSearch.run(task, settings.relaxation(), localTest, network -> {
             MamlSearchTrainer.Outcome search = MamlSearchTrainer.search(network, task.shard().train(),
                     task.shard().validation(), settings);
-            Metrics after = Evaluator.evaluate(network, task.shard().validation(), evalBatch);
-            Metrics test = localTest == null ? null : Evaluator.evaluate(network, localTest, evalBatch);
-            Metrics training = search.training();
-            OperationMask mask = task.mask();
-            ClientOutcome outcome = new ClientOutcome(BlockParameters.read(network), task.shard().train().size(),
-                    training.steps(), training.loss(), training.accuracy(), after.loss(), after.accuracy(),
-                    before.accuracy(), after.samples(), Map.of("globalValidationLoss", before.loss(),
-                            "queryLoss", search.queryLoss(),
-                            "temperature", settings.relaxation().temperature(),
-                            "skippedSteps", (double) search.skippedSteps(),
-                            "activeOperations", (double) (mask == null ? -1 : mask.activeOperations())));
-            return new Personalization(outcome, test, globalTest);
-        }
+            return new SupernetSearch.Result(search.training(), Map.of(
+                    "queryLoss", search.queryLoss(),
+                    "temperature", settings.relaxation().temperature(),
+                    "skippedSteps", (double) search.skippedSteps(),
+                    "activeOperations", (double) (mask == null ? -1 : mask.activeOperations())));
+        });
     }
 
     static MamlSettings settings(ClientTaskContext task, int epochs) {

@@ -2,16 +2,10 @@ package io.fedarch.core.strategy;
 
 import java.util.Map;
 
-import ai.djl.ndarray.NDManager;
 import io.fedarch.core.data.ImageDataset;
-import io.fedarch.core.darts.SearchNetwork;
+import io.fedarch.core.darts.Relaxation;
 import io.fedarch.core.darts.SearchSettings;
 import io.fedarch.core.darts.SearchTrainer;
-import io.fedarch.core.model.BlockParameters;
-import io.fedarch.core.model.Engines;
-import io.fedarch.core.model.ModelFactory;
-import io.fedarch.core.train.Evaluator;
-import io.fedarch.core.train.Metrics;
 import io.fedarch.core.util.Seeds;
 import io.fedarch.events.JobSpec;
 
@@ -38,25 +32,13 @@ public final class FedNasClient implements ClientProcedure {
     }
 
     private static Personalization search(ClientTaskContext task, int epochs, ImageDataset localTest) {
-        JobSpec spec = task.spec();
         SearchSettings settings = settings(task, epochs);
-        try (NDManager manager = Engines.newManager()) {
-            SearchNetwork network = (SearchNetwork) ModelFactory.buildAllocated(spec.getModel(), manager);
-            BlockParameters.load(network, task.globalModel());
-            int evalBatch = Math.max(spec.getBatchSize(), Evaluator.DEFAULT_BATCH);
-            Metrics globalTest = localTest == null ? null : Evaluator.evaluate(network, localTest, evalBatch);
-            Metrics before = Evaluator.evaluate(network, task.shard().validation(), evalBatch);
-            SearchTrainer.Outcome search = SearchTrainer.search(network, task.shard().train(), task.shard().validation(),
-                    settings);
-            Metrics after = Evaluator.evaluate(network, task.shard().validation(), evalBatch);
-            Metrics test = localTest == null ? null : Evaluator.evaluate(network, localTest, evalBatch);
-            Metrics training = search.training();
-            ClientOutcome outcome = new ClientOutcome(BlockParameters.read(network), task.shard().train().size(),
-                    training.steps(), training.loss(), training.accuracy(), after.loss(), after.accuracy(),
-                    before.accuracy(), after.samples(), Map.of("globalValidationLoss", before.loss(),
-                            "searchValidationLoss", search.architectureValidationLoss()));
-            return new Personalization(outcome, test, globalTest);
-        }
+        return SupernetSearch.run(task, Relaxation.DARTS, localTest, network -> {
+            SearchTrainer.Outcome search = SearchTrainer.search(network, task.shard().train(),
+                    task.shard().validation(), settings);
+            return new SupernetSearch.Result(search.training(),
+                    Map.of("searchValidationLoss", search.architectureValidationLoss()));
+        });
     }
 
     /** The job's search settings with this round's learning rate (from the round config, else the job's). */
