@@ -26,7 +26,8 @@ from confluent_kafka import Consumer, Producer, TopicPartition
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "src" / "main" / "avro"
 # Shared types are referenced by name from the event files, so they are parsed first, in this order.
 COMMON_ORDER = ["DType", "Tensor", "ModelState", "ModelSpec", "PartitionScheme", "PartitionSpec", "DataSpec",
-                "RoundPacing", "JobSpec", "ClientMetrics", "RoundMetrics", "SearchStatus", "ModelScope", "Artifact", "SearchMask"]
+                "RoundPacing", "AggregationRule", "RobustAggregation", "AttackKind", "SimulatedAttack", "AsyncAggregation",
+                "JobSpec", "ClientMetrics", "RoundMetrics", "SearchStatus", "ModelScope", "Artifact", "SearchMask"]
 MARKER = b"\xc3\x01"
 CRC64_EMPTY = 0xC15D213AA4D7A795
 MASK64 = 0xFFFFFFFFFFFFFFFF

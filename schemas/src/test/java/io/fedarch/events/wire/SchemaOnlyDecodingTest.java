@@ -35,7 +35,8 @@ class SchemaOnlyDecodingTest {
         // One parser for all files: shared types (common/) first, in dependency order, as README documents.
         Schema.Parser parser = new Schema.Parser();
         List<String> commonOrder = List.of("DType", "Tensor", "ModelState", "ModelSpec", "PartitionScheme",
-                "PartitionSpec", "DataSpec", "RoundPacing", "JobSpec", "ClientMetrics", "RoundMetrics",
+                "PartitionSpec", "DataSpec", "RoundPacing", "AggregationRule", "RobustAggregation", "AttackKind",
+                "SimulatedAttack", "AsyncAggregation", "JobSpec", "ClientMetrics", "RoundMetrics",
                 "SearchStatus", "ModelScope", "Artifact", "SearchMask");
         for (String name : commonOrder) {
             parser.parse(AVRO_DIR.resolve("common/" + name + ".avsc").toFile());
