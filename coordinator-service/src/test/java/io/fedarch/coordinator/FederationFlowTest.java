@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 import java.util.UUID;
 
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -277,7 +279,7 @@ class FederationFlowTest {
             tap.send(Topics.JOBS, withQuorum, submission(withQuorum,
                     tinyJob(Map.of("rounds", 1, "quorum", 2, "roundDeadlineMs", 3000))));
             tap.send(Topics.JOBS, without, submission(without,
-                    tinyJob(Map.of("rounds", 1, "quorum", 3, "roundDeadlineMs", 3000))));
+                    tinyJob(Map.of("rounds", 1, "quorum", 3, "roundDeadlineMs", 3000, "maxRoundAttempts", 1))));
             for (ClientTask task : tasks.await(6, t -> t.getJobId().equals(withQuorum) || t.getJobId().equals(without), WAIT)) {
                 if (task.getClientId() < 2) {
                     tap.send(Topics.CLIENT_UPDATES, task.getJobId(), constantUpdate(task, 1f, 1));
@@ -290,6 +292,87 @@ class FederationFlowTest {
             SearchCompleted failed = completions.await(1, c -> c.getJobId().equals(without), WAIT).get(0);
             assertEquals(SearchStatus.FAILED, failed.getStatus());
             assertTrue(failed.getReason().contains("only 2 of 3"), failed.getReason());
+        }
+    }
+
+    @Test
+    void aRoundWithoutItsQuorumIsRetriedWithReplacementClientsThenTheJobFails() {
+        String retried = "retry-" + UUID.randomUUID();
+        String abandoned = "abandoned-" + UUID.randomUUID();
+        try (var tasks = tap.follow(Topics.CLIENT_TASKS, ClientTask.class);
+             var globals = tap.follow(Topics.GLOBAL_MODELS, GlobalModel.class);
+             var completions = tap.follow(Topics.SEARCH_COMPLETIONS, SearchCompleted.class)) {
+            Map<String, Object> settings = Map.of("rounds", 1, "totalClients", 6, "clientsPerRound", 3,
+                    "roundDeadlineMs", 2500, "maxRoundAttempts", 2);
+            tap.send(Topics.JOBS, retried, submission(retried, tinyJob(settings)));
+            tap.send(Topics.JOBS, abandoned, submission(abandoned, tinyJob(settings)));
+            List<ClientTask> first = tasks.await(3, t -> t.getJobId().equals(retried), WAIT);
+            List<ClientTask> firstAbandoned = tasks.await(3, t -> t.getJobId().equals(abandoned), WAIT);
+            // Two of three report in both jobs; the third client is gone.
+            for (ClientTask task : List.of(first.get(0), first.get(1), firstAbandoned.get(0), firstAbandoned.get(1))) {
+                tap.send(Topics.CLIENT_UPDATES, task.getJobId(), constantUpdate(task, 1f, 1));
+            }
+            Set<Integer> firstAsked = first.stream().map(ClientTask::getClientId).collect(Collectors.toSet());
+
+            ClientTask replacement = tasks.await(1, t -> t.getJobId().equals(retried) && t.getAttempt() == 1, WAIT).get(0);
+            assertFalse(firstAsked.contains(replacement.getClientId()), "a client not asked before replaces the missing one");
+            assertEquals(1, replacement.getRound());
+            assertTrue(replacement.getDeadline().isAfter(first.get(0).getDeadline()), "the retry has a new deadline");
+            tap.send(Topics.CLIENT_UPDATES, retried, constantUpdate(replacement, 1f, 1));
+
+            GlobalModel closed = globals.await(1, g -> g.getJobId().equals(retried), WAIT).get(0);
+            assertEquals(3, closed.getMetrics().getClientsReported());
+            Set<Integer> expected = Set.of(first.get(0).getClientId(), first.get(1).getClientId(),
+                    replacement.getClientId());
+            assertEquals(expected, Set.copyOf(closed.getParticipants()));
+            assertEquals(SearchStatus.SUCCEEDED,
+                    completions.await(1, c -> c.getJobId().equals(retried), WAIT).get(0).getStatus());
+
+            // Nobody answers the other job's retry either: after maxRoundAttempts it fails, saying why.
+            SearchCompleted failed = completions.await(1, c -> c.getJobId().equals(abandoned), WAIT).get(0);
+            assertEquals(SearchStatus.FAILED, failed.getStatus());
+            assertTrue(failed.getReason().contains("only 2 of 3") && failed.getReason().contains("after 2 attempt(s)"),
+                    failed.getReason());
+        }
+    }
+
+    @Test
+    void updatesForClosedRoundsAndRedeliveredCopiesChangeNothing() {
+        String jobId = "idempotent-" + UUID.randomUUID();
+        try (var tasks = tap.follow(Topics.CLIENT_TASKS, ClientTask.class);
+             var allTasks = tap.follow(Topics.CLIENT_TASKS, ClientTask.class);
+             var globals = tap.follow(Topics.GLOBAL_MODELS, GlobalModel.class);
+             var deadLetters = tap.follow(Topics.DEAD_LETTERS, DeadLetter.class)) {
+            tap.send(Topics.JOBS, jobId, submission(jobId, tinyJob(Map.of("rounds", 2))));
+            // a redelivered submission does not start the job twice
+            tap.send(Topics.JOBS, jobId, submission(jobId, tinyJob(Map.of("rounds", 2))));
+            List<ClientTask> round1 = tasks.await(3, t -> t.getJobId().equals(jobId) && t.getRound() == 1, WAIT);
+            for (ClientTask task : round1) {
+                ClientUpdate update = constantUpdate(task, 3f, 2);
+                tap.send(Topics.CLIENT_UPDATES, jobId, update);
+                tap.send(Topics.CLIENT_UPDATES, jobId, update); // the same event twice
+            }
+            GlobalModel first = globals.await(1, g -> g.getJobId().equals(jobId) && g.getRound() == 1, WAIT).get(0);
+            assertEquals(3, first.getMetrics().getClientsReported());
+            assertEquals(6, first.getMetrics().getSampleCount());
+
+            List<ClientTask> round2 = tasks.await(3, t -> t.getJobId().equals(jobId) && t.getRound() == 2, WAIT);
+            // a straggler for round 1 arrives during round 2: ignored, neither counted nor dead-lettered
+            tap.send(Topics.CLIENT_UPDATES, jobId, constantUpdate(round1.get(0), 100f, 50));
+            for (ClientTask task : round2) {
+                tap.send(Topics.CLIENT_UPDATES, jobId, constantUpdate(task, 5f, 1));
+            }
+            GlobalModel second = globals.await(1, g -> g.getJobId().equals(jobId) && g.getRound() == 2, WAIT).get(0);
+            assertEquals(3, second.getMetrics().getClientsReported());
+            assertEquals(5f, TensorCodec.fromAvro(second.getModelState()).tensors().get(0).values()[0], 1e-6);
+            assertEquals(3, allTasks.during(Duration.ofSeconds(1), t -> t.getJobId().equals(jobId) && t.getRound() == 1)
+                    .size(), "the redelivered submission published no second set of tasks");
+            // an update for a round the job never has is refused
+            ClientUpdate future = constantUpdate(round2.get(0), 1f, 1);
+            future.setRound(7);
+            tap.send(Topics.CLIENT_UPDATES, jobId, future);
+            DeadLetter refused = deadLetters.await(1, d -> jobId.equals(d.getJobId()), WAIT).get(0);
+            assertTrue(refused.getReason().contains("round 7"), refused.getReason());
         }
     }
 

@@ -7,6 +7,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import io.fedarch.coordinator.service.FederationService;
+import io.fedarch.coordinator.service.UpdateOrigin;
 import io.fedarch.events.ArchitectureMask;
 import io.fedarch.events.ClientUpdate;
 import io.fedarch.events.JobSubmitted;
@@ -47,6 +48,8 @@ public class CoordinatorListeners {
     @Incoming("client-updates")
     @Blocking
     public void onClientUpdate(ConsumerRecord<String, byte[]> record) {
-        deadLetters.guarded(record, ClientUpdate.class, federation::receive);
+        // The update's place on the topic goes into the job's checkpoint, which refers to updates instead of copying them.
+        deadLetters.guarded(record, ClientUpdate.class, update -> federation.receive(update,
+                new UpdateOrigin(update.getEventId(), record.partition(), record.offset())));
     }
 }

@@ -42,4 +42,13 @@ public class CoordinatorMetrics {
                 .register(registry).record(Duration.ofMillis(client.getComputeMs()));
     }
 
+    /** An update that changed nothing: a duplicate or one for a round that had closed (reason says which). */
+    public void updateIgnored(String reason) {
+        registry.counter("fedarch.updates.ignored", "reason", reason).increment();
+    }
+
+    /** A round that missed its deadline without a quorum and asked replacement clients. */
+    public void roundRetried() {
+        registry.counter("fedarch.rounds.retried").increment();
+    }
 }

@@ -43,6 +43,8 @@ public final class FedarchTopicLayout {
         layout.put(Topics.ARCHITECTURE_MASKS, control);
         layout.put(Topics.MODELS_READY, control);
         layout.put(Topics.DEAD_LETTERS, models);
+        // Compacted: only each job's latest checkpoint matters, and it must never expire by age.
+        layout.put(Topics.COORDINATOR_STATE, models.withConfig("cleanup.policy", "compact"));
         return layout;
     }
 

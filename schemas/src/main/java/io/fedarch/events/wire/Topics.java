@@ -19,14 +19,18 @@ public final class Topics {
     public static final String ARCHITECTURE_MASKS = "fedarch.architecture-masks";
     public static final String MODELS_READY = "fedarch.models-ready";
     public static final String DEAD_LETTERS = "fedarch.dead-letters";
+    /** The coordinator's durable job state ({@code JobCheckpoint}), compacted: the latest checkpoint per job. */
+    public static final String COORDINATOR_STATE = "fedarch.coordinator-state";
 
     /** Topics whose events carry a full model state and therefore need large message limits. */
     public static final List<String> MODEL_CARRYING =
-            List.of(JOBS, CLIENT_TASKS, CLIENT_UPDATES, GLOBAL_MODELS, SEARCH_COMPLETIONS, PERSONALIZED_MODELS, DEAD_LETTERS);
+            List.of(JOBS, CLIENT_TASKS, CLIENT_UPDATES, GLOBAL_MODELS, SEARCH_COMPLETIONS, PERSONALIZED_MODELS, DEAD_LETTERS,
+                    COORDINATOR_STATE);
 
     public static final List<String> ALL =
             List.of(JOBS, ROUND_STARTS, CLIENT_TASKS, CLIENT_UPDATES, GLOBAL_MODELS,
-                    SEARCH_COMPLETIONS, PERSONALIZED_MODELS, ARCHITECTURE_MASKS, MODELS_READY, DEAD_LETTERS);
+                    SEARCH_COMPLETIONS, PERSONALIZED_MODELS, ARCHITECTURE_MASKS, MODELS_READY, DEAD_LETTERS,
+                    COORDINATOR_STATE);
 
     private Topics() {
     }

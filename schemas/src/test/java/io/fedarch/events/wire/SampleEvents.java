@@ -87,6 +87,15 @@ final class SampleEvents {
                                 .setMediaType("application/octet-stream").setSizeBytes(100).setSha256("ab").build()))
                         .setRoundsCompleted(2).setSearchMs(6000)
                         .setMetrics(Map.of("relaxedSupernetTestAccuracy", 0.8)).build(),
+                JobCheckpoint.newBuilder().setEventId("e11").setJobId("job-1").setTimestamp(NOW).setSequence(7)
+                        .setSpec(spec).setPhase("ROUND_RUNNING").setAcceptedAt(NOW).setCompletedRounds(1)
+                        .setModelVersion(1).setGlobalModel(modelState()).setSearchMask(searchMask())
+                        .setMaskAppliedAfterRound(1).setOpenRound(OpenRound.newBuilder().setRound(2).setAttempt(1)
+                                .setExpectedUpdates(2).setAsked(List.of(4, 7, 9)).setRoundConfig(Map.of("stage", "search"))
+                                .setStartedAt(NOW).setDeadline(NOW.plusSeconds(60))
+                                .setAccepted(List.of(AcceptedUpdate.newBuilder().setClientId(4).setEventId("e4")
+                                        .setPartition(4).setOffset(17).build())).build())
+                        .setHandledEventIds(List.of("e2")).build(),
                 DeadLetter.newBuilder().setEventId("e8").setJobId(null).setTimestamp(NOW).setService("coordinator")
                         .setSourceTopic("fedarch.jobs").setSourcePartition(0).setSourceOffset(42).setKey("k")
                         .setReason("not a valid JobSubmitted message").setErrorType("MalformedEventException")

@@ -47,7 +47,7 @@ class SchemaOnlyDecodingTest {
                 SCHEMAS_BY_FINGERPRINT.put(SchemaNormalization.parsingFingerprint64(schema), schema);
             }
         }
-        assertEquals(10, SCHEMAS_BY_FINGERPRINT.size(), "ten event types in the catalogue");
+        assertEquals(11, SCHEMAS_BY_FINGERPRINT.size(), "ten event types and the coordinator checkpoint");
     }
 
     @Test

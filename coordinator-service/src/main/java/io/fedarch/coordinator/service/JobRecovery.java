@@ -1,0 +1,58 @@
+package io.fedarch.coordinator.service;
+
+import java.util.Map;
+
+import jakarta.annotation.Priority;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import jakarta.interceptor.Interceptor;
+
+import org.jboss.logging.Logger;
+
+import io.fedarch.events.ClientUpdate;
+import io.fedarch.events.JobCheckpoint;
+import io.quarkus.runtime.StartupEvent;
+
+/**
+ * Resumes the jobs of a coordinator that stopped (or was killed) from Kafka alone: each job's
+ * latest checkpoint, plus the open round's accepted updates read back from the update topic.
+ * Runs after the topics exist and before the messaging channels deliver anything, so no event
+ * meets a coordinator that does not know its job yet. Events that arrived after the last
+ * checkpoint were never acknowledged, so the channels deliver them again.
+ */
+@ApplicationScoped
+public class JobRecovery {
+    private static final Logger LOG = Logger.getLogger(JobRecovery.class);
+
+    @Inject
+    CheckpointStore checkpoints;
+
+    @Inject
+    UpdateLog updateLog;
+
+    @Inject
+    FederationService federation;
+
+    void recover(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE + 1) StartupEvent event) {
+        long start = System.nanoTime();
+        Map<String, JobCheckpoint> latest = checkpoints.readLatest();
+        int resumed = 0;
+        for (JobCheckpoint checkpoint : latest.values()) {
+            Map<Integer, ClientUpdate> accepted = Map.of();
+            String unreadable = null;
+            if (checkpoint.getOpenRound() != null) {
+                try {
+                    accepted = updateLog.read(checkpoint.getOpenRound().getAccepted());
+                } catch (RuntimeException e) {
+                    unreadable = e.getMessage();
+                }
+            }
+            if (federation.restore(checkpoint, accepted, unreadable)) {
+                resumed++;
+            }
+        }
+        LOG.infof("recovered %d job(s) from %d checkpoint(s) in %d ms", resumed, latest.size(),
+                (System.nanoTime() - start) / 1_000_000);
+    }
+}

@@ -1,0 +1,88 @@
+package io.fedarch.coordinator.service;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.List;
+import java.util.Map;
+
+import org.junit.jupiter.api.Test;
+
+import io.fedarch.core.strategy.ClientResult;
+import io.fedarch.core.strategy.RoundPlan;
+import io.fedarch.core.strategy.Strategy;
+import io.fedarch.core.strategy.StrategyRegistry;
+import io.fedarch.core.tensor.ModelParameters;
+import io.fedarch.events.ClientMetrics;
+import io.fedarch.events.JobCheckpoint;
+import io.fedarch.events.JobSpec;
+import io.fedarch.events.spec.JobSpecReader;
+import io.fedarch.events.wire.EventCodec;
+
+/** A checkpoint survives the wire and restores the job exactly: the model bit for bit, the round as it was. */
+class JobCheckpointsTest {
+    private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+
+    @Test
+    void aRunningJobRoundTripsThroughItsCheckpoint() {
+        JobSpec spec = JobSpecReader.fromMap(Map.of("algorithm", "fedavg", "totalClients", 6, "clientsPerRound", 3,
+                "model", Map.of("family", "cnn", "options", Map.of("conv1", 2, "conv2", 2, "hidden", 4))));
+        Strategy strategy = StrategyRegistry.builtIn().get("fedavg");
+        ModelParameters global = strategy.initialize(spec);
+        JobRun run = new JobRun("job-7", spec, strategy, global, NOW.minusSeconds(60));
+        run.phase = JobPhase.ROUND_RUNNING;
+        run.completedRounds = 2;
+        run.modelVersion = 2;
+        run.maskDeadline = NOW.plusSeconds(5);
+        run.firstTimeHandled("request-1");
+        RoundState round = new RoundState(3, new RoundPlan(List.of(1, 3, 5), Map.of("lr", "0.05")), NOW, NOW.plusSeconds(30));
+        round.attempt = 1;
+        round.asked.add(0);
+        ClientMetrics metrics = ClientMetrics.newBuilder().setTrainLoss(1).setTrainAccuracy(0.5).setValidationLoss(1)
+                .setValidationAccuracy(0.5).setGlobalValidationAccuracy(0.4).setValidationSamples(10).setSteps(2)
+                .setComputeMs(7).setUpdateBytes(100).build();
+        round.updates.put(3, new ReceivedUpdate(new ClientResult(3, 12, global, Map.of()), metrics, "w",
+                new UpdateOrigin("update-3", 4, 1234L)));
+        run.openRound = round;
+        run.checkpointSequence = 9;
+
+        byte[] wire = EventCodec.encode(JobCheckpoints.of(run, NOW));
+        JobCheckpoint checkpoint = EventCodec.decode(wire, JobCheckpoint.class);
+        JobRun restored = JobCheckpoints.restore(checkpoint, strategy);
+
+        assertEquals(JobPhase.ROUND_RUNNING, restored.phase);
+        assertEquals(9, restored.checkpointSequence);
+        assertEquals(2, restored.completedRounds);
+        assertEquals(run.acceptedAt, restored.acceptedAt);
+        assertEquals(run.maskDeadline, restored.maskDeadline);
+        assertEquals(List.of("request-1"), restored.handledEventIds());
+        for (int i = 0; i < global.tensors().size(); i++) {
+            assertArrayEquals(global.tensors().get(i).values(), restored.global.tensors().get(i).values());
+        }
+        RoundState back = restored.openRound;
+        assertEquals(3, back.round);
+        assertEquals(1, back.attempt);
+        assertEquals(List.of(1, 3, 5), back.plan.clients(), "the selection is the first clients asked");
+        assertEquals(List.of(1, 3, 5, 0), List.copyOf(back.asked));
+        assertEquals(Map.of("lr", "0.05"), back.plan.roundConfig());
+        assertEquals(NOW.plusSeconds(30), back.deadline);
+        assertEquals(1, checkpoint.getOpenRound().getAccepted().size());
+        assertEquals(1234L, checkpoint.getOpenRound().getAccepted().get(0).getOffset());
+        assertEquals(0, back.updates.size(), "updates come back from the update topic, not from the checkpoint");
+    }
+
+    @Test
+    void aFinishedJobDropsItsModel() {
+        JobSpec spec = JobSpecReader.fromMap(Map.of("algorithm", "fedavg",
+                "model", Map.of("family", "cnn", "options", Map.of("conv1", 2, "conv2", 2, "hidden", 4))));
+        Strategy strategy = StrategyRegistry.builtIn().get("fedavg");
+        JobRun run = new JobRun("job-8", spec, strategy, strategy.initialize(spec), NOW);
+        run.phase = JobPhase.SUCCEEDED;
+        JobCheckpoint checkpoint = JobCheckpoints.of(run, NOW);
+        assertNull(checkpoint.getGlobalModel());
+        assertEquals(JobPhase.SUCCEEDED, JobCheckpoints.restore(checkpoint, strategy).phase);
+    }
+}
