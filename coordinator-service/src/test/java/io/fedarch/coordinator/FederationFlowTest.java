@@ -355,6 +355,9 @@ class FederationFlowTest {
             GlobalModel first = globals.await(1, g -> g.getJobId().equals(jobId) && g.getRound() == 1, WAIT).get(0);
             assertEquals(3, first.getMetrics().getClientsReported());
             assertEquals(6, first.getMetrics().getSampleCount());
+            // the second copy of each update was recognised by its event id before it reached the round
+            given().get("/q/metrics").then().statusCode(200)
+                    .body(org.hamcrest.Matchers.containsString("fedarch_events_redelivered_total{topic=\"fedarch.client-updates\"}"));
 
             List<ClientTask> round2 = tasks.await(3, t -> t.getJobId().equals(jobId) && t.getRound() == 2, WAIT);
             // a straggler for round 1 arrives during round 2: ignored, neither counted nor dead-lettered

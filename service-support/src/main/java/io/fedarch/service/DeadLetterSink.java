@@ -37,7 +37,13 @@ public class DeadLetterSink {
 
     private volatile DeadLetterGuard guard;
 
-    /** Decodes the record as {@code type} and runs {@code handler}; any failure becomes a dead letter. */
+    private final HandledEvents handled = new HandledEvents(10_000);
+
+    /**
+     * Decodes the record as {@code type} and runs {@code handler}; any failure becomes a dead
+     * letter. An event this instance already handled successfully (same type and event id, i.e. a
+     * redelivered copy) is skipped.
+     */
     public <T extends SpecificRecord> boolean guarded(ConsumerRecord<String, byte[]> record, Class<T> type,
                                                       java.util.function.Consumer<T> handler) {
         DeadLetterGuard current = guard;
@@ -45,7 +51,28 @@ public class DeadLetterSink {
             current = new DeadLetterGuard(service, this::publish);
             guard = current;
         }
-        return current.handle(record, type, handler);
+        return current.handle(record, type, event -> {
+            String eventId = eventIdOf(event);
+            if (eventId == null) {
+                handler.accept(event);
+                return;
+            }
+            String key = type.getSimpleName() + "/" + eventId;
+            if (handled.contains(key)) {
+                LOG.infof("%s handled before; the copy at %s[%d]@%d is skipped", key, record.topic(),
+                        record.partition(), record.offset());
+                registry.counter("fedarch.events.redelivered", "topic", record.topic()).increment();
+                return;
+            }
+            handler.accept(event);
+            handled.add(key);
+        });
+    }
+
+    private static String eventIdOf(SpecificRecord event) {
+        org.apache.avro.Schema.Field field = event.getSchema().getField("eventId");
+        Object value = field == null ? null : event.get(field.pos());
+        return value == null ? null : value.toString();
     }
 
     public void publish(DeadLetter letter) {
