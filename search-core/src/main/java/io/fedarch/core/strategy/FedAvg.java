@@ -8,6 +8,7 @@ import java.util.Random;
 
 import io.fedarch.core.model.ModelFactory;
 import io.fedarch.core.model.ModelInitializer;
+import io.fedarch.core.strategy.robust.RobustAggregators;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.core.util.Seeds;
 import io.fedarch.events.JobSpec;
@@ -73,6 +74,16 @@ public final class FedAvg implements Strategy {
         } catch (IllegalArgumentException e) {
             problems.add(e.getMessage());
         }
+        try {
+            RobustAggregators.forSpec(spec);
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+        }
+        try {
+            SimulatedAttacks.validate(spec);
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid fedavg job: " + String.join("; ", problems));
         }
@@ -105,7 +116,7 @@ public final class FedAvg implements Strategy {
 
     @Override
     public ModelParameters aggregate(JobSpec spec, int round, ModelParameters global, List<ClientResult> results) {
-        return WeightedAverage.of(global, results);
+        return Aggregation.of(spec, global, results);
     }
 
     @Override

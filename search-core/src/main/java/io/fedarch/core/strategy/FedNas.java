@@ -129,7 +129,7 @@ public final class FedNas implements Strategy {
     /** FedNAS eq. 5: the sample-weighted mean of every tensor, weights w and architecture α alike. */
     @Override
     public ModelParameters aggregate(JobSpec spec, int round, ModelParameters global, List<ClientResult> results) {
-        return WeightedAverage.of(global, results);
+        return Aggregation.of(spec, global, results);
     }
 
     @Override

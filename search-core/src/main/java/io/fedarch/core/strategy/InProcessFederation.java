@@ -66,7 +66,10 @@ public final class InProcessFederation {
                 ClientShard shard = shards.shard(spec, clientId);
                 ClientOutcome out = strategy.clientProcedure()
                         .run(new ClientTaskContext(spec, round, plan.roundConfig(), global, shard, mask));
-                results.add(new ClientResult(clientId, out.sampleCount(), out.parameters(),
+                // Robustness experiments: a simulated hostile client sends a manipulated update, as on a worker.
+                ModelParameters sent = SimulatedAttacks.isHostile(spec, clientId)
+                        ? SimulatedAttacks.manipulate(spec, global, out.parameters()) : out.parameters();
+                results.add(new ClientResult(clientId, out.sampleCount(), sent,
                         Map.of("trainLoss", out.trainLoss(), "validationAccuracy", out.validationAccuracy())));
                 lossSum += out.trainLoss() * out.sampleCount();
                 samples += out.sampleCount();

@@ -19,22 +19,7 @@ public final class WeightedAverage {
      * @throws IllegalArgumentException when there are no results, a sample count is not positive, or shapes differ
      */
     public static ModelParameters of(ModelParameters reference, List<ClientResult> results) {
-        if (results.isEmpty()) {
-            throw new IllegalArgumentException("cannot average zero client results");
-        }
-        double totalSamples = 0;
-        for (ClientResult r : results) {
-            if (r.sampleCount() <= 0) {
-                throw new IllegalArgumentException("client " + r.clientId() + " reported sampleCount "
-                        + r.sampleCount() + "; weights must be positive");
-            }
-            try {
-                reference.requireCompatible(r.parameters());
-            } catch (IllegalArgumentException e) {
-                throw new IllegalArgumentException("client " + r.clientId() + ": " + e.getMessage(), e);
-            }
-            totalSamples += r.sampleCount();
-        }
+        double totalSamples = requireUsable(reference, results);
         List<NamedTensor> averaged = new ArrayList<>();
         for (NamedTensor ref : reference.tensors()) {
             double[] sum = new double[ref.size()];
@@ -52,5 +37,30 @@ public final class WeightedAverage {
             averaged.add(new NamedTensor(ref.name(), ref.shape().clone(), out));
         }
         return new ModelParameters(averaged);
+    }
+
+    /**
+     * Checks that the results can be merged into {@code reference}'s shape; returns their total sample count.
+     *
+     * @throws IllegalArgumentException when there are no results, a sample count is not positive, or shapes differ
+     */
+    static double requireUsable(ModelParameters reference, List<ClientResult> results) {
+        if (results.isEmpty()) {
+            throw new IllegalArgumentException("cannot average zero client results");
+        }
+        double totalSamples = 0;
+        for (ClientResult r : results) {
+            if (r.sampleCount() <= 0) {
+                throw new IllegalArgumentException("client " + r.clientId() + " reported sampleCount "
+                        + r.sampleCount() + "; weights must be positive");
+            }
+            try {
+                reference.requireCompatible(r.parameters());
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("client " + r.clientId() + ": " + e.getMessage(), e);
+            }
+            totalSamples += r.sampleCount();
+        }
+        return totalSamples;
     }
 }

@@ -20,6 +20,7 @@ import io.fedarch.core.strategy.ClientOutcome;
 import io.fedarch.core.strategy.ClientTaskContext;
 import io.fedarch.core.strategy.Personalization;
 import io.fedarch.core.strategy.RoundPlan;
+import io.fedarch.core.strategy.SimulatedAttacks;
 import io.fedarch.core.strategy.Strategy;
 import io.fedarch.core.strategy.StrategyRegistry;
 import io.fedarch.core.tensor.ModelParameters;
@@ -113,7 +114,14 @@ public class ClientTaskRunner {
             outcome = strategy.clientProcedure().run(context);
             custom.putAll(outcome.custom());
         }
-        ModelState state = TensorCodec.toAvro(outcome.parameters(), task.getSpec().getTensorDType());
+        ModelParameters sent = outcome.parameters();
+        if (!personalization && SimulatedAttacks.isHostile(task.getSpec(), task.getClientId())) {
+            // Robustness experiments only (JobSpec.simulatedAttack): this client sends a manipulated update.
+            LOG.warnf("job %s round %d: client %d is a SIMULATED HOSTILE client (%s); its update is manipulated",
+                    task.getJobId(), task.getRound(), task.getClientId(), task.getSpec().getSimulatedAttack());
+            sent = SimulatedAttacks.manipulate(task.getSpec(), global, sent);
+        }
+        ModelState state = TensorCodec.toAvro(sent, task.getSpec().getTensorDType());
         long computeMs = (System.nanoTime() - start) / 1_000_000;
         long updateBytes = TensorCodec.encodedBytes(state);
 
