@@ -27,7 +27,7 @@ public final class LocalStack implements AutoCloseable {
     private static final int TASK_PARTITIONS = 8;
     private static final Duration SERVICE_START_TIMEOUT = Duration.ofSeconds(120);
 
-    private final KafkaBrokerProcess broker;
+    private KafkaBrokerProcess broker;
     private final List<ServiceProcess> services = new ArrayList<>();
     private final List<ServiceProcess> workers = new ArrayList<>();
     private final StackOptions options;
@@ -72,6 +72,50 @@ public final class LocalStack implements AutoCloseable {
 
     public ServiceProcess coordinator() {
         return services.get(0);
+    }
+
+    /** Kills the coordinator (SIGKILL) and starts it again with the same configuration; returns once it is ready. */
+    public synchronized ServiceProcess killAndRestartCoordinator(Duration down) {
+        ServiceProcess killed = services.get(0);
+        killed.kill();
+        pause(down);
+        ServiceProcess restarted = killed.restart();
+        services.set(0, restarted);
+        restarted.awaitReady(SERVICE_START_TIMEOUT);
+        return restarted;
+    }
+
+    /** Kills worker {@code index} (0-based, SIGKILL); its tasks must go to the others. */
+    public synchronized void killWorker(int index) {
+        workers.get(index).kill();
+    }
+
+    /** Starts a killed worker again with its configuration; returns once it is ready. */
+    public synchronized void restartWorker(int index) {
+        ServiceProcess killed = workers.get(index);
+        ServiceProcess restarted = killed.restart();
+        workers.set(index, restarted);
+        services.set(services.indexOf(killed), restarted);
+        restarted.awaitReady(SERVICE_START_TIMEOUT);
+    }
+
+    /** Stops the broker (SIGTERM), leaves it down for {@code down}, then starts it on the same port and data. */
+    public synchronized void restartBroker(Duration down) {
+        int port = broker.port();
+        Path dataDir = broker.dataDir();
+        Path workDir = broker.workDir();
+        broker.close();
+        pause(down);
+        broker = KafkaBrokerProcess.builder().port(port).dataDir(dataDir).messageMaxBytes(MAX_MESSAGE_BYTES)
+                .start(workDir);
+    }
+
+    private static void pause(Duration duration) {
+        try {
+            Thread.sleep(duration.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void provisionTopics() {

@@ -24,12 +24,17 @@ public final class ServiceProcess implements AutoCloseable {
     private final Process process;
     private final int httpPort;
     private final Path logFile;
+    private final List<String> command;
+    private final Map<String, String> environment;
 
-    private ServiceProcess(String name, Process process, int httpPort, Path logFile) {
+    private ServiceProcess(String name, Process process, int httpPort, Path logFile, List<String> command,
+                           Map<String, String> environment) {
         this.name = name;
         this.process = process;
         this.httpPort = httpPort;
         this.logFile = logFile;
+        this.command = command;
+        this.environment = environment;
     }
 
     /**
@@ -52,14 +57,41 @@ public final class ServiceProcess implements AutoCloseable {
         command.add(jar.toString());
         try {
             Files.createDirectories(logFile.getParent());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot create " + logFile.getParent(), e);
+        }
+        return launch(name, httpPort, logFile, List.copyOf(command), Map.copyOf(environment));
+    }
+
+    /** Appends to the log, so a restarted service's log continues the killed one's. */
+    private static ServiceProcess launch(String name, int httpPort, Path logFile, List<String> command,
+                                         Map<String, String> environment) {
+        try {
             ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectErrorStream(true)
-                    .redirectOutput(logFile.toFile());
+                    .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
             builder.environment().putAll(environment);
-            return new ServiceProcess(name, builder.start(), httpPort, logFile);
+            return new ServiceProcess(name, builder.start(), httpPort, logFile, command, environment);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + name, e);
         }
+    }
+
+    /** Kills the process without warning (SIGKILL, as {@code kill -9}): no shutdown hook, no leaving its consumer group. */
+    public void kill() {
+        try {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Starts the same service again, with the same configuration, port and log; the old process must be gone. */
+    public ServiceProcess restart() {
+        if (process.isAlive()) {
+            throw new IllegalStateException(name + " is still running");
+        }
+        return launch(name, httpPort, logFile, command, environment);
     }
 
     public String name() {

@@ -1,0 +1,157 @@
+package io.fedarch.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.fedarch.events.ClientUpdate;
+import io.fedarch.events.GlobalModel;
+import io.fedarch.events.JobSpec;
+import io.fedarch.events.ModelState;
+import io.fedarch.events.Tensor;
+import io.fedarch.events.SearchStatus;
+import io.fedarch.events.wire.TopicTap;
+import io.fedarch.events.wire.Topics;
+
+/**
+ * Process-level faults on the real stack: a worker killed with SIGKILL mid-round, the coordinator
+ * killed with SIGKILL mid-round and started again, the broker stopped mid-round and started again.
+ * Each time the fixed-seed job must finish with exactly the model an undisturbed run delivers
+ * (FedAvg on the CNN is bit-reproducible across processes), and every round must have counted each
+ * selected client exactly once, whatever copies of updates the fault left on the topic.
+ */
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class FaultToleranceTest {
+    @TempDir
+    static Path runDir;
+    private static LocalStack stack;
+    private static JobSpec job;
+    private static Run undisturbed;
+
+    /** What a run delivered, and what the update topic held for it. */
+    record Run(JobOutcome outcome, ModelState finalModel, int updatesOnTopic, int distinctUpdates,
+               int countedUpdates, double recoverySeconds) {
+    }
+
+    @BeforeAll
+    static void startStackAndRunTheUndisturbedJob() throws Exception {
+        Path home = Path.of(System.getProperty("fedarch.home", "..")).toAbsolutePath().normalize();
+        stack = LocalStack.start(new StackOptions(home, runDir, 2, DatasetCheck.DEFAULT_DIR), System.out);
+        job = JobFile.read(home.resolve("examples/tiny-smoke.yaml")).spec();
+        job.setName("fault-tolerance");
+        job.setRounds(4);
+        job.setRoundDeadlineMs(120_000);
+        undisturbed = run(null);
+        assertEquals(SearchStatus.SUCCEEDED, undisturbed.outcome().completion().getStatus());
+    }
+
+    @AfterAll
+    static void stopStack() {
+        if (stack != null) {
+            stack.close();
+        }
+    }
+
+    @Test
+    @Order(1)
+    void aWorkerKilledMidRoundLosesNothing() throws Exception {
+        Run disturbed = run(jobId -> stack.killWorker(1));
+        try {
+            assertSameResultCountedOnce(disturbed);
+        } finally {
+            stack.restartWorker(1);
+        }
+    }
+
+    @Test
+    @Order(2)
+    void aCoordinatorKilledMidRoundResumesFromKafka() throws Exception {
+        Run disturbed = run(jobId -> stack.killAndRestartCoordinator(Duration.ofSeconds(2)));
+        assertSameResultCountedOnce(disturbed);
+    }
+
+    @Test
+    @Order(3)
+    void aBrokerRestartMidRoundIsSurvived() throws Exception {
+        Run disturbed = run(jobId -> stack.restartBroker(Duration.ofSeconds(5)));
+        assertSameResultCountedOnce(disturbed);
+    }
+
+    private static void assertSameResultCountedOnce(Run disturbed) {
+        JobOutcome outcome = disturbed.outcome();
+        assertEquals(SearchStatus.SUCCEEDED, outcome.completion().getStatus(), String.valueOf(outcome.completion()));
+        assertEquals(undisturbed.outcome().globalModel().getTestAccuracy(), outcome.globalModel().getTestAccuracy(),
+                "same test accuracy as the undisturbed run");
+        List<Tensor> expected = undisturbed.finalModel().getTensors();
+        List<Tensor> actual = disturbed.finalModel().getTensors();
+        assertEquals(expected.size(), actual.size());
+        for (int i = 0; i < expected.size(); i++) {
+            // Avro compares the raw little-endian bytes: bit-identical tensors
+            assertEquals(expected.get(i), actual.get(i), "final " + expected.get(i).getName() + " equals the undisturbed run's");
+        }
+        assertEquals(job.getRounds() * job.getClientsPerRound(), disturbed.countedUpdates(),
+                "every selected client counted once per round");
+        assertEquals(disturbed.distinctUpdates(), disturbed.countedUpdates(), "lost 0, double-counted 0");
+        System.out.printf("fault run: %d updates on the topic, %d distinct (client, round), %d counted, "
+                        + "recovered in %.1f s%n", disturbed.updatesOnTopic(), disturbed.distinctUpdates(),
+                disturbed.countedUpdates(), disturbed.recoverySeconds());
+    }
+
+    /**
+     * Runs the job; with a {@code fault}, injects it once round 2 is under way (its first update is
+     * on the topic, the other clients are still training) and measures how long the round took from
+     * the fault to its aggregate.
+     */
+    private static Run run(Consumer<String> fault) throws Exception {
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        try (TopicTap tap = new TopicTap(stack.bootstrapServers());
+             var updates = tap.follow(Topics.CLIENT_UPDATES, ClientUpdate.class);
+             var allUpdates = tap.follow(Topics.CLIENT_UPDATES, ClientUpdate.class);
+             var globals = tap.follow(Topics.GLOBAL_MODELS, GlobalModel.class)) {
+            Future<JobOutcome> running = executor.submit(() -> new JobRunner(stack.bootstrapServers())
+                    .run(job, Duration.ofSeconds(600), new ConsoleProgress(System.out)));
+            double recovery = 0;
+            if (fault != null) {
+                ClientUpdate first = updates.await(1, u -> u.getRound() == 2, Duration.ofSeconds(300)).get(0);
+                long injected = System.nanoTime();
+                fault.accept(first.getJobId());
+                globals.await(1, g -> g.getJobId().equals(first.getJobId()) && g.getRound() == 2,
+                        Duration.ofSeconds(300));
+                recovery = (System.nanoTime() - injected) / 1e9;
+            }
+            JobOutcome outcome = running.get();
+            List<ClientUpdate> seen = allUpdates.during(Duration.ofSeconds(3),
+                    u -> u.getJobId().equals(outcome.jobId()));
+            Set<String> distinct = new TreeSet<>();
+            seen.forEach(u -> distinct.add(u.getRound() + "/" + u.getClientId()));
+            Map<Integer, Integer> counted = new HashMap<>();
+            outcome.rounds().forEach(g -> counted.put(g.getRound(), g.getParticipants().size()));
+            int countedTotal = counted.values().stream().mapToInt(Integer::intValue).sum();
+            GlobalModel last = outcome.rounds().get(outcome.rounds().size() - 1);
+            assertTrue(last.getRound() == job.getRounds(), "the last round is round " + job.getRounds());
+            return new Run(outcome, last.getModelState(), seen.size(), distinct.size(),
+                    countedTotal, recovery);
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+}
