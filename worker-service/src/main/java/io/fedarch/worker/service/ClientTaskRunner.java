@@ -40,10 +40,14 @@ import io.fedarch.worker.metrics.WorkerMetrics;
 @ApplicationScoped
 public class ClientTaskRunner {
     private static final Logger LOG = Logger.getLogger(ClientTaskRunner.class);
+    /** ClientMetrics.custom key: milliseconds this worker waited to simulate a slower device (fedarch.worker.slowdown-factor). */
+    public static final String SIMULATED_SLOWDOWN_MS = "simulatedSlowdownMs";
 
     private final StrategyRegistry strategies = StrategyRegistry.builtIn();
     private final ShardProvider shards;
     private final String workerId;
+    /** Experiments only: this worker behaves like a device this many times slower (1.0 = as fast as it is). */
+    private final double slowdownFactor;
 
     @Inject
     UpdatePublisher publisher;
@@ -54,15 +58,40 @@ public class ClientTaskRunner {
     @Inject
     public ClientTaskRunner(@ConfigProperty(name = "fedarch.data.dir") Path dataDir,
                             @ConfigProperty(name = "fedarch.worker.silo-dir") Optional<Path> siloDir,
-                            @ConfigProperty(name = "fedarch.worker.id") Optional<String> workerId) {
+                            @ConfigProperty(name = "fedarch.worker.id") Optional<String> workerId,
+                            @ConfigProperty(name = "fedarch.worker.slowdown-factor", defaultValue = "1.0")
+                            double slowdownFactor) {
+        if (!(slowdownFactor >= 1.0) || Double.isInfinite(slowdownFactor)) {
+            throw new IllegalArgumentException("fedarch.worker.slowdown-factor must be a finite number >= 1.0, got "
+                    + slowdownFactor);
+        }
         this.shards = new ShardProvider(dataDir, siloDir.orElse(null));
         this.workerId = workerId.orElseGet(WorkerIdentity::describe);
-        LOG.infof("worker %s ready: data %s%s", this.workerId, dataDir,
-                siloDir.map(d -> ", pinned to silo " + d).orElse(""));
+        this.slowdownFactor = slowdownFactor;
+        LOG.infof("worker %s ready: data %s%s%s", this.workerId, dataDir,
+                siloDir.map(d -> ", pinned to silo " + d).orElse(""),
+                slowdownFactor > 1.0 ? ", simulated slowdown x" + slowdownFactor : "");
     }
 
     public String workerId() {
         return workerId;
+    }
+
+    /**
+     * Sleeps (factor - 1) x the task's compute time, so the update arrives as late as on a device
+     * {@code slowdownFactor} times slower, without taking CPU from the other workers. Returns the sleep.
+     */
+    private long simulateSlowDevice(long computeMs) {
+        long slowdownMs = Math.round((slowdownFactor - 1.0) * computeMs);
+        if (slowdownMs <= 0) {
+            return 0;
+        }
+        try {
+            Thread.sleep(slowdownMs);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return slowdownMs;
     }
 
     public void run(ClientTask task) {
@@ -116,6 +145,11 @@ public class ClientTaskRunner {
         ModelState state = TensorCodec.toAvro(outcome.parameters(), task.getSpec().getTensorDType());
         long computeMs = (System.nanoTime() - start) / 1_000_000;
         long updateBytes = TensorCodec.encodedBytes(state);
+        long slowdownMs = simulateSlowDevice(computeMs);
+        if (slowdownMs > 0) {
+            // computeMs stays the real work; the added wait is reported on its own.
+            custom.put(SIMULATED_SLOWDOWN_MS, (double) slowdownMs);
+        }
 
         publisher.publish(ClientUpdate.newBuilder()
                 .setEventId(UUID.randomUUID().toString())
@@ -150,8 +184,9 @@ public class ClientTaskRunner {
                     custom.get(Personalization.LOCAL_TEST_SAMPLES), computeMs);
             return;
         }
-        LOG.infof("job %s round %d client %d: %d samples, %d steps, train loss %.4f, val acc %.4f (global %.4f), %d ms",
+        LOG.infof("job %s round %d client %d: %d samples, %d steps, train loss %.4f, val acc %.4f (global %.4f), %d ms%s",
                 task.getJobId(), task.getRound(), task.getClientId(), outcome.sampleCount(), outcome.steps(),
-                outcome.trainLoss(), outcome.validationAccuracy(), outcome.globalValidationAccuracy(), computeMs);
+                outcome.trainLoss(), outcome.validationAccuracy(), outcome.globalValidationAccuracy(), computeMs,
+                slowdownMs > 0 ? " + " + slowdownMs + " ms simulated slowdown (x" + slowdownFactor + ")" : "");
     }
 }
