@@ -46,8 +46,8 @@ public class ClientTaskRunner {
     private final StrategyRegistry strategies = StrategyRegistry.builtIn();
     private final ShardProvider shards;
     private final String workerId;
-    /** Experiments only: this worker behaves like a device this many times slower (1.0 = as fast as it is). */
-    private final double slowdownFactor;
+    /** Experiments only: this worker behaves like a device this many times slower (fedarch.worker.slowdown-factor). */
+    private final SimulatedSlowDevice slowDevice;
 
     @Inject
     UpdatePublisher publisher;
@@ -61,37 +61,16 @@ public class ClientTaskRunner {
                             @ConfigProperty(name = "fedarch.worker.id") Optional<String> workerId,
                             @ConfigProperty(name = "fedarch.worker.slowdown-factor", defaultValue = "1.0")
                             double slowdownFactor) {
-        if (!(slowdownFactor >= 1.0) || Double.isInfinite(slowdownFactor)) {
-            throw new IllegalArgumentException("fedarch.worker.slowdown-factor must be a finite number >= 1.0, got "
-                    + slowdownFactor);
-        }
         this.shards = new ShardProvider(dataDir, siloDir.orElse(null));
         this.workerId = workerId.orElseGet(WorkerIdentity::describe);
-        this.slowdownFactor = slowdownFactor;
+        this.slowDevice = new SimulatedSlowDevice(slowdownFactor);
         LOG.infof("worker %s ready: data %s%s%s", this.workerId, dataDir,
                 siloDir.map(d -> ", pinned to silo " + d).orElse(""),
-                slowdownFactor > 1.0 ? ", simulated slowdown x" + slowdownFactor : "");
+                slowDevice.slows() ? ", simulated slowdown x" + slowDevice.factor() : "");
     }
 
     public String workerId() {
         return workerId;
-    }
-
-    /**
-     * Sleeps (factor - 1) x the task's compute time, so the update arrives as late as on a device
-     * {@code slowdownFactor} times slower, without taking CPU from the other workers. Returns the sleep.
-     */
-    private long simulateSlowDevice(long computeMs) {
-        long slowdownMs = Math.round((slowdownFactor - 1.0) * computeMs);
-        if (slowdownMs <= 0) {
-            return 0;
-        }
-        try {
-            Thread.sleep(slowdownMs);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return slowdownMs;
     }
 
     public void run(ClientTask task) {
@@ -145,7 +124,7 @@ public class ClientTaskRunner {
         ModelState state = TensorCodec.toAvro(outcome.parameters(), task.getSpec().getTensorDType());
         long computeMs = (System.nanoTime() - start) / 1_000_000;
         long updateBytes = TensorCodec.encodedBytes(state);
-        long slowdownMs = simulateSlowDevice(computeMs);
+        long slowdownMs = slowDevice.waitAfter(computeMs);
         if (slowdownMs > 0) {
             // computeMs stays the real work; the added wait is reported on its own.
             custom.put(SIMULATED_SLOWDOWN_MS, (double) slowdownMs);
@@ -187,6 +166,6 @@ public class ClientTaskRunner {
         LOG.infof("job %s round %d client %d: %d samples, %d steps, train loss %.4f, val acc %.4f (global %.4f), %d ms%s",
                 task.getJobId(), task.getRound(), task.getClientId(), outcome.sampleCount(), outcome.steps(),
                 outcome.trainLoss(), outcome.validationAccuracy(), outcome.globalValidationAccuracy(), computeMs,
-                slowdownMs > 0 ? " + " + slowdownMs + " ms simulated slowdown (x" + slowdownFactor + ")" : "");
+                slowdownMs > 0 ? " + " + slowdownMs + " ms simulated slowdown (x" + slowDevice.factor() + ")" : "");
     }
 }
