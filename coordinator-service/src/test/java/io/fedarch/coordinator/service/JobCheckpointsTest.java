@@ -16,6 +16,7 @@ import io.fedarch.core.strategy.RoundPlan;
 import io.fedarch.core.strategy.Strategy;
 import io.fedarch.core.strategy.StrategyRegistry;
 import io.fedarch.core.tensor.ModelParameters;
+import io.fedarch.core.tensor.NamedTensor;
 import io.fedarch.events.ClientMetrics;
 import io.fedarch.events.JobCheckpoint;
 import io.fedarch.events.JobSpec;
@@ -26,12 +27,26 @@ import io.fedarch.events.wire.EventCodec;
 class JobCheckpointsTest {
     private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.MILLIS);
 
+    /**
+     * A model with arbitrary, distinct float values. Built by hand rather than by the strategy's
+     * DJL initialiser: run after the Quarkus tests, this plain test would find DJL's native library
+     * loaded in another class loader.
+     */
+    private static ModelParameters model(float seed) {
+        float[] weights = new float[6];
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = seed / (i + 3f);
+        }
+        return new ModelParameters(List.of(new NamedTensor("fc.weight", new int[] {2, 3}, weights),
+                new NamedTensor("fc.bias", new int[] {2}, new float[] {seed, -seed / 7f})));
+    }
+
     @Test
     void aRunningJobRoundTripsThroughItsCheckpoint() {
         JobSpec spec = JobSpecReader.fromMap(Map.of("algorithm", "fedavg", "totalClients", 6, "clientsPerRound", 3,
                 "model", Map.of("family", "cnn", "options", Map.of("conv1", 2, "conv2", 2, "hidden", 4))));
         Strategy strategy = StrategyRegistry.builtIn().get("fedavg");
-        ModelParameters global = strategy.initialize(spec);
+        ModelParameters global = model(0.1234567f);
         JobRun run = new JobRun("job-7", spec, strategy, global, NOW.minusSeconds(60));
         run.phase = JobPhase.ROUND_RUNNING;
         run.completedRounds = 2;
@@ -79,7 +94,7 @@ class JobCheckpointsTest {
         JobSpec spec = JobSpecReader.fromMap(Map.of("algorithm", "fedavg",
                 "model", Map.of("family", "cnn", "options", Map.of("conv1", 2, "conv2", 2, "hidden", 4))));
         Strategy strategy = StrategyRegistry.builtIn().get("fedavg");
-        JobRun run = new JobRun("job-8", spec, strategy, strategy.initialize(spec), NOW);
+        JobRun run = new JobRun("job-8", spec, strategy, model(1f), NOW);
         run.phase = JobPhase.SUCCEEDED;
         JobCheckpoint checkpoint = JobCheckpoints.of(run, NOW);
         assertNull(checkpoint.getGlobalModel());
@@ -92,8 +107,8 @@ class JobCheckpointsTest {
                 "model", Map.of("family", "cnn", "options", Map.of("conv1", 2, "conv2", 2, "hidden", 4)),
                 "asyncAggregation", Map.of("bufferSize", 3, "concurrency", 2, "maxStaleness", 4)));
         Strategy strategy = StrategyRegistry.builtIn().get("fedavg");
-        ModelParameters version2 = strategy.initialize(spec);
-        ModelParameters version1 = io.fedarch.core.model.ModelInitializer.initialize(spec.getModel(), 99);
+        ModelParameters version2 = model(2.5f);
+        ModelParameters version1 = model(-0.3333f);
         JobRun run = new JobRun("job-async", spec, strategy, version2, NOW.minusSeconds(60));
         run.phase = JobPhase.ROUND_RUNNING;
         run.modelVersion = 2;
