@@ -20,9 +20,10 @@ public final class Main {
     /** Held so the level sticks: the broker launcher's own start-up chatter is in its log file already. */
     private static final java.util.logging.Logger BROKER_LOG = java.util.logging.Logger.getLogger("io.fedarch.broker");
     private static final String USAGE = """
-            usage: fedarch run JOB.yaml [--workers N] [--run-dir DIR] [--data-dir DIR]
-                   fedarch up [--workers N] [--run-dir DIR] [--data-dir DIR]
-                   fedarch bench BENCH.yaml [--workers N] [--run-dir DIR] [--data-dir DIR] [--worker-slowdowns 3,1,1]""";
+            usage: fedarch run JOB.yaml [--workers N] [--run-dir DIR] [--data-dir DIR] [--worker-slowdowns 3,1,1]
+                   fedarch up [--workers N] [--run-dir DIR] [--data-dir DIR] [--worker-slowdowns 3,1,1]
+                   fedarch bench BENCH.yaml [--workers N] [--run-dir DIR] [--data-dir DIR] [--worker-slowdowns 3,1,1]
+            --worker-slowdowns: experiments only, one factor per worker (3 = that worker behaves 3x slower)""";
 
     private Main() {
     }

@@ -38,7 +38,11 @@ final class AsyncJobState {
     int taskSequence;
     Instant versionStartedAt;
     int droppedStale;
-    /** The versions a task or buffered update still refers to (FP32, exactly what the tasks carried). */
+    /**
+     * The versions a task or buffered update still refers to, as the server's FP32 models (tasks may
+     * travel at FP16; taking deltas from the FP32 model makes a fresh K-buffer with rate 1 land on
+     * the mean of the local models, as synchronous FedAvg would).
+     */
     final Map<Integer, ModelParameters> baseModels = new TreeMap<>();
     /** At most one task per client. Sorted by client so seeded choices and checkpoints are reproducible. */
     final Map<Integer, Outstanding> outstanding = new TreeMap<>();
