@@ -26,10 +26,16 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
  *   - {job: fednas-dirichlet.yaml, seeds: [42, 7]}   # runs fednas-dirichlet-s42, fednas-dirichlet-s7
  * </pre>
  * {@code reference} may name a run or a job repeated over seeds (then its first seed's run).
+ * {@code targetAccuracy} (instead of {@code reference}) times every run to a fixed global validation accuracy.
+ * {@code workerSlowdowns} (experiments): one factor per worker, e.g. {@code [3.0, 1.0, 1.0]} makes worker-1
+ * behave like a device 3 times slower (fedarch.worker.slowdown-factor); the command line's
+ * {@code --worker-slowdowns} overrides it.
  * {@code runs} is the expanded list, one entry per run, in order.
  */
-public record BenchFile(String name, int workers, List<BenchRun> runs, String reference) {
-    private static final List<String> SETTINGS = List.of("name", "workers", "runs", "reference");
+public record BenchFile(String name, int workers, List<BenchRun> runs, String reference, Double targetAccuracy,
+                        List<Double> workerSlowdowns) {
+    private static final List<String> SETTINGS = List.of("name", "workers", "runs", "reference", "targetAccuracy",
+            "workerSlowdowns");
     private static final List<String> RUN_SETTINGS = List.of("job", "seeds");
 
     public static BenchFile read(Path file) {
@@ -65,7 +71,35 @@ public record BenchFile(String name, int workers, List<BenchRun> runs, String re
         int workers = ((Number) root.getOrDefault("workers", 2)).intValue();
         String reference = root.get("reference") == null ? null
                 : resolveReference(file, String.valueOf(root.get("reference")), runs);
-        return new BenchFile(name, workers, List.copyOf(runs), reference);
+        Double target = null;
+        if (root.get("targetAccuracy") != null) {
+            if (!(root.get("targetAccuracy") instanceof Number number) || !(number.doubleValue() > 0)
+                    || number.doubleValue() > 1) {
+                throw new IllegalArgumentException(file + ": targetAccuracy must be a number in (0, 1], got "
+                        + root.get("targetAccuracy"));
+            }
+            if (reference != null) {
+                throw new IllegalArgumentException(file + ": give either 'reference' or 'targetAccuracy', not both");
+            }
+            target = number.doubleValue();
+        }
+        List<Double> slowdowns = new ArrayList<>();
+        if (root.get("workerSlowdowns") != null) {
+            if (!(root.get("workerSlowdowns") instanceof List<?> factors)) {
+                throw new IllegalArgumentException(file + ": workerSlowdowns must be a list of factors, one per worker");
+            }
+            for (Object factor : factors) {
+                if (!(factor instanceof Number number)) {
+                    throw new IllegalArgumentException(file + ": worker slowdown '" + factor + "' is not a number");
+                }
+                slowdowns.add(number.doubleValue());
+            }
+            if (slowdowns.size() != workers) {
+                throw new IllegalArgumentException(file + ": workerSlowdowns " + slowdowns + " has " + slowdowns.size()
+                        + " factors for " + workers + " workers");
+            }
+        }
+        return new BenchFile(name, workers, List.copyOf(runs), reference, target, List.copyOf(slowdowns));
     }
 
     /** One entry of 'runs:': a job file path, or {job: path, seeds: [..]}. */

@@ -59,12 +59,19 @@ final class BenchTable {
 
     /** {@code referenceRun}: the run the time-to-reference section and the chart measure against, or null. */
     static void write(Path dir, String name, String command, List<Map<String, Object>> rows, String referenceRun) {
+        write(dir, name, command, rows, referenceRun, null);
+    }
+
+    /** {@code targetAccuracy}: when not null, runs are timed to it instead of to a reference run. */
+    static void write(Path dir, String name, String command, List<Map<String, Object>> rows, String referenceRun,
+                      Double targetAccuracy) {
         Map<String, List<RoundsCsv.Row>> rounds = new LinkedHashMap<>();
         for (Map<String, Object> row : rows) {
             String run = String.valueOf(row.get("run"));
             rounds.put(run, RoundsCsv.read(dir.resolve(run).resolve("rounds.csv")));
         }
-        OptionalDouble reference = referenceRun == null ? OptionalDouble.empty()
+        OptionalDouble reference = targetAccuracy != null ? OptionalDouble.of(targetAccuracy)
+                : referenceRun == null ? OptionalDouble.empty()
                 : TimeToReference.referenceAccuracy(rounds.getOrDefault(referenceRun, List.of()));
         List<Map<String, Object>> measured = new ArrayList<>();
         for (Map<String, Object> row : rows) {
@@ -106,10 +113,12 @@ final class BenchTable {
                         + "submitted; the dot is the final test accuracy when the run finished. Runs repeated over "
                         + "seeds are drawn for their first seed only.\n");
         md.append(SeedVarianceSection.markdown(measured));
-        md.append(TimeToReference.markdown(referenceRun, measured, rounds));
+        md.append(targetAccuracy != null ? TimeToReference.markdownForTarget(targetAccuracy, measured, rounds)
+                : TimeToReference.markdown(referenceRun, measured, rounds));
         md.append(PruningComputeSection.markdown(dir, measured, rounds));
         String svg = AccuracyWallPlot.svg(plotted(measured, rounds),
-                reference.isPresent() ? reference.getAsDouble() : null, referenceRun);
+                reference.isPresent() ? reference.getAsDouble() : null,
+                targetAccuracy != null ? "target" : referenceRun);
         try {
             Files.createDirectories(dir);
             Files.write(dir.resolve("results.csv"), csv);

@@ -138,6 +138,7 @@ public final class LocalStack implements AutoCloseable {
             props.put("fedarch.worker.id", "worker-" + i);
             props.put("ai.djl.pytorch.num_threads", Integer.toString(threadsPerWorker));
             props.put("ai.djl.pytorch.num_interop_threads", "1");
+            props.put("fedarch.worker.slowdown-factor", Double.toString(options.slowdown(i)));
             ServiceProcess worker = launch(out, "worker-" + i, "worker-service", 2048, props,
                     Map.of("OMP_NUM_THREADS", Integer.toString(threadsPerWorker)));
             services.add(worker);
@@ -149,8 +150,10 @@ public final class LocalStack implements AutoCloseable {
 
         for (ServiceProcess service : services) {
             service.awaitReady(SERVICE_START_TIMEOUT);
-            out.printf("  %-12s ready  http://127.0.0.1:%d  (metrics /q/metrics, health /q/health)%n",
-                    service.name(), service.httpPort());
+            int worker = workers.indexOf(service) + 1;
+            out.printf("  %-12s ready  http://127.0.0.1:%d  (metrics /q/metrics, health /q/health)%s%n",
+                    service.name(), service.httpPort(), worker > 0 && options.slowdown(worker) > 1.0
+                            ? "  simulated " + options.slowdown(worker) + "x slower device" : "");
         }
     }
 

@@ -20,9 +20,10 @@ public final class Main {
     /** Held so the level sticks: the broker launcher's own start-up chatter is in its log file already. */
     private static final java.util.logging.Logger BROKER_LOG = java.util.logging.Logger.getLogger("io.fedarch.broker");
     private static final String USAGE = """
-            usage: fedarch run JOB.yaml [--workers N] [--run-dir DIR] [--data-dir DIR]
-                   fedarch up [--workers N] [--run-dir DIR] [--data-dir DIR]
-                   fedarch bench BENCH.yaml [--workers N] [--run-dir DIR] [--data-dir DIR]""";
+            usage: fedarch run JOB.yaml [--workers N] [--run-dir DIR] [--data-dir DIR] [--worker-slowdowns 3,1,1]
+                   fedarch up [--workers N] [--run-dir DIR] [--data-dir DIR] [--worker-slowdowns 3,1,1]
+                   fedarch bench BENCH.yaml [--workers N] [--run-dir DIR] [--data-dir DIR] [--worker-slowdowns 3,1,1]
+            --worker-slowdowns: experiments only, one factor per worker (3 = that worker behaves 3x slower)""";
 
     private Main() {
     }
@@ -82,7 +83,8 @@ public final class Main {
     static int bench(String[] args, PrintStream out) {
         Path benchPath = Path.of(args[1]);
         BenchFile bench = BenchFile.read(benchPath);
-        StackOptions options = StackOptions.parse(List.of(args).subList(2, args.length), bench.workers(), bench.name());
+        StackOptions options = StackOptions.parse(List.of(args).subList(2, args.length), bench.workers(), bench.name())
+                .withDefaultSlowdowns(bench.workerSlowdowns());
         DatasetCheck.requirePresent(options.dataDir());
         Path resultsDir = benchPath.toAbsolutePath().getParent().resolve("results").resolve(bench.name());
         String command = "./fedarch " + String.join(" ", args);
@@ -115,7 +117,7 @@ public final class Main {
                 row.put("partition", partition(spec));
                 row.putAll(RunReport.summary(spec, outcome, options.workers()));
                 rows.add(row);
-                BenchTable.write(resultsDir, bench.name(), command, rows, bench.reference());
+                BenchTable.write(resultsDir, bench.name(), command, rows, bench.reference(), bench.targetAccuracy());
                 out.println("result " + row);
             }
         }

@@ -35,18 +35,29 @@ final class TimeToReference {
         if (referenceRun == null) {
             return "";
         }
-        StringBuilder md = new StringBuilder("\n## Time to reference accuracy\n\n");
         OptionalDouble reference = referenceAccuracy(rounds.getOrDefault(referenceRun, List.of()));
         if (reference.isEmpty()) {
-            return md.append("The reference run ").append(referenceRun).append(" has no rounds yet.\n").toString();
+            return "\n## Time to reference accuracy\n\nThe reference run " + referenceRun + " has no rounds yet.\n";
         }
-        md.append(String.format(Locale.ROOT, "Reference accuracy %.4f: the final-round global validation accuracy "
-                + "of %s. Time to reference: seconds from a run's submission to the end of its first round (any stage) "
-                + "whose global validation accuracy is at least that.%n%n", reference.getAsDouble(), referenceRun));
+        return section(reference.getAsDouble(), "the final-round global validation accuracy of " + referenceRun,
+                rows, rounds);
+    }
+
+    /** The section for a benchmark's fixed targetAccuracy. */
+    static String markdownForTarget(double target, List<Map<String, Object>> rows, Map<String, List<RoundsCsv.Row>> rounds) {
+        return section(target, "the benchmark's targetAccuracy", rows, rounds);
+    }
+
+    private static String section(double reference, String what, List<Map<String, Object>> rows,
+                                  Map<String, List<RoundsCsv.Row>> rounds) {
+        StringBuilder md = new StringBuilder("\n## Time to reference accuracy\n\n");
+        md.append(String.format(Locale.ROOT, "Reference accuracy %.4f: %s. Time to reference: seconds from a run's "
+                + "submission to the end of its first round (any stage) whose global validation accuracy is at least "
+                + "that.%n%n", reference, what));
         List<List<String>> table = new ArrayList<>();
         for (Map<String, Object> row : rows) {
             String run = String.valueOf(row.get("run"));
-            Optional<RoundsCsv.Row> reached = firstReaching(rounds.getOrDefault(run, List.of()), reference.getAsDouble());
+            Optional<RoundsCsv.Row> reached = firstReaching(rounds.getOrDefault(run, List.of()), reference);
             table.add(List.of(run,
                     reached.map(r -> String.format(Locale.ROOT, "%.1f", r.elapsedMs() / 1000.0)).orElse("not reached"),
                     reached.map(r -> r.stage() + " round " + r.round()).orElse(""),

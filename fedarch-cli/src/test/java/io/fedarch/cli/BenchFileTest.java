@@ -94,4 +94,48 @@ class BenchFileTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> BenchFile.read(bench));
         assertTrue(e.getMessage().contains(expected), e.getMessage());
     }
+
+    @Test
+    void aBenchmarkCanSlowOneWorkerAndTimeRunsToAFixedTarget(@TempDir Path dir) throws Exception {
+        BenchFile bench = BenchFile.read(benchWithJobs(dir, """
+                name: slow
+                workers: 3
+                workerSlowdowns: [3.0, 1, 1.0]
+                targetAccuracy: 0.7
+                runs:
+                  - jobs/smoke.yaml
+                """));
+        assertEquals(List.of(3.0, 1.0, 1.0), bench.workerSlowdowns());
+        assertEquals(0.7, bench.targetAccuracy());
+        assertNull(bench.reference());
+        StackOptions options = new StackOptions(dir, dir, 3, dir).withDefaultSlowdowns(bench.workerSlowdowns());
+        assertEquals(3.0, options.slowdown(1));
+        assertEquals(1.0, options.slowdown(3));
+        StackOptions fromFlag = StackOptions.parse(List.of("--workers", "3", "--worker-slowdowns", "1,2.5,1"), 2, "x")
+                .withDefaultSlowdowns(bench.workerSlowdowns());
+        assertEquals(2.5, fromFlag.slowdown(2), "the command line wins over the benchmark file");
+        assertEquals(1.0, new StackOptions(dir, dir, 2, dir).slowdown(2), "no slowdowns = full speed");
+
+        IllegalArgumentException wrongCount = assertThrows(IllegalArgumentException.class, () -> BenchFile.read(
+                benchWithJobs(dir.resolve("a"), "workers: 2\nworkerSlowdowns: [3.0]\nruns: [jobs/smoke.yaml]\n")));
+        assertTrue(wrongCount.getMessage().contains("1 factors for 2 workers"), wrongCount.getMessage());
+        IllegalArgumentException both = assertThrows(IllegalArgumentException.class, () -> BenchFile.read(
+                benchWithJobs(dir.resolve("b"), "reference: smoke\ntargetAccuracy: 0.5\nruns: [jobs/smoke.yaml]\n")));
+        assertTrue(both.getMessage().contains("not both"), both.getMessage());
+        IllegalArgumentException faster = assertThrows(IllegalArgumentException.class,
+                () -> new StackOptions(dir, dir, 1, dir, List.of(0.5)));
+        assertTrue(faster.getMessage().contains(">= 1.0"), faster.getMessage());
+    }
+
+    @Test
+    void theAsyncBenchmarksParse() {
+        BenchFile slow = BenchFile.read(BENCH.resolve("async-vs-sync-slow-worker.yaml"));
+        assertEquals(List.of(3.0, 1.0, 1.0), slow.workerSlowdowns());
+        assertEquals(List.of("fedavg-sync-s42", "fedavg-async-s42", "fedavg-sync-s7", "fedavg-async-s7"),
+                slow.runs().stream().map(BenchRun::name).toList());
+        JobSpec async = JobFile.read(slow.runs().get(1).job()).spec();
+        assertEquals(3, async.getAsyncAggregation().getBufferSize());
+        assertEquals(6, async.getAsyncAggregation().getConcurrency());
+        assertTrue(BenchFile.read(BENCH.resolve("async-vs-sync-control.yaml")).workerSlowdowns().isEmpty());
+    }
 }

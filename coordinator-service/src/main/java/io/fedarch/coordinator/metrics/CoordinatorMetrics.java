@@ -51,4 +51,9 @@ public class CoordinatorMetrics {
     public void roundRetried() {
         registry.counter("fedarch.rounds.retried").increment();
     }
+
+    /** An async job's task that missed its deadline and was given to another client. */
+    public void asyncTaskReissued() {
+        registry.counter("fedarch.async.tasks.reissued").increment();
+    }
 }

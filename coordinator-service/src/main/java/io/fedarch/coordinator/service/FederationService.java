@@ -76,6 +76,10 @@ public class FederationService {
     @Inject
     CheckpointStore checkpoints;
 
+    /** Trains the jobs with asyncAggregation (FedBuff); see the "async hook" comments below. */
+    @Inject
+    AsyncAggregationDriver asyncDriver;
+
     @ConfigProperty(name = "fedarch.topics.client-tasks.partitions", defaultValue = "8")
     int taskPartitions;
 
@@ -113,6 +117,9 @@ public class FederationService {
             throw new EventRejectedException("invalid job: maxRoundAttempts is " + spec.getMaxRoundAttempts()
                     + "; it must be at least 1 (1 = fail at the first missed deadline)");
         }
+        if (spec.getAsyncAggregation() != null) {
+            AsyncAggregationDriver.validate(spec, strategy); // async hook: its settings
+        }
         return strategy;
     }
 
@@ -135,7 +142,9 @@ public class FederationService {
             LOG.infof("job %s accepted: %s, %d rounds, %d of %d clients per round", run.jobId,
                     run.spec.getAlgorithm(), run.spec.getRounds(), run.spec.getClientsPerRound(),
                     run.spec.getTotalClients());
-            if (run.spec.getPacing() == RoundPacing.EXTERNAL) {
+            if (run.spec.getAsyncAggregation() != null) {
+                asyncDriver.start(run); // async hook: training without rounds
+            } else if (run.spec.getPacing() == RoundPacing.EXTERNAL) {
                 run.phase = JobPhase.WAITING_FOR_ROUND_START;
             } else {
                 startRound(run, 1);
@@ -214,6 +223,14 @@ public class FederationService {
     public void receive(ClientUpdate update, UpdateOrigin origin) {
         JobRun run = known(update.getJobId());
         synchronized (run) {
+            if (run.async != null && run.phase == JobPhase.ROUND_RUNNING) {
+                // async hook: training updates of an async job; its personalization stage is synchronous (below).
+                if (asyncDriver.receive(run, update, origin)) {
+                    afterLastRound(run);
+                }
+                checkpoints.save(run);
+                return;
+            }
             RoundState round = run.openRound;
             int lastRound = run.spec.getRounds() + (run.spec.getPersonalizationEpochs() > 0 ? 1 : 0);
             boolean pastRound = update.getRound() >= 1 && update.getRound() <= lastRound
@@ -282,6 +299,12 @@ public class FederationService {
      * could not be read back; the job then fails with that reason rather than aggregate less than it counted.
      */
     boolean restore(JobCheckpoint checkpoint, Map<Integer, ClientUpdate> accepted, String unreadable) {
+        return restore(checkpoint, accepted, List.of(), unreadable);
+    }
+
+    /** As above; {@code asyncBuffer}: an async job's buffered updates, in the checkpoint's order. */
+    boolean restore(JobCheckpoint checkpoint, Map<Integer, ClientUpdate> accepted, List<ClientUpdate> asyncBuffer,
+                    String unreadable) {
         Strategy strategy = strategies.get(checkpoint.getSpec().getAlgorithm());
         JobRun run = JobCheckpoints.restore(checkpoint, strategy);
         synchronized (run) {
@@ -312,6 +335,11 @@ public class FederationService {
                 if (run.openRound.deadline.isBefore(now.plus(grace))) {
                     run.openRound.deadline = now.plus(grace);
                 }
+            }
+            if (run.async != null && run.phase == JobPhase.ROUND_RUNNING) {
+                Duration grace = resumeGrace.compareTo(Duration.ofMillis(run.spec.getRoundDeadlineMs())) < 0
+                        ? resumeGrace : Duration.ofMillis(run.spec.getRoundDeadlineMs());
+                asyncDriver.resume(run, asyncBuffer, now, grace); // async hook: buffer back, outstanding tasks' grace
             }
             if (run.maskDeadline != null && run.maskDeadline.isBefore(now.plus(resumeGrace))) {
                 run.maskDeadline = now.plus(resumeGrace);
@@ -404,6 +432,9 @@ public class FederationService {
             afterMask(run);
             return true;
         }
+        if (run.async != null && run.phase == JobPhase.ROUND_RUNNING) {
+            return asyncDriver.enforceDeadlines(run, now); // async hook: overdue tasks go to other clients
+        }
         RoundState round = run.openRound;
         if (round == null || now.isBefore(round.deadline)) {
             return false;
@@ -454,20 +485,7 @@ public class FederationService {
     }
 
     private ModelParameters decode(ModelState state, JobRun run, int clientId) {
-        ModelParameters parameters;
-        try {
-            parameters = TensorCodec.fromAvro(state);
-            run.global.requireCompatible(parameters);
-        } catch (IllegalArgumentException e) {
-            throw new EventRejectedException("update of client " + clientId + " does not fit the model of job "
-                    + run.jobId + ": " + e.getMessage(), e);
-        }
-        String nonFinite = parameters.firstNonFinite();
-        if (nonFinite != null) {
-            throw new EventRejectedException("update of client " + clientId + " has NaN or infinite values in '"
-                    + nonFinite + "'");
-        }
-        return parameters;
+        return UpdateChecks.decode(state, run, clientId);
     }
 
     private void startRound(JobRun run, int round) {
@@ -565,11 +583,7 @@ public class FederationService {
                 roundMetrics.getValidationAccuracy(), roundMs);
 
         if (run.completedRounds >= run.spec.getRounds()) {
-            if (run.spec.getPersonalizationEpochs() > 0) {
-                startPersonalization(run);
-            } else {
-                succeed(run);
-            }
+            afterLastRound(run);
         } else if (run.strategy instanceof PrunesBetweenRounds) {
             run.phase = JobPhase.WAITING_FOR_MASK;
             run.maskDeadline = Instant.now().plus(maskWait);
@@ -577,6 +591,15 @@ public class FederationService {
             run.phase = JobPhase.WAITING_FOR_ROUND_START;
         } else {
             startRound(run, run.completedRounds + 1);
+        }
+    }
+
+    /** After the last round (or async version): the personalization stage if asked for, else completion. */
+    private void afterLastRound(JobRun run) {
+        if (run.spec.getPersonalizationEpochs() > 0) {
+            startPersonalization(run);
+        } else {
+            succeed(run);
         }
     }
 
@@ -657,7 +680,7 @@ public class FederationService {
      * The id of an event the coordinator publishes, derived from what it is: a copy re-published
      * after a restart has the original's id, so consumers can recognise it.
      */
-    private static String eventId(JobRun run, String kind, int round, int attempt, int client) {
+    static String eventId(JobRun run, String kind, int round, int attempt, int client) {
         String name = run.jobId + "/" + kind + "/" + round + "/" + attempt + "/" + client;
         return UUID.nameUUIDFromBytes(name.getBytes(StandardCharsets.UTF_8)).toString();
     }

@@ -10,9 +10,13 @@ import io.fedarch.core.strategy.RoundPlan;
 import io.fedarch.core.strategy.Strategy;
 import io.fedarch.core.tensor.TensorCodec;
 import io.fedarch.events.AcceptedUpdate;
+import io.fedarch.events.AsyncCheckpoint;
+import io.fedarch.events.BufferedUpdate;
 import io.fedarch.events.DType;
 import io.fedarch.events.JobCheckpoint;
 import io.fedarch.events.OpenRound;
+import io.fedarch.events.OutstandingTask;
+import io.fedarch.events.VersionedModel;
 
 /**
  * Maps a job's state to its checkpoint and back. The global model goes in at full precision
@@ -46,7 +50,52 @@ final class JobCheckpoints {
                 .setFailureReason(run.failureReason)
                 .setPersonalizedClients(run.personalizedClients)
                 .setHandledEventIds(run.handledEventIds())
+                .setAsyncState(finished || run.async == null ? null : asyncState(run.async))
                 .build();
+    }
+
+    /** Base models at FP32 (deltas are taken from them exactly); buffered updates by reference, like the open round's. */
+    private static AsyncCheckpoint asyncState(AsyncJobState async) {
+        List<VersionedModel> bases = new ArrayList<>();
+        async.baseModels.forEach((version, model) -> bases.add(VersionedModel.newBuilder()
+                .setVersion(version).setModel(TensorCodec.toAvro(model, DType.FP32)).build()));
+        List<OutstandingTask> outstanding = new ArrayList<>();
+        async.outstanding.forEach((client, task) -> outstanding.add(OutstandingTask.newBuilder()
+                .setClientId(client).setTaskEventId(task.taskEventId()).setBaseVersion(task.baseVersion())
+                .setDeadline(task.deadline()).build()));
+        List<BufferedUpdate> buffer = new ArrayList<>();
+        for (AsyncJobState.Buffered b : async.buffer) {
+            buffer.add(BufferedUpdate.newBuilder().setBaseVersion(b.baseVersion()).setUpdate(AcceptedUpdate.newBuilder()
+                    .setClientId(b.update().result().clientId())
+                    .setEventId(b.update().origin().eventId())
+                    .setPartition(b.update().origin().partition())
+                    .setOffset(b.update().origin().offset())
+                    .build()).build());
+        }
+        // Restored but not yet read back (a checkpoint written while resuming) keeps its places.
+        buffer.addAll(async.restoredBuffer);
+        return AsyncCheckpoint.newBuilder()
+                .setTaskSequence(async.taskSequence)
+                .setVersionStartedAt(async.versionStartedAt)
+                .setDroppedStale(async.droppedStale)
+                .setBaseModels(bases)
+                .setOutstanding(outstanding)
+                .setBuffer(buffer)
+                .setClosedTaskIds(async.closedTaskIds())
+                .build();
+    }
+
+    private static AsyncJobState restoreAsync(JobCheckpoint checkpoint) {
+        AsyncCheckpoint saved = checkpoint.getAsyncState();
+        AsyncJobState async = new AsyncJobState(checkpoint.getSpec().getAsyncAggregation(), saved.getVersionStartedAt());
+        async.taskSequence = saved.getTaskSequence();
+        async.droppedStale = saved.getDroppedStale();
+        saved.getBaseModels().forEach(b -> async.baseModels.put(b.getVersion(), TensorCodec.fromAvro(b.getModel())));
+        saved.getOutstanding().forEach(t -> async.outstanding.put(t.getClientId(),
+                new AsyncJobState.Outstanding(t.getTaskEventId(), t.getBaseVersion(), t.getDeadline())));
+        async.restoredBuffer.addAll(saved.getBuffer());
+        saved.getClosedTaskIds().forEach(async::closeTask);
+        return async;
     }
 
     private static OpenRound openRound(RoundState round) {
@@ -87,6 +136,9 @@ final class JobCheckpoints {
         run.failureReason = checkpoint.getFailureReason();
         run.personalizedClients = List.copyOf(checkpoint.getPersonalizedClients());
         checkpoint.getHandledEventIds().forEach(run::firstTimeHandled);
+        if (checkpoint.getAsyncState() != null) {
+            run.async = restoreAsync(checkpoint);
+        }
         OpenRound open = checkpoint.getOpenRound();
         if (open != null) {
             // The selection is the first expectedUpdates clients asked; later ones replaced missing ones.

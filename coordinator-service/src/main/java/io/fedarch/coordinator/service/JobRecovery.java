@@ -1,5 +1,6 @@
 package io.fedarch.coordinator.service;
 
+import java.util.List;
 import java.util.Map;
 
 import jakarta.annotation.Priority;
@@ -10,13 +11,15 @@ import jakarta.interceptor.Interceptor;
 
 import org.jboss.logging.Logger;
 
+import io.fedarch.events.BufferedUpdate;
 import io.fedarch.events.ClientUpdate;
 import io.fedarch.events.JobCheckpoint;
 import io.quarkus.runtime.StartupEvent;
 
 /**
  * Resumes the jobs of a coordinator that stopped (or was killed) from Kafka alone: each job's
- * latest checkpoint, plus the open round's accepted updates read back from the update topic.
+ * latest checkpoint, plus the open round's accepted updates (or an async job's buffered ones)
+ * read back from the update topic.
  * Runs after the topics exist and before the messaging channels deliver anything, so no event
  * meets a coordinator that does not know its job yet. Events that arrived after the last
  * checkpoint were never acknowledged, so the channels deliver them again.
@@ -40,15 +43,20 @@ public class JobRecovery {
         int resumed = 0;
         for (JobCheckpoint checkpoint : latest.values()) {
             Map<Integer, ClientUpdate> accepted = Map.of();
+            List<ClientUpdate> asyncBuffer = List.of();
             String unreadable = null;
-            if (checkpoint.getOpenRound() != null) {
-                try {
+            try {
+                if (checkpoint.getOpenRound() != null) {
                     accepted = updateLog.read(checkpoint.getOpenRound().getAccepted());
-                } catch (RuntimeException e) {
-                    unreadable = e.getMessage();
                 }
+                if (checkpoint.getAsyncState() != null) {
+                    asyncBuffer = updateLog.readInOrder(checkpoint.getAsyncState().getBuffer().stream()
+                            .map(BufferedUpdate::getUpdate).toList());
+                }
+            } catch (RuntimeException e) {
+                unreadable = e.getMessage();
             }
-            if (federation.restore(checkpoint, accepted, unreadable)) {
+            if (federation.restore(checkpoint, accepted, asyncBuffer, unreadable)) {
                 resumed++;
             }
         }

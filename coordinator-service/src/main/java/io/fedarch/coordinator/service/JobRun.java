@@ -44,6 +44,8 @@ public final class JobRun {
     boolean roundStartPending;
     /** Clients whose personalized model was published (filled when the job succeeds). */
     List<Integer> personalizedClients = List.of();
+    /** Buffered asynchronous aggregation state; null for a job with synchronous rounds. */
+    AsyncJobState async;
     /** Number of the job's latest checkpoint. */
     long checkpointSequence;
 

@@ -1,5 +1,6 @@
 package io.fedarch.coordinator.service;
 
+import java.util.Collection;
 import java.util.Map;
 
 import io.fedarch.events.ClientMetrics;
@@ -15,6 +16,11 @@ final class RoundSummary {
     }
 
     static RoundMetrics of(RoundState round, long aggregationMs, long roundMs) {
+        return of(round.updates.values(), round.plan.clients().size(), aggregationMs, roundMs);
+    }
+
+    /** The metrics of a set of updates, e.g. an asynchronous server version's buffer ({@code selected} = its size). */
+    static RoundMetrics of(Collection<ReceivedUpdate> updates, int selected, long aggregationMs, long roundMs) {
         long samples = 0;
         long validationSamples = 0;
         double trainLoss = 0;
@@ -24,7 +30,7 @@ final class RoundSummary {
         long computeMax = 0;
         long bytes = 0;
         long steps = 0;
-        for (ReceivedUpdate update : round.updates.values()) {
+        for (ReceivedUpdate update : updates) {
             ClientMetrics m = update.metrics();
             long n = update.result().sampleCount();
             samples += n;
@@ -37,9 +43,9 @@ final class RoundSummary {
             bytes += m.getUpdateBytes();
             steps += m.getSteps();
         }
-        int reported = round.updates.size();
+        int reported = updates.size();
         return RoundMetrics.newBuilder()
-                .setClientsSelected(round.plan.clients().size())
+                .setClientsSelected(selected)
                 .setClientsReported(reported)
                 .setSampleCount(samples)
                 .setTrainLoss(samples == 0 ? Double.NaN : trainLoss / samples)

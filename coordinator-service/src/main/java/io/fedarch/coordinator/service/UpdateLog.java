@@ -2,6 +2,7 @@ package io.fedarch.coordinator.service;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -32,6 +33,18 @@ public class UpdateLog {
      */
     public Map<Integer, ClientUpdate> read(List<AcceptedUpdate> accepted) {
         Map<Integer, ClientUpdate> updates = new HashMap<>();
+        readInOrder(accepted).forEach(update -> updates.put(update.getClientId(), update));
+        return updates;
+    }
+
+    /**
+     * The updates at the given places, in their order; one client may appear more than once (an
+     * async job's buffer).
+     *
+     * @throws IllegalStateException when an update is gone from the topic (retention) or is not the one recorded
+     */
+    public List<ClientUpdate> readInOrder(List<AcceptedUpdate> accepted) {
+        List<ClientUpdate> updates = new ArrayList<>();
         if (accepted.isEmpty()) {
             return updates;
         }
@@ -46,7 +59,7 @@ public class UpdateLog {
                             + update.getEventId() + " of client " + update.getClientId() + ", the checkpoint recorded "
                             + place.getEventId() + " of client " + place.getClientId());
                 }
-                updates.put(place.getClientId(), update);
+                updates.add(update);
             }
         }
         return updates;

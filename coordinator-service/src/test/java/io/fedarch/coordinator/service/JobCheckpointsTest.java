@@ -16,6 +16,7 @@ import io.fedarch.core.strategy.RoundPlan;
 import io.fedarch.core.strategy.Strategy;
 import io.fedarch.core.strategy.StrategyRegistry;
 import io.fedarch.core.tensor.ModelParameters;
+import io.fedarch.core.tensor.NamedTensor;
 import io.fedarch.events.ClientMetrics;
 import io.fedarch.events.JobCheckpoint;
 import io.fedarch.events.JobSpec;
@@ -26,12 +27,26 @@ import io.fedarch.events.wire.EventCodec;
 class JobCheckpointsTest {
     private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.MILLIS);
 
+    /**
+     * A model with arbitrary, distinct float values. Built by hand rather than by the strategy's
+     * DJL initialiser: run after the Quarkus tests, this plain test would find DJL's native library
+     * loaded in another class loader.
+     */
+    private static ModelParameters model(float seed) {
+        float[] weights = new float[6];
+        for (int i = 0; i < weights.length; i++) {
+            weights[i] = seed / (i + 3f);
+        }
+        return new ModelParameters(List.of(new NamedTensor("fc.weight", new int[] {2, 3}, weights),
+                new NamedTensor("fc.bias", new int[] {2}, new float[] {seed, -seed / 7f})));
+    }
+
     @Test
     void aRunningJobRoundTripsThroughItsCheckpoint() {
         JobSpec spec = JobSpecReader.fromMap(Map.of("algorithm", "fedavg", "totalClients", 6, "clientsPerRound", 3,
                 "model", Map.of("family", "cnn", "options", Map.of("conv1", 2, "conv2", 2, "hidden", 4))));
         Strategy strategy = StrategyRegistry.builtIn().get("fedavg");
-        ModelParameters global = strategy.initialize(spec);
+        ModelParameters global = model(0.1234567f);
         JobRun run = new JobRun("job-7", spec, strategy, global, NOW.minusSeconds(60));
         run.phase = JobPhase.ROUND_RUNNING;
         run.completedRounds = 2;
@@ -79,10 +94,65 @@ class JobCheckpointsTest {
         JobSpec spec = JobSpecReader.fromMap(Map.of("algorithm", "fedavg",
                 "model", Map.of("family", "cnn", "options", Map.of("conv1", 2, "conv2", 2, "hidden", 4))));
         Strategy strategy = StrategyRegistry.builtIn().get("fedavg");
-        JobRun run = new JobRun("job-8", spec, strategy, strategy.initialize(spec), NOW);
+        JobRun run = new JobRun("job-8", spec, strategy, model(1f), NOW);
         run.phase = JobPhase.SUCCEEDED;
         JobCheckpoint checkpoint = JobCheckpoints.of(run, NOW);
         assertNull(checkpoint.getGlobalModel());
         assertEquals(JobPhase.SUCCEEDED, JobCheckpoints.restore(checkpoint, strategy).phase);
+    }
+
+    @Test
+    void anAsyncJobRoundTripsItsBufferOutstandingTasksAndBaseModels() {
+        JobSpec spec = JobSpecReader.fromMap(Map.of("algorithm", "fedavg", "totalClients", 4, "clientsPerRound", 2,
+                "model", Map.of("family", "cnn", "options", Map.of("conv1", 2, "conv2", 2, "hidden", 4)),
+                "asyncAggregation", Map.of("bufferSize", 3, "concurrency", 2, "maxStaleness", 4)));
+        Strategy strategy = StrategyRegistry.builtIn().get("fedavg");
+        ModelParameters version2 = model(2.5f);
+        ModelParameters version1 = model(-0.3333f);
+        JobRun run = new JobRun("job-async", spec, strategy, version2, NOW.minusSeconds(60));
+        run.phase = JobPhase.ROUND_RUNNING;
+        run.modelVersion = 2;
+        run.completedRounds = 2;
+        AsyncJobState async = new AsyncJobState(spec.getAsyncAggregation(), NOW.minusSeconds(3));
+        async.taskSequence = 7;
+        async.droppedStale = 1;
+        async.baseModels.put(1, version1);
+        async.baseModels.put(2, version2);
+        async.outstanding.put(3, new AsyncJobState.Outstanding("task-3", 1, NOW.plusSeconds(20)));
+        ClientMetrics metrics = ClientMetrics.newBuilder().setTrainLoss(1).setTrainAccuracy(0.5).setValidationLoss(1)
+                .setValidationAccuracy(0.5).setGlobalValidationAccuracy(0.4).setValidationSamples(10).setSteps(2)
+                .setComputeMs(7).setUpdateBytes(100).build();
+        // Client 0 twice in one buffer: the buffer is a list in arrival order, not a map by client.
+        async.buffer.add(new AsyncJobState.Buffered(new ReceivedUpdate(new ClientResult(0, 12, version2, Map.of()),
+                metrics, "w", new UpdateOrigin("update-a", 1, 10L)), 1));
+        async.buffer.add(new AsyncJobState.Buffered(new ReceivedUpdate(new ClientResult(0, 12, version2, Map.of()),
+                metrics, "w", new UpdateOrigin("update-b", 1, 11L)), 2));
+        async.closeTask("task-0a");
+        run.async = async;
+
+        JobCheckpoint checkpoint = EventCodec.decode(EventCodec.encode(JobCheckpoints.of(run, NOW)), JobCheckpoint.class);
+        JobRun restored = JobCheckpoints.restore(checkpoint, strategy);
+
+        AsyncJobState back = restored.async;
+        assertEquals(3, back.settings.getBufferSize());
+        assertEquals(7, back.taskSequence);
+        assertEquals(1, back.droppedStale);
+        assertEquals(NOW.minusSeconds(3), back.versionStartedAt);
+        assertEquals(List.of(1, 2), List.copyOf(back.baseModels.keySet()));
+        for (int i = 0; i < version1.tensors().size(); i++) {
+            assertArrayEquals(version1.tensors().get(i).values(), back.baseModels.get(1).tensors().get(i).values(),
+                    "base models come back bit for bit (FP32)");
+        }
+        assertEquals(new AsyncJobState.Outstanding("task-3", 1, NOW.plusSeconds(20)), back.outstanding.get(3));
+        assertEquals(0, back.buffer.size(), "buffered updates come back from the update topic");
+        assertEquals(List.of("update-a", "update-b"),
+                back.restoredBuffer.stream().map(b -> b.getUpdate().getEventId()).toList());
+        assertEquals(List.of(1, 2), back.restoredBuffer.stream().map(b -> b.getBaseVersion()).toList());
+        assertEquals(11L, back.restoredBuffer.get(1).getUpdate().getOffset());
+        assertEquals(true, back.taskClosed("task-0a"));
+        JobRun sync = new JobRun("sync", spec, strategy, version2, NOW);
+        sync.phase = JobPhase.ROUND_RUNNING;
+        assertNull(JobCheckpoints.restore(JobCheckpoints.of(sync, NOW), strategy).async,
+                "a job without async state restores without it");
     }
 }

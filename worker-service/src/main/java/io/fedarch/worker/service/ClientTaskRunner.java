@@ -41,10 +41,14 @@ import io.fedarch.worker.metrics.WorkerMetrics;
 @ApplicationScoped
 public class ClientTaskRunner {
     private static final Logger LOG = Logger.getLogger(ClientTaskRunner.class);
+    /** ClientMetrics.custom key: milliseconds this worker waited to simulate a slower device (fedarch.worker.slowdown-factor). */
+    public static final String SIMULATED_SLOWDOWN_MS = "simulatedSlowdownMs";
 
     private final StrategyRegistry strategies = StrategyRegistry.builtIn();
     private final ShardProvider shards;
     private final String workerId;
+    /** Experiments only: this worker behaves like a device this many times slower (fedarch.worker.slowdown-factor). */
+    private final SimulatedSlowDevice slowDevice;
 
     @Inject
     UpdatePublisher publisher;
@@ -55,11 +59,15 @@ public class ClientTaskRunner {
     @Inject
     public ClientTaskRunner(@ConfigProperty(name = "fedarch.data.dir") Path dataDir,
                             @ConfigProperty(name = "fedarch.worker.silo-dir") Optional<Path> siloDir,
-                            @ConfigProperty(name = "fedarch.worker.id") Optional<String> workerId) {
+                            @ConfigProperty(name = "fedarch.worker.id") Optional<String> workerId,
+                            @ConfigProperty(name = "fedarch.worker.slowdown-factor", defaultValue = "1.0")
+                            double slowdownFactor) {
         this.shards = new ShardProvider(dataDir, siloDir.orElse(null));
         this.workerId = workerId.orElseGet(WorkerIdentity::describe);
-        LOG.infof("worker %s ready: data %s%s", this.workerId, dataDir,
-                siloDir.map(d -> ", pinned to silo " + d).orElse(""));
+        this.slowDevice = new SimulatedSlowDevice(slowdownFactor);
+        LOG.infof("worker %s ready: data %s%s%s", this.workerId, dataDir,
+                siloDir.map(d -> ", pinned to silo " + d).orElse(""),
+                slowDevice.slows() ? ", simulated slowdown x" + slowDevice.factor() : "");
     }
 
     public String workerId() {
@@ -124,6 +132,11 @@ public class ClientTaskRunner {
         ModelState state = TensorCodec.toAvro(sent, task.getSpec().getTensorDType());
         long computeMs = (System.nanoTime() - start) / 1_000_000;
         long updateBytes = TensorCodec.encodedBytes(state);
+        long slowdownMs = slowDevice.waitAfter(computeMs);
+        if (slowdownMs > 0) {
+            // computeMs stays the real work; the added wait is reported on its own.
+            custom.put(SIMULATED_SLOWDOWN_MS, (double) slowdownMs);
+        }
 
         publisher.publish(ClientUpdate.newBuilder()
                 .setEventId(UUID.randomUUID().toString())
@@ -158,8 +171,9 @@ public class ClientTaskRunner {
                     custom.get(Personalization.LOCAL_TEST_SAMPLES), computeMs);
             return;
         }
-        LOG.infof("job %s round %d client %d: %d samples, %d steps, train loss %.4f, val acc %.4f (global %.4f), %d ms",
+        LOG.infof("job %s round %d client %d: %d samples, %d steps, train loss %.4f, val acc %.4f (global %.4f), %d ms%s",
                 task.getJobId(), task.getRound(), task.getClientId(), outcome.sampleCount(), outcome.steps(),
-                outcome.trainLoss(), outcome.validationAccuracy(), outcome.globalValidationAccuracy(), computeMs);
+                outcome.trainLoss(), outcome.validationAccuracy(), outcome.globalValidationAccuracy(), computeMs,
+                slowdownMs > 0 ? " + " + slowdownMs + " ms simulated slowdown (x" + slowDevice.factor() + ")" : "");
     }
 }
