@@ -31,6 +31,7 @@ import io.fedarch.events.SearchCompleted;
 import io.fedarch.events.SearchStatus;
 import io.fedarch.events.spec.DerivedJobs;
 import io.fedarch.events.wire.EventCodec;
+import io.fedarch.events.wire.MalformedEventException;
 import io.fedarch.events.wire.Topics;
 
 /**
@@ -77,41 +78,45 @@ public final class JobRunner {
             long maskGraceEnd = Long.MAX_VALUE;
             while (System.nanoTime() < Math.min(deadline, maskGraceEnd)) {
                 for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {
-                    switch (record.topic()) {
-                        case Topics.GLOBAL_MODELS -> {
-                            GlobalModel model = EventCodec.decode(record.value(), GlobalModel.class);
-                            if (jobId.equals(model.getJobId()) || fineTuneJobId.equals(model.getJobId())) {
-                                model.setModelState(ModelState.newBuilder().setTensors(List.of()).build());
-                                (jobId.equals(model.getJobId()) ? rounds : fineTuneRounds).add(model);
-                                progress.roundCompleted(model, elapsedMs(start));
+                    try {
+                        switch (record.topic()) {
+                            case Topics.GLOBAL_MODELS -> {
+                                GlobalModel model = EventCodec.decode(record.value(), GlobalModel.class);
+                                if (jobId.equals(model.getJobId()) || fineTuneJobId.equals(model.getJobId())) {
+                                    model.setModelState(ModelState.newBuilder().setTensors(List.of()).build());
+                                    (jobId.equals(model.getJobId()) ? rounds : fineTuneRounds).add(model);
+                                    progress.roundCompleted(model, elapsedMs(start));
+                                }
+                            }
+                            case Topics.DEAD_LETTERS -> decodeFor(jobId, record, DeadLetter.class, DeadLetter::getJobId,
+                                    letter -> {
+                                        deadLetters.add(letter);
+                                        progress.deadLetter(letter);
+                                    });
+                            case Topics.ARCHITECTURE_MASKS -> decodeFor(jobId, record, ArchitectureMask.class,
+                                    ArchitectureMask::getJobId, mask -> {
+                                        // A redelivered mask replaces the one of its round.
+                                        masks.removeIf(m -> m.getRound() == mask.getRound());
+                                        masks.add(mask);
+                                        progress.maskPublished(mask);
+                                    });
+                            case Topics.MODELS_READY -> decodeFor(jobId, record, ModelReady.class, ModelReady::getJobId,
+                                    ready -> {
+                                        models.add(ready);
+                                        progress.modelReady(ready);
+                                    });
+                            default -> { }
+                        }
+                        if (record.topic().equals(Topics.SEARCH_COMPLETIONS)) {
+                            SearchCompleted c = EventCodec.decode(record.value(), SearchCompleted.class);
+                            if (jobId.equals(c.getJobId())) {
+                                c.setFinalModel(null);
+                                completion = c;
+                                progress.searchCompleted(c);
                             }
                         }
-                        case Topics.DEAD_LETTERS -> decodeFor(jobId, record, DeadLetter.class, DeadLetter::getJobId,
-                                letter -> {
-                                    deadLetters.add(letter);
-                                    progress.deadLetter(letter);
-                                });
-                        case Topics.ARCHITECTURE_MASKS -> decodeFor(jobId, record, ArchitectureMask.class,
-                                ArchitectureMask::getJobId, mask -> {
-                                    // A redelivered mask replaces the one of its round.
-                                    masks.removeIf(m -> m.getRound() == mask.getRound());
-                                    masks.add(mask);
-                                    progress.maskPublished(mask);
-                                });
-                        case Topics.MODELS_READY -> decodeFor(jobId, record, ModelReady.class, ModelReady::getJobId,
-                                ready -> {
-                                    models.add(ready);
-                                    progress.modelReady(ready);
-                                });
-                        default -> { }
-                    }
-                    if (record.topic().equals(Topics.SEARCH_COMPLETIONS)) {
-                        SearchCompleted c = EventCodec.decode(record.value(), SearchCompleted.class);
-                        if (jobId.equals(c.getJobId())) {
-                            c.setFinalModel(null);
-                            completion = c;
-                            progress.searchCompleted(c);
-                        }
+                    } catch (MalformedEventException notAnEvent) {
+                        // Garbage someone else put on a topic: the services dead-letter it; it is not this job's.
                     }
                 }
                 if (wallMs == null && completion != null && (completion.getStatus() == SearchStatus.FAILED

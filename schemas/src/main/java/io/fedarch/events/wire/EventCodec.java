@@ -20,6 +20,34 @@ import org.apache.avro.specific.SpecificRecord;
  */
 public final class EventCodec {
 
+    /**
+     * Avro trusts the lengths a message declares: a few flipped bits can announce an array of two
+     * billion items, and the decoder allocates it before noticing the bytes are missing (the fuzz
+     * test brought services down with OutOfMemoryError that way). These caps, far above anything a
+     * fedarch event holds and no higher than the 64 MiB message limit, make such a message fail
+     * to decode instead; a JVM property set by the user wins.
+     */
+    static {
+        limitUnlessSet("org.apache.avro.limits.collectionItems.maxLength", 1_000_000);
+        limitUnlessSet("org.apache.avro.limits.bytes.maxLength", 64 << 20);
+        limitUnlessSet("org.apache.avro.limits.string.maxLength", 16 << 20);
+        // Avro reads the properties once, when its SystemLimitException class initialises; if anything
+        // decoded Avro before this class loaded, that happened already and only its reset applies them.
+        try {
+            java.lang.reflect.Method reset = org.apache.avro.SystemLimitException.class.getDeclaredMethod("resetLimits");
+            reset.setAccessible(true);
+            reset.invoke(null);
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            throw new ExceptionInInitializerError("cannot apply Avro's decoding limits: " + e);
+        }
+    }
+
+    private static void limitUnlessSet(String property, int limit) {
+        if (System.getProperty(property) == null) {
+            System.setProperty(property, Integer.toString(limit));
+        }
+    }
+
     private static final Map<Class<?>, BinaryMessageEncoder<?>> ENCODERS = new ConcurrentHashMap<>();
     private static final Map<Class<?>, BinaryMessageDecoder<?>> DECODERS = new ConcurrentHashMap<>();
 

@@ -10,6 +10,28 @@ import io.fedarch.events.JobSubmitted;
 
 class EventCodecTest {
 
+    /** A message that announces two billion array items it does not carry fails to decode; it must not exhaust the heap. */
+    @Test
+    void aLyingLengthIsRefusedNotAllocated() throws java.io.IOException {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.write(new byte[]{(byte) 0xC3, 0x01});
+        long fingerprint = org.apache.avro.SchemaNormalization.parsingFingerprint64(
+                io.fedarch.events.ArchitectureMask.getClassSchema());
+        out.write(java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.LITTLE_ENDIAN).putLong(fingerprint).array());
+        org.apache.avro.io.BinaryEncoder body = org.apache.avro.io.EncoderFactory.get().binaryEncoder(out, null);
+        body.writeString("e");
+        body.writeString("j");
+        body.writeLong(0);
+        body.writeInt(1);
+        body.writeInt(1);
+        body.writeDouble(0.5);
+        body.writeArrayStart();
+        body.setItemCount(2_000_000_000L); // SearchMask.operations: nothing follows
+        body.flush();
+        assertThrows(MalformedEventException.class,
+                () -> EventCodec.decode(out.toByteArray(), io.fedarch.events.ArchitectureMask.class));
+    }
+
     @Test
     void roundTripsEveryEventType() {
         for (SpecificRecord event : SampleEvents.all()) {
