@@ -4,6 +4,7 @@ import java.util.List;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Parameter;
+import io.fedarch.core.model.InPlaceWrite;
 
 /**
  * Adam on the architecture parameters α with DARTS's settings (betas 0.5/0.999, L2 weight decay
@@ -54,7 +55,7 @@ final class ArchitectureAdam {
                 double denominator = Math.sqrt(v[k]) / Math.sqrt(correction2) + EPSILON;
                 values[k] = (float) (values[k] - learningRate / correction1 * m[k] / denominator);
             }
-            alpha.set(values);
+            InPlaceWrite.overwrite(alpha, values);
         }
     }
 }

@@ -5,6 +5,7 @@ import java.util.Random;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
+import io.fedarch.core.model.OwnedScalar;
 
 /**
  * Per-edge mixing weights from one cell type's α table (14 edges × operations), with the mask's
@@ -59,7 +60,7 @@ public final class GumbelSoftmax {
             gumbel[i] = (float) -Math.log(-Math.log(u));
         }
         NDArray logits = withLogFactors(alpha, logFactors, batch).add(batch.create(gumbel, shape));
-        NDArray soft = logits.div((float) temperature).softmax(1);
+        NDArray soft = logits.div(OwnedScalar.of(batch, (float) temperature)).softmax(1);
         if (!hard) {
             return new Mixture(soft, activeByFactor(logFactors, shape));
         }
@@ -82,7 +83,7 @@ public final class GumbelSoftmax {
 
     /** α + log m, attached to the batch's manager (operations on a parameter land in the parameter's). */
     private static NDArray withLogFactors(NDArray alpha, float[] logFactors, NDManager batch) {
-        NDArray logits = logFactors == null ? alpha.mul(1f) : alpha.add(batch.create(logFactors, alpha.getShape()));
+        NDArray logits = logFactors == null ? alpha.mul(OwnedScalar.of(batch, 1f)) : alpha.add(batch.create(logFactors, alpha.getShape()));
         logits.attach(batch);
         return logits;
     }

@@ -15,6 +15,7 @@ import ai.djl.training.ParameterStore;
 import io.fedarch.core.data.ImageDataset;
 import io.fedarch.core.model.BlockParameters;
 import io.fedarch.core.model.Engines;
+import io.fedarch.core.model.InPlaceWrite;
 import io.fedarch.core.model.ModelFactory;
 import io.fedarch.core.train.Batches;
 import io.fedarch.core.train.GradientLock;
@@ -180,7 +181,7 @@ public final class MamlSearchTrainer {
             List<Parameter> learned = new ArrayList<>(twin.weightParameters());
             learned.addAll(twin.architectureParameters());
             for (int i = 0; i < learned.size(); i++) {
-                learned.get(i).getArray().set(values[i]);
+                InPlaceWrite.overwrite(learned.get(i).getArray(), values[i]);
             }
             ParameterStore twinStore = new ParameterStore(scope, false);
             return new MamlGradient.Copy() {

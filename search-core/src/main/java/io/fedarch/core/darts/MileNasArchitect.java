@@ -10,6 +10,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.training.GradientCollector;
 import ai.djl.training.ParameterStore;
+import io.fedarch.core.model.OwnedScalar;
 import io.fedarch.core.train.Batches;
 
 /**
@@ -90,7 +91,7 @@ public final class MileNasArchitect {
             scope.tempAttachAll(images, labels);
             NDArray loss = Batches.crossEntropy(
                     network.forward(store, new NDList(images), true).singletonOrThrow(), labels);
-            collector.backward(scale == 1f ? loss : loss.mul(scale));
+            collector.backward(scale == 1f ? loss : loss.mul(OwnedScalar.of(scope, scale)));
             return loss.getFloat();
         }
     }

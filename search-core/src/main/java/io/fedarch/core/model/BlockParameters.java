@@ -82,7 +82,7 @@ public final class BlockParameters {
         }
         new ModelParameters(expected).requireCompatible(parameters);
         for (Map.Entry<String, Parameter> e : named.entrySet()) {
-            e.getValue().getArray().set(parameters.get(e.getKey()).values());
+            InPlaceWrite.overwrite(e.getValue().getArray(), parameters.get(e.getKey()).values());
         }
     }
 

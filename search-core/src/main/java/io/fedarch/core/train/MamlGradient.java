@@ -8,6 +8,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Parameter;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.JniUtils;
+import io.fedarch.core.model.InPlaceWrite;
 
 /**
  * The MAML meta-gradient of one task (Finn et al., 2017), for any parameters and losses.
@@ -183,7 +184,7 @@ public final class MamlGradient {
 
     private static void restore(List<Parameter> parameters, float[][] values) {
         for (int i = 0; i < values.length; i++) {
-            parameters.get(i).getArray().set(values[i]);
+            InPlaceWrite.overwrite(parameters.get(i).getArray(), values[i]);
         }
     }
 }

@@ -18,6 +18,7 @@ import io.fedarch.core.data.FashionMnist;
 import io.fedarch.core.data.ImageDataset;
 import io.fedarch.core.model.BlockParameters;
 import io.fedarch.core.model.Engines;
+import io.fedarch.core.model.InPlaceWrite;
 import io.fedarch.core.model.ModelFactory;
 import io.fedarch.core.model.ModelInitializer;
 import io.fedarch.core.train.Batches;
@@ -146,7 +147,7 @@ public final class SearchStepProfile {
                             gradient.toFloatArray();
                             gradient.subi(gradient);
                         }
-                        alpha.set(values); // same engine traffic as Adam; values unchanged here
+                        InPlaceWrite.overwrite(alpha, values); // same engine traffic as Adam; values unchanged here
                     }
                     t = lap(total, 3, t);
                     // w step (SearchTrainer, written out)
