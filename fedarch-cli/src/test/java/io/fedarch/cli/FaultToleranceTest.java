@@ -36,8 +36,9 @@ import io.fedarch.events.wire.Topics;
  * Process-level faults on the real stack: a worker killed with SIGKILL mid-round, the coordinator
  * killed with SIGKILL mid-round and started again, the broker stopped mid-round and started again.
  * Each time the fixed-seed job must finish with exactly the model an undisturbed run delivers
- * (FedAvg on the CNN is bit-reproducible across processes), and every round must have counted each
- * selected client exactly once, whatever copies of updates the fault left on the topic.
+ * (local training is bit-reproducible across processes), and every round must have counted each
+ * selected client exactly once, whatever copies of updates the fault left on the topic. A FedNAS
+ * search whose coordinator is killed must also end with the undisturbed run's genotype.
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class FaultToleranceTest {
@@ -60,7 +61,7 @@ class FaultToleranceTest {
         job.setName("fault-tolerance");
         job.setRounds(4);
         job.setRoundDeadlineMs(120_000);
-        undisturbed = run(null);
+        undisturbed = run(job, null);
         assertEquals(SearchStatus.SUCCEEDED, undisturbed.outcome().completion().getStatus());
     }
 
@@ -76,12 +77,12 @@ class FaultToleranceTest {
     void aWorkerKilledMidRoundLosesNothing() throws Exception {
         // The first update of round 2 came from one worker; the other one is still training its task.
         int[] killed = {-1};
-        Run disturbed = run(first -> {
+        Run disturbed = run(job, first -> {
             killed[0] = first.getWorkerId().equals("worker-1") ? 1 : 0;
             stack.killWorker(killed[0]);
         });
         try {
-            assertSameResultCountedOnce(disturbed);
+            assertSameResultCountedOnce(undisturbed, disturbed);
         } finally {
             stack.restartWorker(killed[0]);
         }
@@ -90,18 +91,39 @@ class FaultToleranceTest {
     @Test
     @Order(2)
     void aCoordinatorKilledMidRoundResumesFromKafka() throws Exception {
-        Run disturbed = run(first -> stack.killAndRestartCoordinator(Duration.ofSeconds(2)));
-        assertSameResultCountedOnce(disturbed);
+        Run disturbed = run(job, first -> stack.killAndRestartCoordinator(Duration.ofSeconds(2)));
+        assertSameResultCountedOnce(undisturbed, disturbed);
     }
 
     @Test
     @Order(3)
     void aBrokerRestartMidRoundIsSurvived() throws Exception {
-        Run disturbed = run(first -> stack.restartBroker(Duration.ofSeconds(5)));
-        assertSameResultCountedOnce(disturbed);
+        Run disturbed = run(job, first -> stack.restartBroker(Duration.ofSeconds(5)));
+        assertSameResultCountedOnce(undisturbed, disturbed);
     }
 
-    private static void assertSameResultCountedOnce(Run disturbed) {
+    @Test
+    @Order(4)
+    void aFedNasSearchWhoseCoordinatorIsKilledEndsWithTheSameGenotype() throws Exception {
+        Path home = Path.of(System.getProperty("fedarch.home", "..")).toAbsolutePath().normalize();
+        JobSpec search = JobFile.read(home.resolve("examples/fednas-tiny.yaml")).spec();
+        search.setName("fault-tolerance-fednas");
+        search.setRounds(3);
+        // The search alone: no fine-tuning job, no personalization.
+        search.setHyperParameters(Map.of());
+        search.setPersonalizationEpochs(0);
+        Run calm = run(search, null);
+        assertEquals(SearchStatus.SUCCEEDED, calm.outcome().completion().getStatus());
+        Run disturbed = run(search, first -> stack.killAndRestartCoordinator(Duration.ofSeconds(2)));
+        assertSameResultCountedOnce(calm, disturbed);
+        String genotype = calm.outcome().models().get(0).getArchitecture();
+        assertEquals(genotype, disturbed.outcome().models().get(0).getArchitecture(),
+                "the exported genotype equals the undisturbed search's");
+        System.out.println("genotype after the coordinator kill, as undisturbed: " + genotype);
+    }
+
+    private static void assertSameResultCountedOnce(Run undisturbed, Run disturbed) {
+        JobSpec job = undisturbed.outcome().completion().getSpec();
         JobOutcome outcome = disturbed.outcome();
         assertEquals(SearchStatus.SUCCEEDED, outcome.completion().getStatus(), String.valueOf(outcome.completion()));
         assertEquals(undisturbed.outcome().globalModel().getTestAccuracy(), outcome.globalModel().getTestAccuracy(),
@@ -126,7 +148,7 @@ class FaultToleranceTest {
      * on the topic, the other clients are still training) and measures how long the round took from
      * the fault to its aggregate.
      */
-    private static Run run(Consumer<ClientUpdate> fault) throws Exception {
+    private static Run run(JobSpec job, Consumer<ClientUpdate> fault) throws Exception {
         ExecutorService executor = Executors.newSingleThreadExecutor();
         try (TopicTap tap = new TopicTap(stack.bootstrapServers());
              var updates = tap.follow(Topics.CLIENT_UPDATES, ClientUpdate.class);
