@@ -1,6 +1,9 @@
 package io.fedarch.coordinator.metrics;
 
 import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicReference;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -16,6 +19,8 @@ import io.micrometer.core.instrument.Timer;
 @ApplicationScoped
 public class CoordinatorMetrics {
     private final MeterRegistry registry;
+    /** Per algorithm, the global validation accuracy of the round closed last (what the dashboard plots per round). */
+    private final Map<String, AtomicReference<Double>> lastAccuracy = new ConcurrentHashMap<>();
 
     @Inject
     public CoordinatorMetrics(MeterRegistry registry, JobRegistry jobs) {
@@ -24,8 +29,14 @@ public class CoordinatorMetrics {
                 .description("Jobs accepted and not yet finished").register(registry);
     }
 
-    public void roundCompleted(String algorithm, long roundMs, long aggregationMs) {
+    public void roundCompleted(String algorithm, long roundMs, long aggregationMs, double validationAccuracy) {
         registry.counter("fedarch.rounds.completed", "algorithm", algorithm).increment();
+        lastAccuracy.computeIfAbsent(algorithm, a -> {
+            AtomicReference<Double> holder = new AtomicReference<>(Double.NaN);
+            Gauge.builder("fedarch.round.validation.accuracy", holder, AtomicReference::get).tag("algorithm", a)
+                    .description("Global model's validation accuracy after the round closed last").register(registry);
+            return holder;
+        }).set(validationAccuracy);
         Timer.builder("fedarch.round.duration").tag("algorithm", algorithm)
                 .description("From publishing a round's tasks to publishing its aggregate")
                 .register(registry).record(Duration.ofMillis(roundMs));

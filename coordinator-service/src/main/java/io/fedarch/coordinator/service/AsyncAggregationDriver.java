@@ -254,7 +254,8 @@ public class AsyncAggregationDriver {
         custom.put(DROPPED_STALE, (double) async.droppedStale);
         summary.setCustom(custom);
         run.lastRoundMetrics = summary;
-        metrics.roundCompleted(run.spec.getAlgorithm(), versionMs, aggregationMs);
+        metrics.roundCompleted(run.spec.getAlgorithm(), versionMs, aggregationMs,
+                summary.getGlobalValidationAccuracy());
         publisher.globalModel(GlobalModel.newBuilder()
                 .setEventId(FederationService.eventId(run, "global-model", run.modelVersion, 0, -1))
                 .setJobId(run.jobId)

@@ -561,7 +561,8 @@ public class FederationService {
         run.openRound = null;
         RoundMetrics roundMetrics = RoundSummary.of(round, aggregationMs, roundMs);
         run.lastRoundMetrics = roundMetrics;
-        metrics.roundCompleted(run.spec.getAlgorithm(), roundMs, aggregationMs);
+        metrics.roundCompleted(run.spec.getAlgorithm(), roundMs, aggregationMs,
+                roundMetrics.getGlobalValidationAccuracy());
 
         publisher.globalModel(GlobalModel.newBuilder()
                 .setEventId(eventId(run, "global-model", round.round, 0, -1))

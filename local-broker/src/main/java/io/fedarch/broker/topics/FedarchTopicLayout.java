@@ -50,8 +50,21 @@ public final class FedarchTopicLayout {
 
     /** Connects to {@code bootstrapServers} and creates or raises the standard layout. */
     public static TopicProvisioningResult ensure(String bootstrapServers, int taskPartitions, int maxMessageBytes) {
+        return ensure(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers), taskPartitions, maxMessageBytes);
+    }
+
+    /**
+     * The same with full client settings (bootstrap servers plus TLS/SASL), as a secured cluster needs.
+     * Settings an admin client does not know (consumer/producer tuning) are dropped, not passed on.
+     */
+    public static TopicProvisioningResult ensure(Map<String, Object> clientConfig, int taskPartitions,
+                                                 int maxMessageBytes) {
         Properties config = new Properties();
-        config.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        clientConfig.forEach((key, value) -> {
+            if (AdminClientConfig.configNames().contains(key)) {
+                config.put(key, value);
+            }
+        });
         try (Admin admin = Admin.create(config)) {
             return TopicProvisioner.ensureTopics(admin, standard(taskPartitions, maxMessageBytes));
         }
