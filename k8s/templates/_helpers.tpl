@@ -1,0 +1,141 @@
+{{/* Names and labels. */}}
+{{- define "fedarch.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 50 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 50 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "fedarch.labels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{/* Selector labels of one component: (dict "root" $ "component" "worker" "pool" "gpu"). */}}
+{{- define "fedarch.selector" -}}
+app.kubernetes.io/name: {{ .root.Chart.Name }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- if .pool }}
+fedarch.io/pool: {{ .pool }}
+{{- end }}
+{{- end -}}
+
+{{- define "fedarch.serviceAccountName" -}}
+{{- if .Values.serviceAccount.create -}}
+{{- default (include "fedarch.fullname" .) .Values.serviceAccount.name -}}
+{{- else -}}
+{{- default "default" .Values.serviceAccount.name -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "fedarch.image" -}}
+{{- printf "%s/%s:%s" .root.Values.image.registry .name .root.Values.image.tag -}}
+{{- end -}}
+
+{{/* The topic layout and per-service access, generated from the services' own definitions. */}}
+{{- define "fedarch.topology" -}}
+{{- .Files.Get "files/topology.yaml" -}}
+{{- end -}}
+
+{{/* Whether the KEDA path is taken. */}}
+{{- define "fedarch.useKeda" -}}
+{{- if or (eq .Values.autoscaling.mode "keda") (and (eq .Values.autoscaling.mode "auto") (.Capabilities.APIVersions.Has "keda.sh/v1alpha1")) -}}
+true
+{{- end -}}
+{{- end -}}
+
+{{- define "fedarch.saslSecret" -}}
+{{- $explicit := index .root.Values.kafka.sasl.secrets .service -}}
+{{- if $explicit -}}
+{{- $explicit -}}
+{{- else -}}
+{{- printf "%s-%s" (include "fedarch.fullname" .root) .service -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+Environment every service reads (names map onto application.properties keys: KAFKA_SASL_MECHANISM is
+kafka.sasl.mechanism, FEDARCH_TOPICS_MAX_MESSAGE_BYTES is fedarch.topics.max-message-bytes).
+(dict "root" $ "service" "worker")
+*/}}
+{{- define "fedarch.commonEnv" -}}
+{{- $v := .root.Values -}}
+- name: QUARKUS_HTTP_PORT
+  value: "8080"
+- name: KAFKA_BOOTSTRAP_SERVERS
+  value: {{ $v.kafka.bootstrapServers | quote }}
+- name: KAFKA_SECURITY_PROTOCOL
+  value: {{ $v.kafka.securityProtocol | quote }}
+{{- if has $v.kafka.securityProtocol (list "SSL" "SASL_SSL") }}
+- name: KAFKA_SSL_TRUSTSTORE_TYPE
+  value: PEM
+- name: KAFKA_SSL_TRUSTSTORE_LOCATION
+  value: /etc/fedarch/kafka-ca/{{ $v.kafka.tls.caKey }}
+{{- end }}
+{{- if has $v.kafka.securityProtocol (list "SASL_PLAINTEXT" "SASL_SSL") }}
+- name: KAFKA_SASL_MECHANISM
+  value: {{ $v.kafka.sasl.mechanism | quote }}
+- name: KAFKA_SASL_JAAS_CONFIG
+  valueFrom:
+    secretKeyRef:
+      name: {{ include "fedarch.saslSecret" . }}
+      key: {{ $v.kafka.sasl.jaasConfigKey | quote }}
+{{- end }}
+- name: FEDARCH_TOPICS_PROVISION
+  value: {{ (not $v.strimzi.topics.enabled) | quote }}
+- name: FEDARCH_TOPICS_CLIENT_TASKS_PARTITIONS
+  value: {{ int64 $v.kafka.topics.taskPartitions | quote }}
+- name: FEDARCH_TOPICS_MAX_MESSAGE_BYTES
+  value: {{ int64 $v.kafka.topics.maxMessageBytes | quote }}
+- name: DJL_OFFLINE
+  value: "true"
+- name: OPT_OUT_TRACKING
+  value: "true"
+- name: OMP_WAIT_POLICY
+  value: PASSIVE
+- name: DJL_CACHE_DIR
+  value: /tmp/djl
+- name: ENGINE_CACHE_DIR
+  value: /tmp/djl
+{{- end -}}
+
+{{- define "fedarch.volumeMounts" -}}
+- name: tmp
+  mountPath: /tmp
+{{- if has .Values.kafka.securityProtocol (list "SSL" "SASL_SSL") }}
+- name: kafka-ca
+  mountPath: /etc/fedarch/kafka-ca
+  readOnly: true
+{{- end }}
+{{- end -}}
+
+{{- define "fedarch.volumes" -}}
+- name: tmp
+  emptyDir: {}
+{{- if has .Values.kafka.securityProtocol (list "SSL" "SASL_SSL") }}
+- name: kafka-ca
+  secret:
+    secretName: {{ .Values.kafka.tls.caSecret }}
+{{- end }}
+{{- end -}}
+
+{{/* Probes on Quarkus SmallRye Health's endpoints. */}}
+{{- define "fedarch.probes" -}}
+startupProbe:
+  httpGet: {path: /q/health/started, port: http}
+  periodSeconds: 5
+  failureThreshold: 60
+livenessProbe:
+  httpGet: {path: /q/health/live, port: http}
+  periodSeconds: 10
+  failureThreshold: 3
+readinessProbe:
+  httpGet: {path: /q/health/ready, port: http}
+  periodSeconds: 10
+  failureThreshold: 3
+{{- end -}}
