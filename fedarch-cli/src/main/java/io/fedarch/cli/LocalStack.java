@@ -85,6 +85,16 @@ public final class LocalStack implements AutoCloseable {
         return restarted;
     }
 
+    /**
+     * Stops worker {@code index} (0-based) as Kubernetes does: SIGTERM, and SIGKILL only if it has not
+     * exited after 20 s. Its unfinished task must go to the others.
+     *
+     * @return whether it exited by itself within the grace period
+     */
+    public synchronized boolean stopWorker(int index) {
+        return workers.get(index).close(Duration.ofSeconds(20));
+    }
+
     /** Kills worker {@code index} (0-based, SIGKILL); its tasks must go to the others. */
     public synchronized void killWorker(int index) {
         workers.get(index).kill();

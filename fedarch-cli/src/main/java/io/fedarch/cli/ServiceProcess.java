@@ -142,18 +142,29 @@ public final class ServiceProcess implements AutoCloseable {
     /** Asks for a graceful shutdown (SIGTERM: Quarkus closes its Kafka clients), then insists. */
     @Override
     public void close() {
+        close(Duration.ofSeconds(20));
+    }
+
+    /**
+     * SIGTERM, then SIGKILL once {@code grace} has passed.
+     *
+     * @return whether the process exited by itself within {@code grace} (true if it was not running)
+     */
+    public boolean close(Duration grace) {
         if (!process.isAlive()) {
-            return;
+            return true;
         }
         process.destroy();
         try {
-            if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+            if (process.waitFor(grace.toMillis(), TimeUnit.MILLISECONDS)) {
+                return true;
             }
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
         }
+        return false;
     }
 
     private String tail() {

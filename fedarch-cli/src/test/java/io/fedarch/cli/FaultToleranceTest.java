@@ -34,7 +34,8 @@ import io.fedarch.events.wire.Topics;
 
 /**
  * Process-level faults on the real stack: a worker killed with SIGKILL mid-round, the coordinator
- * killed with SIGKILL mid-round and started again, the broker stopped mid-round and started again.
+ * killed with SIGKILL mid-round and started again, the broker stopped mid-round and started again, a
+ * worker stopped with SIGTERM mid-task (as Kubernetes stops a pod).
  * Each time the fixed-seed job must finish with exactly the model an undisturbed run delivers
  * (local training is bit-reproducible across processes), and every round must have counted each
  * selected client exactly once, whatever copies of updates the fault left on the topic. A FedNAS
@@ -104,6 +105,24 @@ class FaultToleranceTest {
 
     @Test
     @Order(4)
+    void aWorkerStoppedGracefullyMidTaskHandsItsTaskBack() throws Exception {
+        // Kubernetes scaling a pool down or draining a node: SIGTERM to the worker that is still training.
+        int[] stopped = {-1};
+        boolean[] exitedByItself = {false};
+        Run disturbed = run(job, first -> {
+            stopped[0] = first.getWorkerId().equals("worker-1") ? 1 : 0;
+            exitedByItself[0] = stack.stopWorker(stopped[0]);
+        });
+        try {
+            assertTrue(exitedByItself[0], "the worker shut down within the grace period, without SIGKILL");
+            assertSameResultCountedOnce(undisturbed, disturbed);
+        } finally {
+            stack.restartWorker(stopped[0]);
+        }
+    }
+
+    @Test
+    @Order(5)
     void aFedNasSearchWhoseCoordinatorIsKilledEndsWithTheSameGenotype() throws Exception {
         Path home = Path.of(System.getProperty("fedarch.home", "..")).toAbsolutePath().normalize();
         JobSpec search = JobFile.read(home.resolve("examples/fednas-tiny.yaml")).spec();
