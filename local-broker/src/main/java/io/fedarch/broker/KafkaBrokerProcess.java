@@ -158,8 +158,25 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         private Duration startupTimeout = Duration.ofSeconds(90);
         private boolean fastStartup = true;
         private final Map<String, String> extraBrokerProperties = new LinkedHashMap<>();
+        private int saslPort;
+        private final Map<String, String> saslUsers = new LinkedHashMap<>();
 
         private Builder() {
+        }
+
+        /**
+         * Adds a SASL_PLAINTEXT listener on {@code port} (mechanism PLAIN, {@code users}: name → password)
+         * and turns on ACL enforcement, as a secured production cluster has: clients of that listener get
+         * exactly what ACLs grant their user. The PLAINTEXT port stays unauthenticated and a super user
+         * (ANONYMOUS), for the harness that creates topics and ACLs, as an operator would.
+         */
+        public Builder saslPlainListener(int port, Map<String, String> users) {
+            if (port <= 0 || port > 65535) {
+                throw new IllegalArgumentException("SASL port out of range: " + port);
+            }
+            this.saslPort = port;
+            this.saslUsers.putAll(users);
+            return this;
         }
 
         /** Client (PLAINTEXT) port; 0, the default, picks a free one. */
@@ -285,6 +302,21 @@ public final class KafkaBrokerProcess implements AutoCloseable {
             BrokerServerProperties properties =
                     new BrokerServerProperties(brokerPort, controllerPort, effectiveDataDir, messageMaxBytes);
             Map<String, String> lines = properties.asMap();
+            if (saslPort != 0) {
+                String host = BrokerServerProperties.HOST;
+                lines.put("listeners", "PLAINTEXT://" + host + ":" + brokerPort + ",SASL_PLAINTEXT://" + host + ":" + saslPort
+                        + ",CONTROLLER://" + host + ":" + controllerPort);
+                lines.put("advertised.listeners", "PLAINTEXT://" + host + ":" + brokerPort + ",SASL_PLAINTEXT://" + host
+                        + ":" + saslPort);
+                lines.put("listener.security.protocol.map",
+                        "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT");
+                lines.put("sasl.enabled.mechanisms", "PLAIN");
+                StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
+                saslUsers.forEach((user, password) -> jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
+                lines.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.append(';').toString());
+                lines.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+                lines.put("super.users", "User:ANONYMOUS");
+            }
             lines.putAll(extraBrokerProperties);
             BrokerServerProperties.write(lines, file);
         }

@@ -3,6 +3,7 @@ package io.fedarch.cli.k8s;
 import static io.fedarch.cli.k8s.RenderedChart.container;
 import static io.fedarch.cli.k8s.RenderedChart.list;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -23,12 +24,28 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.AdminClientConfig;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.acl.AccessControlEntry;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.acl.AclOperation;
+import org.apache.kafka.common.acl.AclPermissionType;
+import org.apache.kafka.common.errors.TopicAuthorizationException;
+import org.apache.kafka.common.resource.PatternType;
+import org.apache.kafka.common.resource.ResourcePattern;
+import org.apache.kafka.common.resource.ResourceType;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,8 +66,9 @@ import io.fedarch.events.wire.Topics;
 /**
  * The services run with the configuration the chart gives them: every environment variable a
  * Deployment sets is one the service (or Kafka, DJL, OpenMP, the image's entrypoint) reads, and the
- * three services started as processes with exactly the rendered environment — pointed at a real
- * local broker — become ready, answer the probes' endpoints and run a job together.
+ * three services started as processes with exactly the rendered environment of the Strimzi values —
+ * pointed at a real local broker that authenticates them (SASL) and enforces the chart's ACLs —
+ * become ready, answer the probes' endpoints and run a job together, each as its own Kafka user.
  */
 class ChartEnvironmentTest {
     /** Read outside the services' configuration, each by whom. */
@@ -93,17 +111,32 @@ class ChartEnvironmentTest {
     }
 
     @Test
-    void theServicesStartWithTheRenderedEnvironmentAndRunAJob() throws Exception {
+    void theServicesRunAJobWithTheRenderedEnvironmentAsTheirOwnKafkaUsers() throws Exception {
         Path home = RenderedChart.home();
-        try (KafkaBrokerProcess broker = KafkaBrokerProcess.builder().start(work.resolve("broker"))) {
-            RenderedChart chart = RenderedChart.render(List.of(), Map.of(
-                    "kafka.bootstrapServers", broker.bootstrapServers(), "kafka.securityProtocol", "PLAINTEXT",
-                    "autoscaling.mode", "none"));
+        int saslPort = freePort();
+        Map<String, String> passwords = Map.of("fedarch-coordinator", "coordinator-secret",
+                "fedarch-worker", "worker-secret", "fedarch-pruning", "pruning-secret");
+        try (KafkaBrokerProcess broker = KafkaBrokerProcess.builder().saslPlainListener(saslPort, passwords)
+                .start(work.resolve("broker"))) {
+            RenderedChart chart = RenderedChart.render(List.of("strimzi"), Map.of(
+                    "kafka.bootstrapServers", "127.0.0.1:" + saslPort, "kafka.securityProtocol", "SASL_PLAINTEXT",
+                    "kafka.sasl.mechanism", "PLAIN", "autoscaling.mode", "none"));
+            // What Strimzi's operators would do with the chart's resources: the topics, then each user's ACLs.
+            try (Admin operator = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
+                operator.createTopics(chart.ofKind("KafkaTopic").stream().map(ChartEnvironmentTest::newTopic).toList())
+                        .all().get(60, TimeUnit.SECONDS);
+                operator.createAcls(chart.ofKind("KafkaUser").stream().flatMap(u -> aclBindings(u).stream()).toList())
+                        .all().get(60, TimeUnit.SECONDS);
+            }
+            // The users' Secrets, as Strimzi writes them: a JAAS line under sasl.jaas.config.
+            Map<String, String> secrets = new LinkedHashMap<>();
+            passwords.forEach((user, password) -> secrets.put(user, "org.apache.kafka.common.security.plain.PlainLoginModule"
+                    + " required username=\"" + user + "\" password=\"" + password + "\";"));
             List<ServiceProcess> services = new ArrayList<>();
             try {
                 for (JsonNode deployment : chart.ofKind("Deployment")) {
                     String service = serviceOf(deployment);
-                    Map<String, String> environment = podEnvironment(deployment);
+                    Map<String, String> environment = podEnvironment(deployment, secrets);
                     Path app = home.resolve(MODULES.get(service)).resolve("target/quarkus-app");
                     // Several pods on one machine: each its own port (ServiceProcess sets quarkus.http.port).
                     services.add(ServiceProcess.start(service, app, freePort(), service.equals("worker") ? 2048 : 1024,
@@ -129,7 +162,8 @@ class ChartEnvironmentTest {
                             .run(job, Duration.ofSeconds(300), new ConsoleProgress(System.out));
                     updates = updateTopic.during(Duration.ofSeconds(2), u -> true);
                 }
-                assertEquals(SearchStatus.SUCCEEDED, outcome.completion().getStatus());
+                assertEquals(SearchStatus.SUCCEEDED, outcome.completion().getStatus(),
+                        "the job ran with every service limited to its own ACLs: " + outcome.completion().getReason());
                 assertTrue(!updates.isEmpty() && updates.stream().allMatch(u -> u.getWorkerId().equals(POD_NAME)),
                         "the worker names itself after its pod (FEDARCH_WORKER_ID from the downward API)");
                 assertTrue(outcome.models().get(0).getTestAccuracy() > 0.5, "the job trained a real model");
@@ -138,11 +172,49 @@ class ChartEnvironmentTest {
             } finally {
                 services.forEach(ServiceProcess::close);
             }
+            // Least privilege, enforced by the broker: the worker's user may not publish a global model.
+            Map<String, Object> asWorker = new LinkedHashMap<>();
+            asWorker.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:" + saslPort);
+            asWorker.put("security.protocol", "SASL_PLAINTEXT");
+            asWorker.put("sasl.mechanism", "PLAIN");
+            asWorker.put("sasl.jaas.config", secrets.get("fedarch-worker"));
+            asWorker.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, 10_000);
+            try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(asWorker, new ByteArraySerializer(),
+                    new ByteArraySerializer())) {
+                ExecutionException refused = assertThrows(ExecutionException.class, () -> producer
+                        .send(new ProducerRecord<>(Topics.GLOBAL_MODELS, new byte[] {1})).get(30, TimeUnit.SECONDS));
+                assertTrue(refused.getCause() instanceof TopicAuthorizationException, String.valueOf(refused.getCause()));
+            }
         }
     }
 
+    /** A KafkaTopic as the Strimzi topic operator creates it (one replica: one broker here). */
+    private static NewTopic newTopic(JsonNode kafkaTopic) {
+        JsonNode spec = kafkaTopic.path("spec");
+        Map<String, String> configs = new LinkedHashMap<>();
+        spec.path("config").fields().forEachRemaining(e -> configs.put(e.getKey(), e.getValue().asText()));
+        return new NewTopic(spec.path("topicName").asText(), spec.path("partitions").asInt(), (short) 1).configs(configs);
+    }
+
+    /** A KafkaUser's simple-authorization ACLs as the Strimzi user operator writes them. */
+    private static List<AclBinding> aclBindings(JsonNode kafkaUser) {
+        String principal = "User:" + kafkaUser.path("metadata").path("name").asText();
+        List<AclBinding> bindings = new ArrayList<>();
+        for (JsonNode acl : list(kafkaUser.path("spec").path("authorization").path("acls"))) {
+            JsonNode resource = acl.path("resource");
+            ResourcePattern pattern = new ResourcePattern(ResourceType.fromString(resource.path("type").asText()),
+                    resource.path("name").asText(),
+                    resource.path("patternType").asText().equals("prefix") ? PatternType.PREFIXED : PatternType.LITERAL);
+            for (JsonNode operation : list(acl.path("operations"))) {
+                bindings.add(new AclBinding(pattern, new AccessControlEntry(principal, "*",
+                        AclOperation.fromString(operation.asText()), AclPermissionType.ALLOW)));
+            }
+        }
+        return bindings;
+    }
+
     /** The container's environment as the kubelet would set it, with volume paths under this test's directory. */
-    private Map<String, String> podEnvironment(JsonNode deployment) throws IOException {
+    private Map<String, String> podEnvironment(JsonNode deployment, Map<String, String> jaasBySecret) throws IOException {
         Map<String, String> environment = new LinkedHashMap<>();
         for (JsonNode variable : list(container(deployment).path("env"))) {
             String name = variable.path("name").asText();
@@ -150,8 +222,12 @@ class ChartEnvironmentTest {
                 environment.put(name, variable.path("value").asText());
             } else if (variable.path("valueFrom").path("fieldRef").path("fieldPath").asText().equals("metadata.name")) {
                 environment.put(name, POD_NAME);
+            } else if (variable.path("valueFrom").has("secretKeyRef")) {
+                JsonNode ref = variable.path("valueFrom").path("secretKeyRef");
+                assertEquals("sasl.jaas.config", ref.path("key").asText());
+                environment.put(name, jaasBySecret.get(ref.path("name").asText()));
             } else {
-                throw new AssertionError("unexpected variable source without credentials: " + variable);
+                throw new AssertionError("unexpected variable source: " + variable);
             }
         }
         // Volume mounts: an exports volume at /var/lib/fedarch/models becomes a directory of this test.
