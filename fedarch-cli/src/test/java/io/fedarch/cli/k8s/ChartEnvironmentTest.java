@@ -192,7 +192,7 @@ class ChartEnvironmentTest {
     private static NewTopic newTopic(JsonNode kafkaTopic) {
         JsonNode spec = kafkaTopic.path("spec");
         Map<String, String> configs = new LinkedHashMap<>();
-        spec.path("config").fields().forEachRemaining(e -> configs.put(e.getKey(), e.getValue().asText()));
+        spec.path("config").properties().forEach(e -> configs.put(e.getKey(), e.getValue().asText()));
         return new NewTopic(spec.path("topicName").asText(), spec.path("partitions").asInt(), (short) 1).configs(configs);
     }
 
