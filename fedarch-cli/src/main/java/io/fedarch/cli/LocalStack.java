@@ -1,10 +1,6 @@
 package io.fedarch.cli;
 
-import java.io.IOException;
 import java.io.PrintStream;
-import java.io.UncheckedIOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 
 
+import io.fedarch.broker.FreePorts;
 import io.fedarch.broker.KafkaBrokerProcess;
 import io.fedarch.broker.topics.FedarchTopicLayout;
 
@@ -177,16 +174,8 @@ public final class LocalStack implements AutoCloseable {
         Map<String, String> environment = new LinkedHashMap<>(DjlEnvironment.VARIABLES);
         environment.putAll(env);
         Path app = options.home().resolve(module).resolve("target").resolve("quarkus-app");
-        return ServiceProcess.start(name, app, freePort(), heapMb, props, environment,
+        return ServiceProcess.start(name, app, FreePorts.one(), heapMb, props, environment,
                 options.logsDir().resolve(name + ".log"));
-    }
-
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        } catch (IOException e) {
-            throw new UncheckedIOException("no free port on loopback", e);
-        }
     }
 
     private boolean closed;

@@ -65,6 +65,26 @@ record BrokerServerProperties(int brokerPort, int controllerPort, Path dataDir, 
         return p;
     }
 
+    /**
+     * Overrides of {@link #asMap()} that add a SASL_PLAINTEXT listener (mechanism PLAIN, {@code users}:
+     * name → password) and ACL enforcement; PLAINTEXT clients stay anonymous super users.
+     */
+    static Map<String, String> saslPlainListener(int brokerPort, int saslPort, int controllerPort,
+                                                 Map<String, String> users) {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("listeners", "PLAINTEXT://" + HOST + ":" + brokerPort + ",SASL_PLAINTEXT://" + HOST + ":" + saslPort
+                + ",CONTROLLER://" + HOST + ":" + controllerPort);
+        p.put("advertised.listeners", "PLAINTEXT://" + HOST + ":" + brokerPort + ",SASL_PLAINTEXT://" + HOST + ":" + saslPort);
+        p.put("listener.security.protocol.map", "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT");
+        p.put("sasl.enabled.mechanisms", "PLAIN");
+        StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
+        users.forEach((user, password) -> jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
+        p.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.append(';').toString());
+        p.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
+        p.put("super.users", "User:ANONYMOUS");
+        return p;
+    }
+
     /** Writes {@code properties} (typically {@link #asMap()} plus overrides) as a properties file. */
     static void write(Map<String, String> properties, Path file) {
         try (Writer out = Files.newBufferedWriter(file, StandardCharsets.UTF_8)) {

@@ -7,8 +7,8 @@ import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Finds currently unused TCP ports on the loopback interface. */
-final class FreePorts {
+/** Finds currently unused TCP ports on the loopback interface (for the broker and for local service processes). */
+public final class FreePorts {
 
     /** The broker listens on IPv4 loopback only, so that is where ports must be free. */
     private static final InetAddress LOOPBACK = loopbackIpv4();
@@ -21,7 +21,7 @@ final class FreePorts {
      * known, so the ports differ from each other; another process may still take one before the
      * broker binds it, which then surfaces as a bind error in the broker log.
      */
-    static List<Integer> pick(int count) {
+    public static List<Integer> pick(int count) {
         List<ServerSocket> sockets = new ArrayList<>();
         try {
             List<Integer> ports = new ArrayList<>();
@@ -42,6 +42,11 @@ final class FreePorts {
                 }
             }
         }
+    }
+
+    /** One free port on 127.0.0.1. */
+    public static int one() {
+        return pick(1).get(0);
     }
 
     private static InetAddress loopbackIpv4() {

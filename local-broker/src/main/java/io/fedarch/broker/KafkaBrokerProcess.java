@@ -303,19 +303,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
                     new BrokerServerProperties(brokerPort, controllerPort, effectiveDataDir, messageMaxBytes);
             Map<String, String> lines = properties.asMap();
             if (saslPort != 0) {
-                String host = BrokerServerProperties.HOST;
-                lines.put("listeners", "PLAINTEXT://" + host + ":" + brokerPort + ",SASL_PLAINTEXT://" + host + ":" + saslPort
-                        + ",CONTROLLER://" + host + ":" + controllerPort);
-                lines.put("advertised.listeners", "PLAINTEXT://" + host + ":" + brokerPort + ",SASL_PLAINTEXT://" + host
-                        + ":" + saslPort);
-                lines.put("listener.security.protocol.map",
-                        "PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,CONTROLLER:PLAINTEXT");
-                lines.put("sasl.enabled.mechanisms", "PLAIN");
-                StringBuilder jaas = new StringBuilder("org.apache.kafka.common.security.plain.PlainLoginModule required");
-                saslUsers.forEach((user, password) -> jaas.append(" user_").append(user).append("=\"").append(password).append('"'));
-                lines.put("listener.name.sasl_plaintext.plain.sasl.jaas.config", jaas.append(';').toString());
-                lines.put("authorizer.class.name", "org.apache.kafka.metadata.authorizer.StandardAuthorizer");
-                lines.put("super.users", "User:ANONYMOUS");
+                lines.putAll(BrokerServerProperties.saslPlainListener(brokerPort, saslPort, controllerPort, saslUsers));
             }
             lines.putAll(extraBrokerProperties);
             BrokerServerProperties.write(lines, file);

@@ -8,8 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.io.Reader;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -51,6 +49,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import com.fasterxml.jackson.databind.JsonNode;
 
+import io.fedarch.broker.FreePorts;
 import io.fedarch.broker.KafkaBrokerProcess;
 import io.fedarch.cli.ConsoleProgress;
 import io.fedarch.cli.JobFile;
@@ -113,7 +112,7 @@ class ChartEnvironmentTest {
     @Test
     void theServicesRunAJobWithTheRenderedEnvironmentAsTheirOwnKafkaUsers() throws Exception {
         Path home = RenderedChart.home();
-        int saslPort = freePort();
+        int saslPort = FreePorts.one();
         Map<String, String> passwords = Map.of("fedarch-coordinator", "coordinator-secret",
                 "fedarch-worker", "worker-secret", "fedarch-pruning", "pruning-secret");
         try (KafkaBrokerProcess broker = KafkaBrokerProcess.builder().saslPlainListener(saslPort, passwords)
@@ -139,7 +138,7 @@ class ChartEnvironmentTest {
                     Map<String, String> environment = podEnvironment(deployment, secrets);
                     Path app = home.resolve(MODULES.get(service)).resolve("target/quarkus-app");
                     // Several pods on one machine: each its own port (ServiceProcess sets quarkus.http.port).
-                    services.add(ServiceProcess.start(service, app, freePort(), service.equals("worker") ? 2048 : 1024,
+                    services.add(ServiceProcess.start(service, app, FreePorts.one(), service.equals("worker") ? 2048 : 1024,
                             Map.of(), environment, work.resolve("logs").resolve(service + ".log")));
                 }
                 HttpClient http = HttpClient.newHttpClient();
@@ -270,11 +269,5 @@ class ChartEnvironmentTest {
         Set<String> names = new TreeSet<>();
         keys.forEach(k -> names.add(k.toUpperCase().replaceAll("[^A-Z0-9]", "_")));
         return names;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return socket.getLocalPort();
-        }
     }
 }
