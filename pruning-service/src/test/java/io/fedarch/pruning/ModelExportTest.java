@@ -23,7 +23,7 @@ import io.fedarch.broker.KafkaBrokerTestResource;
 import io.fedarch.core.data.ShardProvider;
 import io.fedarch.core.export.SafetensorsReader;
 import io.fedarch.core.strategy.FedAvg;
-import io.fedarch.core.strategy.InProcessFederation;
+import io.fedarch.core.federation.InProcessFederation;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.core.tensor.NamedTensor;
 import io.fedarch.core.tensor.TensorCodec;

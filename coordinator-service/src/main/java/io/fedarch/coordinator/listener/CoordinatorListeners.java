@@ -7,7 +7,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
 import io.fedarch.coordinator.service.FederationService;
-import io.fedarch.coordinator.service.UpdateOrigin;
+import io.fedarch.core.federation.UpdateOrigin;
 import io.fedarch.events.ArchitectureMask;
 import io.fedarch.events.ClientUpdate;
 import io.fedarch.events.JobSubmitted;

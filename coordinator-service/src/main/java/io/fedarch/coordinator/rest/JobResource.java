@@ -1,10 +1,10 @@
 package io.fedarch.coordinator.rest;
 
 import java.time.Instant;
-import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 import jakarta.inject.Inject;
@@ -19,10 +19,10 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 
 import io.fedarch.coordinator.messaging.EventPublisher;
-import io.fedarch.coordinator.service.EventRejectedException;
 import io.fedarch.coordinator.service.FederationService;
 import io.fedarch.coordinator.service.JobRegistry;
 import io.fedarch.coordinator.service.JobStatus;
+import io.fedarch.core.federation.InputRejectedException;
 import io.fedarch.events.JobSpec;
 import io.fedarch.events.JobSubmitted;
 import io.fedarch.events.spec.JobSpecReader;
@@ -51,8 +51,8 @@ public class JobResource {
         try {
             spec = JobSpecReader.fromMap(body == null ? Map.of() : body);
             federation.validate(spec);
-        } catch (IllegalArgumentException | EventRejectedException e) {
-            return java.util.concurrent.CompletableFuture.completedFuture(
+        } catch (IllegalArgumentException | InputRejectedException e) {
+            return CompletableFuture.completedFuture(
                     Response.status(Response.Status.BAD_REQUEST).entity(Map.of("error", e.getMessage())).build());
         }
         JobSubmitted event = JobSubmitted.newBuilder()
@@ -67,14 +67,13 @@ public class JobResource {
 
     @GET
     public List<JobStatus> list() {
-        Collection<io.fedarch.coordinator.service.JobRun> all = jobs.all();
-        return all.stream().map(io.fedarch.coordinator.service.JobRun::status).toList();
+        return jobs.all().stream().map(JobStatus::of).toList();
     }
 
     @GET
     @Path("{jobId}")
     public JobStatus get(@PathParam("jobId") String jobId) {
-        return jobs.find(jobId).map(io.fedarch.coordinator.service.JobRun::status)
+        return jobs.find(jobId).map(JobStatus::of)
                 .orElseThrow(() -> new NotFoundException("unknown job " + jobId));
     }
 }

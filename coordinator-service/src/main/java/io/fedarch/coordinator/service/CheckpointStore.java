@@ -28,6 +28,8 @@ import org.apache.kafka.common.serialization.StringSerializer;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import io.fedarch.core.federation.JobCheckpoints;
+import io.fedarch.core.federation.JobState;
 import io.fedarch.events.JobCheckpoint;
 import io.fedarch.events.wire.EventCodec;
 import io.fedarch.events.wire.Topics;
@@ -54,20 +56,20 @@ public class CheckpointStore {
     private KafkaProducer<String, byte[]> producer;
 
     /** Writes the job's next checkpoint; blocks, retrying, while the broker is unreachable. */
-    public void save(JobRun run) {
-        run.checkpointSequence++;
+    public void save(JobState run) {
+        run.nextCheckpointSequence();
         byte[] value = EventCodec.encode(JobCheckpoints.of(run, Instant.now()));
         for (int attempt = 1; ; attempt++) {
             try {
-                producer().send(new ProducerRecord<>(Topics.COORDINATOR_STATE, run.jobId, value)).get(60, TimeUnit.SECONDS);
+                producer().send(new ProducerRecord<>(Topics.COORDINATOR_STATE, run.jobId(), value)).get(60, TimeUnit.SECONDS);
                 return;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while writing the checkpoint of job " + run.jobId, e);
+                throw new IllegalStateException("interrupted while writing the checkpoint of job " + run.jobId(), e);
             } catch (ExecutionException | TimeoutException e) {
                 // Going on without a durable checkpoint would acknowledge work a crash could lose: wait for the broker.
-                LOG.warnf("checkpoint %d of job %s not written (attempt %d): %s; retrying", run.checkpointSequence,
-                        run.jobId, attempt, e.getCause() == null ? e : e.getCause());
+                LOG.warnf("checkpoint %d of job %s not written (attempt %d): %s; retrying", run.checkpointSequence(),
+                        run.jobId(), attempt, e.getCause() == null ? e : e.getCause());
                 sleep(RETRY_PAUSE);
             }
         }

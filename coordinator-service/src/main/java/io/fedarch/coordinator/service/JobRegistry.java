@@ -7,29 +7,31 @@ import java.util.concurrent.ConcurrentMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 
+import io.fedarch.core.federation.JobState;
+
 /** The jobs this coordinator knows, by id. */
 @ApplicationScoped
 public class JobRegistry {
-    private final ConcurrentMap<String, JobRun> jobs = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, JobState> jobs = new ConcurrentHashMap<>();
 
     /** Registers the job unless one with the same id exists; returns whether it was new. */
-    boolean register(JobRun run) {
-        return jobs.putIfAbsent(run.jobId, run) == null;
+    boolean register(JobState job) {
+        return jobs.putIfAbsent(job.jobId(), job) == null;
     }
 
     boolean contains(String jobId) {
         return jobs.containsKey(jobId);
     }
 
-    public Optional<JobRun> find(String jobId) {
+    public Optional<JobState> find(String jobId) {
         return Optional.ofNullable(jobs.get(jobId));
     }
 
-    public Collection<JobRun> all() {
+    public Collection<JobState> all() {
         return jobs.values();
     }
 
     public long active() {
-        return jobs.values().stream().filter(j -> !j.phase.finished()).count();
+        return jobs.values().stream().filter(j -> !j.phase().finished()).count();
     }
 }

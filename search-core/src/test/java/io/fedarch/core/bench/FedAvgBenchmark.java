@@ -6,7 +6,7 @@ import io.fedarch.core.data.FashionMnist;
 import io.fedarch.core.data.ImageDataset;
 import io.fedarch.core.data.ShardProvider;
 import io.fedarch.core.strategy.FedAvg;
-import io.fedarch.core.strategy.InProcessFederation;
+import io.fedarch.core.federation.InProcessFederation;
 import io.fedarch.events.DataSpec;
 import io.fedarch.events.JobSpec;
 import io.fedarch.events.ModelSpec;

@@ -1,5 +1,6 @@
 package io.fedarch.core.strategy;
 
+import io.fedarch.core.federation.InProcessFederation;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;

@@ -24,7 +24,10 @@ public final class RobustAggregators {
             case TRIMMED_MEAN -> new TrimmedMean(settings.getTrimFraction());
             case KRUM -> {
                 Krum krum = new Krum(settings.getByzantineClients());
-                krum.tolerated(spec.getClientsPerRound()); // fails now, not at the first round, when it cannot work
+                // Fails now, not at the first round, when it cannot work: a round may close with only its quorum.
+                int fewest = spec.getQuorum() > 0 && spec.getQuorum() < spec.getClientsPerRound()
+                        ? spec.getQuorum() : spec.getClientsPerRound();
+                krum.tolerated(fewest);
                 yield krum;
             }
         };

@@ -1,4 +1,4 @@
-package io.fedarch.coordinator.service;
+package io.fedarch.core.federation;
 
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -14,12 +14,12 @@ import io.fedarch.events.JobSpec;
 import io.fedarch.events.RoundMetrics;
 
 /**
- * The coordinator's state of one job. Guarded by its own monitor: rounds of different jobs
- * proceed independently, events of one job are handled one at a time. Everything here is written
- * to the job's checkpoint ({@link JobCheckpoints}) after every change.
+ * Everything the federation engine knows of one job; the engine is its only writer. Not thread-safe:
+ * a service handles one input of a job at a time (the coordinator locks on this object). All of it
+ * goes into the job's checkpoint ({@link JobCheckpoints}) after every change.
  */
-public final class JobRun {
-    /** How many handled round-start and mask event ids a job remembers to recognise redelivered copies. */
+public final class JobState {
+    /** How many handled round-start and between-rounds event ids a job remembers to recognise redelivered copies. */
     private static final int REMEMBERED_EVENT_IDS = 128;
 
     final String jobId;
@@ -38,26 +38,85 @@ public final class JobRun {
     OperationMask mask;
     /** The round after which the last applied mask was made; a later copy of that mask is a duplicate. */
     int maskAppliedAfterRound;
-    /** While WAITING_FOR_MASK: when to go on with the current mask if none arrives. */
-    Instant maskDeadline;
-    /** An externally paced job asked for its next round while the mask was still pending. */
+    /** While WAITING_FOR_BETWEEN_ROUNDS: when to go on with the current state if no result arrives. */
+    Instant betweenRoundsDeadline;
+    /** An externally paced job asked for its next round while the between-rounds result was still pending. */
     boolean roundStartPending;
     /** Clients whose personalized model was published (filled when the job succeeds). */
     List<Integer> personalizedClients = List.of();
     /** Buffered asynchronous aggregation state; null for a job with synchronous rounds. */
-    AsyncJobState async;
+    AsyncState async;
     /** Number of the job's latest checkpoint. */
     long checkpointSequence;
 
     private final Deque<String> handledOrder = new ArrayDeque<>();
     private final Set<String> handled = new HashSet<>();
 
-    JobRun(String jobId, JobSpec spec, Strategy strategy, ModelParameters initial, Instant acceptedAt) {
+    JobState(String jobId, JobSpec spec, Strategy strategy, ModelParameters initial, Instant acceptedAt) {
         this.jobId = jobId;
         this.spec = spec;
         this.strategy = strategy;
         this.global = initial;
         this.acceptedAt = acceptedAt;
+    }
+
+    public String jobId() {
+        return jobId;
+    }
+
+    public JobSpec spec() {
+        return spec;
+    }
+
+    public JobPhase phase() {
+        return phase;
+    }
+
+    public ModelParameters global() {
+        return global;
+    }
+
+    public int modelVersion() {
+        return modelVersion;
+    }
+
+    public int completedRounds() {
+        return completedRounds;
+    }
+
+    /** The open round (training or personalization), or null. */
+    public RoundState openRound() {
+        return openRound;
+    }
+
+    /** The mask the next (or current) round searches in; null when the strategy does not prune. */
+    public OperationMask mask() {
+        return mask;
+    }
+
+    public Instant acceptedAt() {
+        return acceptedAt;
+    }
+
+    public List<Integer> personalizedClients() {
+        return personalizedClients;
+    }
+
+    public String failureReason() {
+        return failureReason;
+    }
+
+    public RoundMetrics lastRoundMetrics() {
+        return lastRoundMetrics;
+    }
+
+    /** Bumps and returns the checkpoint number: the service calls it once per checkpoint it writes. */
+    public long nextCheckpointSequence() {
+        return ++checkpointSequence;
+    }
+
+    public long checkpointSequence() {
+        return checkpointSequence;
     }
 
     /** Remembers an acted-on event id; returns false when it was handled before (a redelivered copy). */
@@ -74,15 +133,5 @@ public final class JobRun {
 
     List<String> handledEventIds() {
         return List.copyOf(handledOrder);
-    }
-
-    /** A consistent snapshot for the REST status view. */
-    public synchronized JobStatus status() {
-        return new JobStatus(jobId, spec.getAlgorithm(), phase.name(), completedRounds, spec.getRounds(),
-                openRound == null ? null : openRound.round,
-                openRound == null ? 0 : openRound.updates.size(),
-                openRound == null ? 0 : openRound.expectedUpdates(),
-                modelVersion, lastRoundMetrics == null ? null : lastRoundMetrics.getGlobalValidationAccuracy(),
-                failureReason);
     }
 }

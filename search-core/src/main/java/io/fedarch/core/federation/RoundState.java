@@ -1,4 +1,4 @@
-package io.fedarch.coordinator.service;
+package io.fedarch.core.federation;
 
 import java.time.Instant;
 import java.util.LinkedHashSet;
@@ -12,7 +12,7 @@ import io.fedarch.core.strategy.RoundPlan;
  * One open round: who was asked (in every attempt), by when, and what has come back so far.
  * A retried round keeps the updates it already has and asks replacement clients for the rest.
  */
-final class RoundState {
+public final class RoundState {
     final int round;
     final RoundPlan plan;
     final Instant startedAt;
@@ -32,13 +32,30 @@ final class RoundState {
         asked.addAll(plan.clients());
     }
 
+    public int round() {
+        return round;
+    }
+
+    public int attempt() {
+        return attempt;
+    }
+
+    public Instant deadline() {
+        return deadline;
+    }
+
+    /** The updates counted so far, by client. */
+    public Map<Integer, ReceivedUpdate> updates() {
+        return java.util.Collections.unmodifiableMap(updates);
+    }
+
     /** Whether the client was asked in some attempt of this round; a late answer to an earlier attempt still counts. */
     boolean selected(int clientId) {
         return asked.contains(clientId);
     }
 
     /** The round needs as many updates as the strategy selected clients, whichever attempt they answer. */
-    int expectedUpdates() {
+    public int expectedUpdates() {
         return plan.clients().size();
     }
 

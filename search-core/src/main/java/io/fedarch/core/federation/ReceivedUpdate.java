@@ -1,4 +1,4 @@
-package io.fedarch.coordinator.service;
+package io.fedarch.core.federation;
 
 import io.fedarch.core.strategy.ClientResult;
 import io.fedarch.events.ClientMetrics;
@@ -7,5 +7,5 @@ import io.fedarch.events.ClientMetrics;
  * A validated client update held until its round closes, with its place on the update topic so a
  * checkpoint can refer to it instead of copying it.
  */
-record ReceivedUpdate(ClientResult result, ClientMetrics metrics, String workerId, UpdateOrigin origin) {
+public record ReceivedUpdate(ClientResult result, ClientMetrics metrics, String workerId, UpdateOrigin origin) {
 }

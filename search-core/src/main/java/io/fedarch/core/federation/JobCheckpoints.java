@@ -1,4 +1,4 @@
-package io.fedarch.coordinator.service;
+package io.fedarch.core.federation;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -23,11 +23,11 @@ import io.fedarch.events.VersionedModel;
  * (whatever the job's wire precision), so a resumed job aggregates exactly what an uninterrupted
  * one would; the open round's updates go in by reference only.
  */
-final class JobCheckpoints {
+public final class JobCheckpoints {
     private JobCheckpoints() {
     }
 
-    static JobCheckpoint of(JobRun run, Instant now) {
+    public static JobCheckpoint of(JobState run, Instant now) {
         boolean finished = run.phase.finished();
         return JobCheckpoint.newBuilder()
                 .setEventId(UUID.randomUUID().toString())
@@ -43,7 +43,7 @@ final class JobCheckpoints {
                 .setGlobalModel(finished || run.global == null ? null : TensorCodec.toAvro(run.global, DType.FP32))
                 .setSearchMask(run.mask == null ? null : run.mask.toAvro())
                 .setMaskAppliedAfterRound(run.maskAppliedAfterRound)
-                .setMaskDeadlineMillis(run.maskDeadline == null ? null : run.maskDeadline.toEpochMilli())
+                .setMaskDeadlineMillis(run.betweenRoundsDeadline == null ? null : run.betweenRoundsDeadline.toEpochMilli())
                 .setRoundStartPending(run.roundStartPending)
                 .setOpenRound(run.openRound == null ? null : openRound(run.openRound))
                 .setLastRoundMetrics(run.lastRoundMetrics)
@@ -55,7 +55,7 @@ final class JobCheckpoints {
     }
 
     /** Base models at FP32 (deltas are taken from them exactly); buffered updates by reference, like the open round's. */
-    private static AsyncCheckpoint asyncState(AsyncJobState async) {
+    private static AsyncCheckpoint asyncState(AsyncState async) {
         List<VersionedModel> bases = new ArrayList<>();
         async.baseModels.forEach((version, model) -> bases.add(VersionedModel.newBuilder()
                 .setVersion(version).setModel(TensorCodec.toAvro(model, DType.FP32)).build()));
@@ -64,7 +64,7 @@ final class JobCheckpoints {
                 .setClientId(client).setTaskEventId(task.taskEventId()).setBaseVersion(task.baseVersion())
                 .setDeadline(task.deadline()).build()));
         List<BufferedUpdate> buffer = new ArrayList<>();
-        for (AsyncJobState.Buffered b : async.buffer) {
+        for (AsyncState.Buffered b : async.buffer) {
             buffer.add(BufferedUpdate.newBuilder().setBaseVersion(b.baseVersion()).setUpdate(AcceptedUpdate.newBuilder()
                     .setClientId(b.update().result().clientId())
                     .setEventId(b.update().origin().eventId())
@@ -85,14 +85,14 @@ final class JobCheckpoints {
                 .build();
     }
 
-    private static AsyncJobState restoreAsync(JobCheckpoint checkpoint) {
+    private static AsyncState restoreAsync(JobCheckpoint checkpoint) {
         AsyncCheckpoint saved = checkpoint.getAsyncState();
-        AsyncJobState async = new AsyncJobState(checkpoint.getSpec().getAsyncAggregation(), saved.getVersionStartedAt());
+        AsyncState async = new AsyncState(checkpoint.getSpec().getAsyncAggregation(), saved.getVersionStartedAt());
         async.taskSequence = saved.getTaskSequence();
         async.droppedStale = saved.getDroppedStale();
         saved.getBaseModels().forEach(b -> async.baseModels.put(b.getVersion(), TensorCodec.fromAvro(b.getModel())));
         saved.getOutstanding().forEach(t -> async.outstanding.put(t.getClientId(),
-                new AsyncJobState.Outstanding(t.getTaskEventId(), t.getBaseVersion(), t.getDeadline())));
+                new AsyncState.Outstanding(t.getTaskEventId(), t.getBaseVersion(), t.getDeadline())));
         async.restoredBuffer.addAll(saved.getBuffer());
         saved.getClosedTaskIds().forEach(async::closeTask);
         return async;
@@ -119,17 +119,17 @@ final class JobCheckpoints {
     }
 
     /** Rebuilds a job from its checkpoint; the caller puts the open round's updates back, read from the update topic. */
-    static JobRun restore(JobCheckpoint checkpoint, Strategy strategy) {
-        JobRun run = new JobRun(checkpoint.getJobId(), checkpoint.getSpec(), strategy,
+    public static JobState restore(JobCheckpoint checkpoint, Strategy strategy) {
+        JobState run = new JobState(checkpoint.getJobId(), checkpoint.getSpec(), strategy,
                 checkpoint.getGlobalModel() == null ? null : TensorCodec.fromAvro(checkpoint.getGlobalModel()),
                 checkpoint.getAcceptedAt());
-        run.phase = JobPhase.valueOf(checkpoint.getPhase());
+        run.phase = JobPhase.fromCheckpoint(checkpoint.getPhase());
         run.checkpointSequence = checkpoint.getSequence();
         run.completedRounds = checkpoint.getCompletedRounds();
         run.modelVersion = checkpoint.getModelVersion();
         run.mask = checkpoint.getSearchMask() == null ? null : OperationMask.fromAvro(checkpoint.getSearchMask());
         run.maskAppliedAfterRound = checkpoint.getMaskAppliedAfterRound();
-        run.maskDeadline = checkpoint.getMaskDeadlineMillis() == null ? null
+        run.betweenRoundsDeadline = checkpoint.getMaskDeadlineMillis() == null ? null
                 : Instant.ofEpochMilli(checkpoint.getMaskDeadlineMillis());
         run.roundStartPending = checkpoint.getRoundStartPending();
         run.lastRoundMetrics = checkpoint.getLastRoundMetrics();

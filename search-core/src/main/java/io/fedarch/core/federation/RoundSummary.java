@@ -1,4 +1,4 @@
-package io.fedarch.coordinator.service;
+package io.fedarch.core.federation;
 
 import java.util.Collection;
 import java.util.Map;
@@ -7,10 +7,10 @@ import io.fedarch.events.ClientMetrics;
 import io.fedarch.events.RoundMetrics;
 
 /** Folds a round's client metrics into the round's metrics (training figures weighted by samples). */
-final class RoundSummary {
+public final class RoundSummary {
     /** RoundMetrics.custom keys. */
-    static final String STEPS = "steps";
-    static final String COMPUTE_MS_PER_STEP = "computeMsPerStep";
+    public static final String STEPS = "steps";
+    public static final String COMPUTE_MS_PER_STEP = "computeMsPerStep";
 
     private RoundSummary() {
     }

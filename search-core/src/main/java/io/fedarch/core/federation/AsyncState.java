@@ -1,4 +1,4 @@
-package io.fedarch.coordinator.service;
+package io.fedarch.core.federation;
 
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -19,9 +19,9 @@ import io.fedarch.events.BufferedUpdate;
  * checkpointed as one ({@link JobCheckpoints}): the base models still referenced, the outstanding
  * task of each client, the buffer of accepted updates since the current version, and counters.
  * The current server version is the job's {@code modelVersion}; the job's global model is that
- * version. Guarded by the job's monitor like the rest of {@link JobRun}.
+ * version. Part of the job's {@link JobState}.
  */
-final class AsyncJobState {
+final class AsyncState {
     /** How many answered or given-up task ids are remembered to recognise their late copies. */
     private static final int REMEMBERED_TASK_IDS = 512;
 
@@ -48,12 +48,12 @@ final class AsyncJobState {
     final Map<Integer, Outstanding> outstanding = new TreeMap<>();
     /** In arrival order. */
     final List<Buffered> buffer = new ArrayList<>();
-    /** After a restore: the buffer as the checkpoint recorded it, until its updates are read back ({@link AsyncAggregationDriver#resume}). */
+    /** After a restore: the buffer as the checkpoint recorded it, until its updates are read back ({@link BufferedAsyncPacing#resume}). */
     final List<BufferedUpdate> restoredBuffer = new ArrayList<>();
     private final Deque<String> closedOrder = new ArrayDeque<>();
     private final Set<String> closed = new HashSet<>();
 
-    AsyncJobState(AsyncAggregation settings, Instant versionStartedAt) {
+    AsyncState(AsyncAggregation settings, Instant versionStartedAt) {
         this.settings = settings;
         this.versionStartedAt = versionStartedAt;
     }

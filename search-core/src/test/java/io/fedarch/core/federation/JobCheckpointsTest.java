@@ -1,4 +1,4 @@
-package io.fedarch.coordinator.service;
+package io.fedarch.core.federation;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -28,9 +28,7 @@ class JobCheckpointsTest {
     private static final Instant NOW = Instant.now().truncatedTo(ChronoUnit.MILLIS);
 
     /**
-     * A model with arbitrary, distinct float values. Built by hand rather than by the strategy's
-     * DJL initialiser: run after the Quarkus tests, this plain test would find DJL's native library
-     * loaded in another class loader.
+     * A model with arbitrary, distinct float values, built by hand: the engine's tests need no DJL.
      */
     private static ModelParameters model(float seed) {
         float[] weights = new float[6];
@@ -47,11 +45,11 @@ class JobCheckpointsTest {
                 "model", Map.of("family", "cnn", "options", Map.of("conv1", 2, "conv2", 2, "hidden", 4))));
         Strategy strategy = StrategyRegistry.builtIn().get("fedavg");
         ModelParameters global = model(0.1234567f);
-        JobRun run = new JobRun("job-7", spec, strategy, global, NOW.minusSeconds(60));
+        JobState run = new JobState("job-7", spec, strategy, global, NOW.minusSeconds(60));
         run.phase = JobPhase.ROUND_RUNNING;
         run.completedRounds = 2;
         run.modelVersion = 2;
-        run.maskDeadline = NOW.plusSeconds(5);
+        run.betweenRoundsDeadline = NOW.plusSeconds(5);
         run.firstTimeHandled("request-1");
         RoundState round = new RoundState(3, new RoundPlan(List.of(1, 3, 5), Map.of("lr", "0.05")), NOW, NOW.plusSeconds(30));
         round.attempt = 1;
@@ -66,13 +64,13 @@ class JobCheckpointsTest {
 
         byte[] wire = EventCodec.encode(JobCheckpoints.of(run, NOW));
         JobCheckpoint checkpoint = EventCodec.decode(wire, JobCheckpoint.class);
-        JobRun restored = JobCheckpoints.restore(checkpoint, strategy);
+        JobState restored = JobCheckpoints.restore(checkpoint, strategy);
 
         assertEquals(JobPhase.ROUND_RUNNING, restored.phase);
         assertEquals(9, restored.checkpointSequence);
         assertEquals(2, restored.completedRounds);
         assertEquals(run.acceptedAt, restored.acceptedAt);
-        assertEquals(run.maskDeadline, restored.maskDeadline);
+        assertEquals(run.betweenRoundsDeadline, restored.betweenRoundsDeadline);
         assertEquals(List.of("request-1"), restored.handledEventIds());
         for (int i = 0; i < global.tensors().size(); i++) {
             assertArrayEquals(global.tensors().get(i).values(), restored.global.tensors().get(i).values());
@@ -94,7 +92,7 @@ class JobCheckpointsTest {
         JobSpec spec = JobSpecReader.fromMap(Map.of("algorithm", "fedavg",
                 "model", Map.of("family", "cnn", "options", Map.of("conv1", 2, "conv2", 2, "hidden", 4))));
         Strategy strategy = StrategyRegistry.builtIn().get("fedavg");
-        JobRun run = new JobRun("job-8", spec, strategy, model(1f), NOW);
+        JobState run = new JobState("job-8", spec, strategy, model(1f), NOW);
         run.phase = JobPhase.SUCCEEDED;
         JobCheckpoint checkpoint = JobCheckpoints.of(run, NOW);
         assertNull(checkpoint.getGlobalModel());
@@ -109,31 +107,31 @@ class JobCheckpointsTest {
         Strategy strategy = StrategyRegistry.builtIn().get("fedavg");
         ModelParameters version2 = model(2.5f);
         ModelParameters version1 = model(-0.3333f);
-        JobRun run = new JobRun("job-async", spec, strategy, version2, NOW.minusSeconds(60));
+        JobState run = new JobState("job-async", spec, strategy, version2, NOW.minusSeconds(60));
         run.phase = JobPhase.ROUND_RUNNING;
         run.modelVersion = 2;
         run.completedRounds = 2;
-        AsyncJobState async = new AsyncJobState(spec.getAsyncAggregation(), NOW.minusSeconds(3));
+        AsyncState async = new AsyncState(spec.getAsyncAggregation(), NOW.minusSeconds(3));
         async.taskSequence = 7;
         async.droppedStale = 1;
         async.baseModels.put(1, version1);
         async.baseModels.put(2, version2);
-        async.outstanding.put(3, new AsyncJobState.Outstanding("task-3", 1, NOW.plusSeconds(20)));
+        async.outstanding.put(3, new AsyncState.Outstanding("task-3", 1, NOW.plusSeconds(20)));
         ClientMetrics metrics = ClientMetrics.newBuilder().setTrainLoss(1).setTrainAccuracy(0.5).setValidationLoss(1)
                 .setValidationAccuracy(0.5).setGlobalValidationAccuracy(0.4).setValidationSamples(10).setSteps(2)
                 .setComputeMs(7).setUpdateBytes(100).build();
         // Client 0 twice in one buffer: the buffer is a list in arrival order, not a map by client.
-        async.buffer.add(new AsyncJobState.Buffered(new ReceivedUpdate(new ClientResult(0, 12, version2, Map.of()),
+        async.buffer.add(new AsyncState.Buffered(new ReceivedUpdate(new ClientResult(0, 12, version2, Map.of()),
                 metrics, "w", new UpdateOrigin("update-a", 1, 10L)), 1));
-        async.buffer.add(new AsyncJobState.Buffered(new ReceivedUpdate(new ClientResult(0, 12, version2, Map.of()),
+        async.buffer.add(new AsyncState.Buffered(new ReceivedUpdate(new ClientResult(0, 12, version2, Map.of()),
                 metrics, "w", new UpdateOrigin("update-b", 1, 11L)), 2));
         async.closeTask("task-0a");
         run.async = async;
 
         JobCheckpoint checkpoint = EventCodec.decode(EventCodec.encode(JobCheckpoints.of(run, NOW)), JobCheckpoint.class);
-        JobRun restored = JobCheckpoints.restore(checkpoint, strategy);
+        JobState restored = JobCheckpoints.restore(checkpoint, strategy);
 
-        AsyncJobState back = restored.async;
+        AsyncState back = restored.async;
         assertEquals(3, back.settings.getBufferSize());
         assertEquals(7, back.taskSequence);
         assertEquals(1, back.droppedStale);
@@ -143,14 +141,14 @@ class JobCheckpointsTest {
             assertArrayEquals(version1.tensors().get(i).values(), back.baseModels.get(1).tensors().get(i).values(),
                     "base models come back bit for bit (FP32)");
         }
-        assertEquals(new AsyncJobState.Outstanding("task-3", 1, NOW.plusSeconds(20)), back.outstanding.get(3));
+        assertEquals(new AsyncState.Outstanding("task-3", 1, NOW.plusSeconds(20)), back.outstanding.get(3));
         assertEquals(0, back.buffer.size(), "buffered updates come back from the update topic");
         assertEquals(List.of("update-a", "update-b"),
                 back.restoredBuffer.stream().map(b -> b.getUpdate().getEventId()).toList());
         assertEquals(List.of(1, 2), back.restoredBuffer.stream().map(b -> b.getBaseVersion()).toList());
         assertEquals(11L, back.restoredBuffer.get(1).getUpdate().getOffset());
         assertEquals(true, back.taskClosed("task-0a"));
-        JobRun sync = new JobRun("sync", spec, strategy, version2, NOW);
+        JobState sync = new JobState("sync", spec, strategy, version2, NOW);
         sync.phase = JobPhase.ROUND_RUNNING;
         assertNull(JobCheckpoints.restore(JobCheckpoints.of(sync, NOW), strategy).async,
                 "a job without async state restores without it");

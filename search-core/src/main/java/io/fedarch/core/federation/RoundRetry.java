@@ -1,4 +1,4 @@
-package io.fedarch.coordinator.service;
+package io.fedarch.core.federation;
 
 import java.util.ArrayList;
 import java.util.Collections;

@@ -1,0 +1,253 @@
+package io.fedarch.core.federation;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.fedarch.core.strategy.BufferedAsyncStep;
+import io.fedarch.core.strategy.ClientResult;
+import io.fedarch.core.strategy.StaleUpdate;
+import io.fedarch.core.tensor.ModelParameters;
+import io.fedarch.core.util.Seeds;
+import io.fedarch.events.BufferedUpdate;
+import io.fedarch.events.ClientUpdate;
+import io.fedarch.events.ModelState;
+import io.fedarch.events.RoundMetrics;
+
+/**
+ * Buffered asynchronous aggregation (FedBuff) for jobs with {@code spec.asyncAggregation}. There are
+ * no rounds: {@code concurrency} clients train at once; every accepted update immediately gets a new
+ * task out (to a seeded choice among the clients without one), and every {@code bufferSize} accepted
+ * updates make one server version ({@link BufferedAsyncStep}), published with {@code round = version}
+ * and round metrics over the buffered updates, so progress, rounds.csv and time-to-reference read
+ * the same as for synchronous jobs. The job's {@code rounds} counts versions.
+ *
+ * <p>A task's {@code modelVersion} is the version of the model it carries (its base) and its
+ * {@code round} is {@code modelVersion + 1}, the first version its update can go into; {@code attempt}
+ * is always 0 (a task past its deadline is reissued as a new task to another client, not retried).
+ * An update's staleness is the current version minus its task's base version.
+ */
+final class BufferedAsyncPacing implements Pacing {
+    private static final Logger LOG = LoggerFactory.getLogger(BufferedAsyncPacing.class);
+    private static final long CLIENT_CHOICE_SALT = 0x41535943L;
+    /** RoundMetrics.custom keys of a version's metrics. */
+    static final String MEAN_STALENESS = "meanStaleness";
+    static final String MAX_STALENESS = "maxStaleness";
+    static final String DROPPED_STALE = "droppedStale";
+
+    private final FederationEngine engine;
+
+    BufferedAsyncPacing(FederationEngine engine) {
+        this.engine = engine;
+    }
+
+    /** {@code concurrency} clients get the initial model. */
+    @Override
+    public void start(JobState job, Instant now, List<Decision> out) {
+        job.async = new AsyncState(job.spec.getAsyncAggregation(), now);
+        job.phase = JobPhase.ROUND_RUNNING;
+        job.async.baseModels.put(job.modelVersion, job.global);
+        int concurrency = AsyncState.concurrency(job.async.settings, job.spec.getClientsPerRound());
+        List<Integer> started = new ArrayList<>();
+        for (int i = 0; i < concurrency && !job.phase.finished(); i++) {
+            started.add(issueTask(job, now, -1, out));
+        }
+        LOG.info("job {} async (FedBuff): {} versions of {} updates each, clients {} training", job.jobId,
+                job.spec.getRounds(), job.async.settings.getBufferSize(), started);
+    }
+
+    /**
+     * Checked like a synchronous update (a client with an outstanding task, positive samples, a
+     * model that fits and is finite); a copy of an update already taken, or one for a task given up,
+     * is ignored. The last version hands the job back to the engine (personalization or completion).
+     */
+    @Override
+    public boolean onUpdate(JobState job, ClientUpdate update, UpdateOrigin origin, Instant now, List<Decision> out) {
+        AsyncState async = job.async;
+        AsyncState.Outstanding task = async.outstanding.get(update.getClientId());
+        if (task == null || !task.taskEventId().equals(update.getTaskEventId())) {
+            if (async.taskClosed(update.getTaskEventId())) {
+                LOG.info("job {}: update {} of client {} answers task {}, already answered or given up; ignored",
+                        job.jobId, update.getEventId(), update.getClientId(), update.getTaskEventId());
+                out.add(new Decision.UpdateIgnored("closed async task"));
+                return false;
+            }
+            throw new InputRejectedException("update of client " + update.getClientId() + " answers task "
+                    + update.getTaskEventId() + ", which job " + job.jobId + " never gave it"
+                    + (task == null ? " (the client has no outstanding task)" : " (its outstanding task is "
+                    + task.taskEventId() + ")"));
+        }
+        if (update.getSampleCount() <= 0) {
+            throw new InputRejectedException("update of client " + update.getClientId() + " has sampleCount "
+                    + update.getSampleCount() + "; it must be positive");
+        }
+        ModelParameters local = engine.decode(job, update.getModelState(), update.getClientId());
+        async.outstanding.remove(update.getClientId());
+        async.closeTask(task.taskEventId());
+        int staleness = job.modelVersion - task.baseVersion();
+        int maxStaleness = async.settings.getMaxStaleness();
+        if (maxStaleness > 0 && staleness > maxStaleness) {
+            async.droppedStale++;
+            out.add(new Decision.UpdateIgnored("too stale"));
+            LOG.info("job {}: update of client {} dropped: staleness {} > maxStaleness {} ({} dropped so far)",
+                    job.jobId, update.getClientId(), staleness, maxStaleness, async.droppedStale);
+        } else {
+            ClientResult result = new ClientResult(update.getClientId(), update.getSampleCount(), local,
+                    Map.copyOf(update.getMetrics().getCustom()));
+            async.buffer.add(new AsyncState.Buffered(
+                    new ReceivedUpdate(result, update.getMetrics(), update.getWorkerId(), origin), task.baseVersion()));
+            out.add(new Decision.UpdateCounted(update.getMetrics()));
+            LOG.info("job {} version {}: update {}/{} from client {} (staleness {}, worker {}, {} ms compute)",
+                    job.jobId, job.modelVersion + 1, async.buffer.size(), async.settings.getBufferSize(),
+                    update.getClientId(), staleness, update.getWorkerId(), update.getMetrics().getComputeMs());
+        }
+        if (async.buffer.size() >= async.settings.getBufferSize()) {
+            step(job, now, out);
+            if (job.modelVersion >= job.spec.getRounds()) {
+                finish(job);
+                engine.afterLastRound(job, now, out);
+                return true;
+            }
+        }
+        issueTask(job, now, -1, out);
+        async.forgetUnreferencedBases(job.modelVersion);
+        return true;
+    }
+
+    /** Tasks past their deadline are given up and reissued to another client, so the job never waits on a lost one. */
+    @Override
+    public boolean onTick(JobState job, Instant now, List<Decision> out) {
+        AsyncState async = job.async;
+        List<Integer> overdue = new ArrayList<>();
+        async.outstanding.forEach((client, task) -> {
+            if (now.isAfter(task.deadline())) {
+                overdue.add(client);
+            }
+        });
+        for (int client : overdue) {
+            AsyncState.Outstanding task = async.outstanding.remove(client);
+            async.closeTask(task.taskEventId());
+            int replacement = issueTask(job, now, client, out);
+            out.add(new Decision.TaskReissued(client, replacement));
+            LOG.warn("job {}: client {} missed the deadline of task {} (version {}); client {} gets a new task",
+                    job.jobId, client, task.taskEventId(), task.baseVersion(), replacement);
+        }
+        if (!overdue.isEmpty()) {
+            async.forgetUnreferencedBases(job.modelVersion);
+        }
+        return !overdue.isEmpty();
+    }
+
+    /**
+     * Puts the buffered updates back ({@code updates}, read from the update topic at the places the
+     * checkpoint recorded, in its order) and gives outstanding tasks a grace, since their updates may
+     * have queued up while the coordinator was down.
+     */
+    @Override
+    public void onResume(JobState job, List<ClientUpdate> updates, Instant now, Duration grace) {
+        AsyncState async = job.async;
+        for (int i = 0; i < updates.size(); i++) {
+            ClientUpdate update = updates.get(i);
+            BufferedUpdate place = async.restoredBuffer.get(i);
+            ModelParameters local = engine.decode(job, update.getModelState(), update.getClientId());
+            ClientResult result = new ClientResult(update.getClientId(), update.getSampleCount(), local,
+                    Map.copyOf(update.getMetrics().getCustom()));
+            UpdateOrigin origin = new UpdateOrigin(place.getUpdate().getEventId(), place.getUpdate().getPartition(),
+                    place.getUpdate().getOffset());
+            async.buffer.add(new AsyncState.Buffered(
+                    new ReceivedUpdate(result, update.getMetrics(), update.getWorkerId(), origin), place.getBaseVersion()));
+        }
+        async.restoredBuffer.clear();
+        async.outstanding.replaceAll((client, task) -> task.deadline().isBefore(now.plus(grace))
+                ? new AsyncState.Outstanding(task.taskEventId(), task.baseVersion(), now.plus(grace)) : task);
+    }
+
+    /** One server version from the buffer. */
+    private void step(JobState job, Instant now, List<Decision> out) {
+        AsyncState async = job.async;
+        List<StaleUpdate> stale = new ArrayList<>();
+        List<ReceivedUpdate> received = new ArrayList<>();
+        List<Integer> participants = new ArrayList<>();
+        int maxStaleness = 0;
+        double stalenessSum = 0;
+        for (AsyncState.Buffered b : async.buffer) {
+            int staleness = job.modelVersion - b.baseVersion();
+            stale.add(new StaleUpdate(b.update().result().clientId(), b.update().result().parameters(),
+                    async.baseModels.get(b.baseVersion()), staleness));
+            received.add(b.update());
+            participants.add(b.update().result().clientId());
+            maxStaleness = Math.max(maxStaleness, staleness);
+            stalenessSum += staleness;
+        }
+        long aggregationStart = System.nanoTime();
+        job.global = BufferedAsyncStep.apply(job.global, stale, async.settings.getStalenessExponent(),
+                async.settings.getServerLearningRate());
+        long aggregationMs = (System.nanoTime() - aggregationStart) / 1_000_000;
+        long versionMs = Math.max(0, now.toEpochMilli() - async.versionStartedAt.toEpochMilli());
+        job.modelVersion++;
+        job.completedRounds = job.modelVersion;
+        async.baseModels.put(job.modelVersion, job.global);
+        async.versionStartedAt = now;
+        async.buffer.clear();
+
+        RoundMetrics summary = RoundSummary.of(received, received.size(), aggregationMs, versionMs);
+        Map<String, Double> custom = new HashMap<>(summary.getCustom());
+        custom.put(MEAN_STALENESS, stalenessSum / received.size());
+        custom.put(MAX_STALENESS, (double) maxStaleness);
+        custom.put(DROPPED_STALE, (double) async.droppedStale);
+        summary.setCustom(custom);
+        job.lastRoundMetrics = summary;
+        out.add(new Decision.PublishGlobal(job.modelVersion, job.modelVersion, participants, job.global, summary, null));
+        LOG.info("job {} version {}/{}: clients {}, mean staleness {} (max {}), global val acc {}, {} ms",
+                job.jobId, job.modelVersion, job.spec.getRounds(), participants,
+                String.format("%.2f", stalenessSum / received.size()), maxStaleness,
+                String.format("%.4f", summary.getGlobalValidationAccuracy()), versionMs);
+    }
+
+    /** The last version is out: outstanding tasks are abandoned (their late updates are ignored as past rounds). */
+    private static void finish(JobState job) {
+        AsyncState async = job.async;
+        async.outstanding.keySet().forEach(client -> async.closeTask(async.outstanding.get(client).taskEventId()));
+        async.outstanding.clear();
+        async.baseModels.clear();
+    }
+
+    /**
+     * Gives a task on the current version to a seeded choice among the clients without one, other
+     * than {@code exclude} when another is free; returns the client.
+     */
+    private int issueTask(JobState job, Instant now, int exclude, List<Decision> out) {
+        AsyncState async = job.async;
+        List<Integer> idle = new ArrayList<>();
+        for (int c = 0; c < job.spec.getTotalClients(); c++) {
+            if (!async.outstanding.containsKey(c) && c != exclude) {
+                idle.add(c);
+            }
+        }
+        if (idle.isEmpty()) {
+            idle.add(exclude);
+        }
+        int sequence = async.taskSequence++;
+        int client = idle.get(new Random(Seeds.derive(job.spec.getSeed(), CLIENT_CHOICE_SALT, sequence))
+                .nextInt(idle.size()));
+        int version = job.modelVersion;
+        Instant deadline = now.plusMillis(job.spec.getRoundDeadlineMs());
+        String taskId = EventIds.of(job.jobId, "async-task", version + 1, sequence, client);
+        async.baseModels.put(version, job.global);
+        async.outstanding.put(client, new AsyncState.Outstanding(taskId, version, deadline));
+        ModelState model = engine.encodedForTasks(job, out);
+        if (model != null) {
+            out.add(new Decision.SendTasks(version + 1, 0, version, deadline, model, null, List.of(
+                    new Decision.TaskOrder(client, taskId,
+                            job.strategy.configureRound(job.spec, version + 1, job.global).roundConfig()))));
+        }
+        return client;
+    }
+}

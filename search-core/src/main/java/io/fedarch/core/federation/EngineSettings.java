@@ -1,0 +1,21 @@
+package io.fedarch.core.federation;
+
+import java.time.Duration;
+
+/**
+ * The engine's deployment settings (the coordinator reads them from its configuration).
+ *
+ * @param betweenRoundsWait how long a job waits for its between-rounds result (FedMetaNAS's mask)
+ *                          before the next round goes on with the current state rather than stall
+ * @param resumeGrace       a resumed round gets at least this long (capped at its job's round
+ *                          deadline) to drain the updates that queued up while the coordinator was down
+ * @param maxMessageBytes   the largest message the transport carries; a task that would not fit fails the job
+ */
+public record EngineSettings(Duration betweenRoundsWait, Duration resumeGrace, int maxMessageBytes) {
+    /** Room for everything in a task besides the tensors: ids, the job spec, the round config. */
+    public static final int TASK_ENVELOPE_BYTES = 256 * 1024;
+
+    public static EngineSettings defaults() {
+        return new EngineSettings(Duration.ofMinutes(2), Duration.ofSeconds(30), 67_108_864);
+    }
+}

@@ -1,0 +1,518 @@
+package io.fedarch.core.federation;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import io.fedarch.core.darts.OperationMask;
+import io.fedarch.core.model.ModelFactory;
+import io.fedarch.core.strategy.ClientResult;
+import io.fedarch.core.strategy.Personalization;
+import io.fedarch.core.strategy.PrunesBetweenRounds;
+import io.fedarch.core.strategy.RoundPlan;
+import io.fedarch.core.strategy.Strategy;
+import io.fedarch.core.strategy.StrategyRegistry;
+import io.fedarch.core.tensor.ModelParameters;
+import io.fedarch.core.tensor.TensorCodec;
+import io.fedarch.events.AcceptedUpdate;
+import io.fedarch.events.ClientUpdate;
+import io.fedarch.events.JobCheckpoint;
+import io.fedarch.events.JobSpec;
+import io.fedarch.events.ModelState;
+import io.fedarch.events.RoundPacing;
+import io.fedarch.events.SearchMask;
+import io.fedarch.events.SearchStatus;
+
+/**
+ * The federation protocol as a state machine, free of Kafka and Quarkus: {@code (job state, input)
+ * → (job state, decisions)}. A job is accepted ({@link #submit}), then every input — a client
+ * update, a round-start request, a between-rounds result, the clock — goes through {@link #handle},
+ * which changes the job and returns what a service must publish. The training phase is paced by
+ * synchronous rounds or FedBuff ({@link Pacing}); around it the engine runs the between-rounds wait,
+ * the personalization stage (every client adapts the final model; each adapted model is published,
+ * never averaged) and completion.
+ *
+ * <p>Inputs are handled idempotently: a redelivered update, round-start request or mask is
+ * recognised and changes nothing, and the ids of what the engine causes are derived from what it is
+ * ({@link EventIds}), so a re-published copy has the id of the original. The coordinator is one
+ * transport for this engine (Kafka, checkpoints); {@link InProcessFederation} is another (one JVM).
+ */
+public final class FederationEngine {
+    private static final Logger LOG = LoggerFactory.getLogger(FederationEngine.class);
+
+    private final StrategyRegistry strategies;
+    private final EngineSettings settings;
+    private final SynchronousRounds synchronousRounds = new SynchronousRounds(this);
+    private final BufferedAsyncPacing bufferedAsync = new BufferedAsyncPacing(this);
+
+    private final Clock clock;
+
+    public FederationEngine(StrategyRegistry strategies, EngineSettings settings) {
+        this(strategies, settings, Clock.systemUTC());
+    }
+
+    /** {@code clock} dates updates, requests and between-rounds results (ticks carry their own time). */
+    public FederationEngine(StrategyRegistry strategies, EngineSettings settings, Clock clock) {
+        this.strategies = strategies;
+        this.settings = settings;
+        this.clock = clock;
+    }
+
+    /** A newly accepted job and what its acceptance causes (usually round 1's tasks). */
+    public record Started(JobState job, List<Decision> decisions) {
+    }
+
+    /**
+     * What an input did. {@code changed}: the job must be checkpointed. {@code rejection}: the input
+     * was refused (a dead letter with this reason) — the decisions still apply, e.g. a refused round
+     * start request is remembered so its redelivered copy is recognised.
+     */
+    public record Outcome(List<Decision> decisions, boolean changed, InputRejectedException rejection) {
+        static Outcome of(List<Decision> decisions, boolean changed) {
+            return new Outcome(List.copyOf(decisions), changed, null);
+        }
+    }
+
+    /** A job put back from its checkpoint; {@code running}: it goes on (it was neither finished nor failed now). */
+    public record Restored(JobState job, Outcome outcome, boolean running) {
+    }
+
+    /** Checks a job the way its submission will be checked; returns its strategy. */
+    public Strategy validate(JobSpec spec) {
+        return JobValidation.validate(strategies, spec);
+    }
+
+    /**
+     * Accepts a job: validates it, builds the global model of version 0 (the strategy's seeded
+     * initialisation, or {@code initialModel} once it is checked against it) and starts training.
+     *
+     * @throws InputRejectedException when the job is invalid
+     */
+    public Started submit(String jobId, JobSpec spec, ModelState initialModel) {
+        Instant now = clock.instant();
+        Strategy strategy = validate(spec);
+        JobState job = new JobState(jobId, spec, strategy, initialModel(spec, strategy, initialModel), now);
+        if (strategy instanceof PrunesBetweenRounds pruning) {
+            job.mask = pruning.initialMask(spec);
+        }
+        LOG.info("job {} accepted: {}, {} rounds, {} of {} clients per round", jobId, spec.getAlgorithm(),
+                spec.getRounds(), spec.getClientsPerRound(), spec.getTotalClients());
+        List<Decision> out = new ArrayList<>();
+        pacing(job).start(job, now, out);
+        return new Started(job, List.copyOf(out));
+    }
+
+    /** Everything after the submission. Never throws for a bad input: the outcome names the rejection. */
+    public Outcome handle(JobState job, Input input) {
+        List<Decision> out = new ArrayList<>();
+        boolean changed = false;
+        try {
+            if (input instanceof Input.Update u) {
+                changed = receive(job, u.update(), u.origin(), clock.instant(), out);
+            } else if (input instanceof Input.RoundStartRequest r) {
+                changed = requestRound(job, r, clock.instant(), out);
+            } else if (input instanceof Input.BetweenRoundsResult m) {
+                changed = receiveMask(job, m.round(), m.mask(), clock.instant(), out);
+            } else if (input instanceof Input.Tick t) {
+                changed = tick(job, t.now(), out);
+            }
+            return Outcome.of(out, changed);
+        } catch (InputRejectedException e) {
+            // A round-start request is remembered even when refused (requestRound), so that outcome is a change.
+            return new Outcome(List.copyOf(out), input instanceof Input.RoundStartRequest, e);
+        }
+    }
+
+    /**
+     * Puts a job back as its latest checkpoint left it: the open round's counted updates
+     * ({@code accepted}, read back from the update topic) or a FedBuff job's buffer, and a grace for
+     * deadlines that passed while no coordinator ran. {@code unreadable} says why the counted updates
+     * could not be read back; the job then fails with that reason rather than aggregate less than it counted.
+     */
+    public Restored restore(JobCheckpoint checkpoint, Map<Integer, ClientUpdate> accepted,
+                            List<ClientUpdate> asyncBuffer, String unreadable) {
+        Instant now = clock.instant();
+        Strategy strategy = strategies.get(checkpoint.getSpec().getAlgorithm());
+        JobState job = JobCheckpoints.restore(checkpoint, strategy);
+        if (unreadable == null && checkpoint.getOpenRound() != null) {
+            for (AcceptedUpdate place : checkpoint.getOpenRound().getAccepted()) {
+                ClientUpdate update = accepted.get(place.getClientId());
+                UpdateOrigin origin = new UpdateOrigin(place.getEventId(), place.getPartition(), place.getOffset());
+                job.openRound.updates.put(place.getClientId(), received(job, update, origin));
+            }
+        }
+        if (job.phase.finished()) {
+            return new Restored(job, Outcome.of(List.of(), false), false);
+        }
+        List<Decision> out = new ArrayList<>();
+        if (unreadable != null) {
+            fail(job, "resumed after a coordinator restart, but the updates it had counted cannot be read back: "
+                    + unreadable, out);
+            return new Restored(job, Outcome.of(out, true), false);
+        }
+        Duration grace = settings.resumeGrace().compareTo(Duration.ofMillis(job.spec.getRoundDeadlineMs())) < 0
+                ? settings.resumeGrace() : Duration.ofMillis(job.spec.getRoundDeadlineMs());
+        if (job.openRound != null && job.openRound.deadline.isBefore(now.plus(grace))) {
+            // Updates that arrived while the coordinator was down are still on the topic: give them time to come in.
+            job.openRound.deadline = now.plus(grace);
+        }
+        if (job.phase == JobPhase.ROUND_RUNNING) {
+            pacing(job).onResume(job, asyncBuffer, now, grace);
+        }
+        if (job.betweenRoundsDeadline != null && job.betweenRoundsDeadline.isBefore(now.plus(settings.resumeGrace()))) {
+            job.betweenRoundsDeadline = now.plus(settings.resumeGrace());
+        }
+        LOG.info("job {} resumed: {}, {} of {} rounds completed{}", job.jobId, job.phase, job.completedRounds,
+                job.spec.getRounds(), job.openRound == null ? "" : ", round " + job.openRound.round + " (attempt "
+                        + job.openRound.attempt + ") has " + job.openRound.updates.size() + " of "
+                        + job.openRound.expectedUpdates() + " updates");
+        return new Restored(job, Outcome.of(out, false), true);
+    }
+
+    // ---- inputs -------------------------------------------------------------------------------
+
+    /**
+     * A client's update. Counted once per client and round, whatever the number of copies: a
+     * duplicate or a late update for a round that has closed is ignored (it arrives normally after
+     * a redelivery, a retried task or a restart); an update for a round that never was is refused.
+     */
+    private boolean receive(JobState job, ClientUpdate update, UpdateOrigin origin, Instant now, List<Decision> out) {
+        if (job.phase == JobPhase.ROUND_RUNNING) {
+            return pacing(job).onUpdate(job, update, origin, now, out);
+        }
+        ReceivedUpdate received = admit(job, update, origin, out);
+        if (received == null) {
+            return false;
+        }
+        // Only the personalization stage admits updates outside ROUND_RUNNING (admit refuses the rest).
+        acceptPersonalized(job, update, received, out);
+        return true;
+    }
+
+    /**
+     * The checks an update of the open round passes: returns it decoded, or null when it is a
+     * harmless copy (ignored, with the reason in {@code out}).
+     *
+     * @throws InputRejectedException when it answers no round of this job, or is malformed
+     */
+    ReceivedUpdate admit(JobState job, ClientUpdate update, UpdateOrigin origin, List<Decision> out) {
+        RoundState round = job.openRound;
+        int lastRound = job.spec.getRounds() + (job.spec.getPersonalizationEpochs() > 0 ? 1 : 0);
+        boolean pastRound = update.getRound() >= 1 && update.getRound() <= lastRound
+                && (round == null ? update.getRound() <= job.completedRounds + (job.phase.finished() ? 1 : 0)
+                : update.getRound() < round.round);
+        if (pastRound) {
+            LOG.info("job {}: update of client {} for the closed round {} ignored (job {})", job.jobId,
+                    update.getClientId(), update.getRound(), job.phase);
+            out.add(new Decision.UpdateIgnored("past round"));
+            return null;
+        }
+        if (job.phase.finished()) {
+            throw new InputRejectedException("job " + job.jobId + " already " + job.phase + "; it has no round "
+                    + update.getRound());
+        }
+        if (round == null || round.round != update.getRound()) {
+            throw new InputRejectedException("update for round " + update.getRound() + " of job " + job.jobId
+                    + (round == null ? ", but no round is open (" + job.completedRounds + " completed)"
+                    : ", but round " + round.round + " is open"));
+        }
+        if (!round.selected(update.getClientId())) {
+            throw new InputRejectedException("client " + update.getClientId() + " was not selected for round "
+                    + round.round + " of job " + job.jobId);
+        }
+        if (round.updates.containsKey(update.getClientId())) {
+            LOG.info("job {} round {}: client {} reported already; update {} ignored", job.jobId, round.round,
+                    update.getClientId(), update.getEventId());
+            out.add(new Decision.UpdateIgnored("duplicate"));
+            return null;
+        }
+        if (update.getSampleCount() <= 0) {
+            throw new InputRejectedException("update of client " + update.getClientId() + " has sampleCount "
+                    + update.getSampleCount() + "; it must be positive to weigh the average");
+        }
+        return received(job, update, origin);
+    }
+
+    /** Decodes and checks an update of the open round; personalization updates are kept without their model. */
+    private ReceivedUpdate received(JobState job, ClientUpdate update, UpdateOrigin origin) {
+        ModelParameters parameters = decode(job, update.getModelState(), update.getClientId());
+        if (job.phase == JobPhase.PERSONALIZING) {
+            return new ReceivedUpdate(null, update.getMetrics(), update.getWorkerId(), origin);
+        }
+        ClientResult result = new ClientResult(update.getClientId(), update.getSampleCount(), parameters,
+                Map.copyOf(update.getMetrics().getCustom()));
+        return new ReceivedUpdate(result, update.getMetrics(), update.getWorkerId(), origin);
+    }
+
+    /** The checks every client model goes through before it is counted, synchronous or not: it fits the job's model and is finite. */
+    ModelParameters decode(JobState job, ModelState state, int clientId) {
+        ModelParameters parameters;
+        try {
+            parameters = TensorCodec.fromAvro(state);
+            job.global.requireCompatible(parameters);
+        } catch (IllegalArgumentException e) {
+            throw new InputRejectedException("update of client " + clientId + " does not fit the model of job "
+                    + job.jobId + ": " + e.getMessage(), e);
+        }
+        String nonFinite = parameters.firstNonFinite();
+        if (nonFinite != null) {
+            throw new InputRejectedException("update of client " + clientId + " has NaN or infinite values in '"
+                    + nonFinite + "'");
+        }
+        return parameters;
+    }
+
+    private boolean requestRound(JobState job, Input.RoundStartRequest request, Instant now, List<Decision> out) {
+        if (!job.firstTimeHandled(request.eventId())) {
+            LOG.info("job {}: round start request {} handled before; this copy is ignored", job.jobId, request.eventId());
+            return false;
+        }
+        if (job.spec.getPacing() != RoundPacing.EXTERNAL) {
+            throw new InputRejectedException("job " + job.jobId + " paces its own rounds (pacing AUTOMATIC)");
+        }
+        if (job.phase == JobPhase.WAITING_FOR_BETWEEN_ROUNDS && !job.roundStartPending) {
+            // Valid: it starts as soon as the between-rounds result is in.
+            job.roundStartPending = true;
+            LOG.info("job {}: round start requested; it starts when the mask after round {} arrives", job.jobId,
+                    job.completedRounds);
+            return true;
+        }
+        if (job.phase != JobPhase.WAITING_FOR_ROUND_START) {
+            throw new InputRejectedException("job " + job.jobId + " is " + job.phase
+                    + (job.openRound != null ? " (round " + job.openRound.round + ")" : ""));
+        }
+        int next = job.completedRounds + 1;
+        if (request.round() != null && request.round() != next) {
+            throw new InputRejectedException("round " + request.round() + " requested but job "
+                    + job.jobId + " is at round " + next);
+        }
+        synchronousRounds.startRound(job, next, now, out);
+        return true;
+    }
+
+    /**
+     * The pruning service's mask for the round after {@code afterRound}: checked against the job's
+     * model and the round the job waits for, then the next round starts in it.
+     */
+    private boolean receiveMask(JobState job, int afterRound, SearchMask mask, Instant now, List<Decision> out) {
+        if (!(job.strategy instanceof PrunesBetweenRounds)) {
+            throw new InputRejectedException("job " + job.jobId + " (" + job.spec.getAlgorithm()
+                    + ") does not prune between rounds");
+        }
+        if (afterRound >= job.spec.getRounds() && afterRound == job.completedRounds) {
+            // The pruning service masks every round; after the last one there is no round to search in.
+            LOG.debug("job {}: mask after the last round {} noted; no round follows", job.jobId, afterRound);
+            return false;
+        }
+        if (afterRound >= 1 && (afterRound <= job.maskAppliedAfterRound
+                || afterRound < job.completedRounds
+                || (afterRound == job.completedRounds && job.phase != JobPhase.WAITING_FOR_BETWEEN_ROUNDS))) {
+            // A copy of an applied mask, or one that came after the job went on without it.
+            LOG.info("job {}: mask after round {} ignored: {}", job.jobId, afterRound,
+                    afterRound <= job.maskAppliedAfterRound ? "applied already"
+                            : "the job went on without it (" + job.completedRounds + " rounds completed)");
+            return false;
+        }
+        if (job.phase != JobPhase.WAITING_FOR_BETWEEN_ROUNDS || afterRound != job.completedRounds) {
+            throw new InputRejectedException("mask after round " + afterRound + " of job " + job.jobId
+                    + " is not awaited (job " + job.phase + ", " + job.completedRounds + " rounds completed)");
+        }
+        OperationMask next;
+        try {
+            next = OperationMask.fromAvro(mask).requireFits(ModelFactory.dartsOptions(job.spec.getModel()));
+        } catch (IllegalArgumentException e) {
+            throw new InputRejectedException("mask after round " + afterRound + " of job " + job.jobId
+                    + " does not fit its model: " + e.getMessage(), e);
+        }
+        job.mask = next;
+        job.maskAppliedAfterRound = afterRound;
+        LOG.info("job {}: mask after round {}: {} of {} operations active", job.jobId, afterRound,
+                next.activeOperations(), next.totalOperations());
+        afterBetweenRounds(job, now, out);
+        return true;
+    }
+
+    /**
+     * Acts on passed deadlines: a late between-rounds result lets the search go on in the current
+     * state; the personalization stage finishes with the clients it has; the training phase's own
+     * deadlines are its pacing's.
+     */
+    private boolean tick(JobState job, Instant now, List<Decision> out) {
+        if (job.phase == JobPhase.WAITING_FOR_BETWEEN_ROUNDS && job.betweenRoundsDeadline != null
+                && now.isAfter(job.betweenRoundsDeadline)) {
+            // The pruning service is late or down: the search goes on in the current space rather than stalling.
+            LOG.warn("job {}: no mask after round {} within {}; round {} searches in the current mask",
+                    job.jobId, job.completedRounds, settings.betweenRoundsWait(), job.completedRounds + 1);
+            afterBetweenRounds(job, now, out);
+            return true;
+        }
+        if (job.phase == JobPhase.ROUND_RUNNING) {
+            return pacing(job).onTick(job, now, out);
+        }
+        RoundState round = job.openRound;
+        if (job.phase == JobPhase.PERSONALIZING && round != null && !now.isBefore(round.deadline)) {
+            // The global model is final already: personalization that misses the deadline costs
+            // only those clients' personalized models, never the job.
+            LOG.warn("job {} personalization: deadline passed with {} of {} clients; finishing with those",
+                    job.jobId, round.updates.size(), round.expectedUpdates());
+            succeed(job, out);
+            return true;
+        }
+        return false;
+    }
+
+    // ---- transitions shared by the pacings -----------------------------------------------------
+
+    /** After a synchronous round closed (not the last): wait for the between-rounds step, for an external start, or go on. */
+    void afterRound(JobState job, Instant now, List<Decision> out) {
+        if (job.completedRounds >= job.spec.getRounds()) {
+            afterLastRound(job, now, out);
+        } else if (job.strategy instanceof PrunesBetweenRounds) {
+            job.phase = JobPhase.WAITING_FOR_BETWEEN_ROUNDS;
+            job.betweenRoundsDeadline = now.plus(settings.betweenRoundsWait());
+        } else if (job.spec.getPacing() == RoundPacing.EXTERNAL) {
+            job.phase = JobPhase.WAITING_FOR_ROUND_START;
+        } else {
+            synchronousRounds.startRound(job, job.completedRounds + 1, now, out);
+        }
+    }
+
+    private void afterBetweenRounds(JobState job, Instant now, List<Decision> out) {
+        job.betweenRoundsDeadline = null;
+        if (job.spec.getPacing() == RoundPacing.EXTERNAL && !job.roundStartPending) {
+            job.phase = JobPhase.WAITING_FOR_ROUND_START;
+            return;
+        }
+        job.roundStartPending = false;
+        synchronousRounds.startRound(job, job.completedRounds + 1, now, out);
+    }
+
+    /** After the last round (or FedBuff version): the personalization stage if asked for, else completion. */
+    void afterLastRound(JobState job, Instant now, List<Decision> out) {
+        if (job.spec.getPersonalizationEpochs() > 0) {
+            RoundPlan plan = job.strategy.configurePersonalization(job.spec, job.global);
+            job.phase = JobPhase.PERSONALIZING;
+            LOG.info("job {}: personalization stage, {} clients adapt the final model for {} epochs", job.jobId,
+                    plan.clients().size(), job.spec.getPersonalizationEpochs());
+            openRound(job, job.spec.getRounds() + 1, plan, now, out);
+        } else {
+            succeed(job, out);
+        }
+    }
+
+    /** Opens {@code round} with the plan's clients and sends them their tasks. */
+    void openRound(JobState job, int round, RoundPlan plan, Instant now, List<Decision> out) {
+        job.openRound = new RoundState(round, plan, now, now.plusMillis(job.spec.getRoundDeadlineMs()));
+        sendTasks(job, job.openRound, plan.clients(), out);
+    }
+
+    /** Sends the open round's current attempt to {@code clients}. */
+    void sendTasks(JobState job, RoundState open, List<Integer> clients, List<Decision> out) {
+        ModelState model = encodedForTasks(job, out);
+        if (model == null) {
+            return;
+        }
+        List<Decision.TaskOrder> tasks = new ArrayList<>();
+        for (int client : clients) {
+            tasks.add(new Decision.TaskOrder(client, EventIds.of(job.jobId, "task", open.round, open.attempt, client),
+                    open.plan.roundConfig()));
+        }
+        out.add(new Decision.SendTasks(open.round, open.attempt, job.modelVersion, open.deadline, model, job.mask, tasks));
+        if (open.attempt == 0) {
+            LOG.info("job {} round {}/{} started: clients {}, deadline {}", job.jobId, open.round, job.spec.getRounds(),
+                    clients, open.deadline);
+        }
+    }
+
+    /**
+     * The global model as tasks carry it (the job's wire precision), encoded once for all of a
+     * round's tasks; null when it is too large for a message, after failing the job with the reason
+     * (the transport would refuse every task, and the job would only fail at the deadline).
+     */
+    ModelState encodedForTasks(JobState job, List<Decision> out) {
+        ModelState model = TensorCodec.toAvro(job.global, job.spec.getTensorDType());
+        long modelBytes = TensorCodec.encodedBytes(model);
+        if (modelBytes + EngineSettings.TASK_ENVELOPE_BYTES > settings.maxMessageBytes()) {
+            fail(job, "the model state is " + modelBytes + " bytes, more than the " + settings.maxMessageBytes()
+                    + "-byte message limit allows (fedarch.topics.max-message-bytes); use a smaller model or tensorDType FP16",
+                    out);
+            return null;
+        }
+        return model;
+    }
+
+    /**
+     * A personalization update: checked like any update, then published at once as the client's
+     * personalized model (it is never averaged). The local test figures come from the client.
+     */
+    private void acceptPersonalized(JobState job, ClientUpdate update, ReceivedUpdate received, List<Decision> out) {
+        RoundState round = job.openRound;
+        Map<String, Double> custom = update.getMetrics().getCustom();
+        Double accuracy = custom.get(Personalization.LOCAL_TEST_ACCURACY);
+        Double loss = custom.get(Personalization.LOCAL_TEST_LOSS);
+        Double samples = custom.get(Personalization.LOCAL_TEST_SAMPLES);
+        if (accuracy == null || loss == null || samples == null) {
+            throw new InputRejectedException("personalization update of client " + update.getClientId()
+                    + " lacks its local test metrics (" + Personalization.LOCAL_TEST_ACCURACY + ", "
+                    + Personalization.LOCAL_TEST_LOSS + ", " + Personalization.LOCAL_TEST_SAMPLES + ")");
+        }
+        out.add(new Decision.PublishPersonalized(round.round, update, accuracy, loss, samples.intValue()));
+        round.updates.put(update.getClientId(), received);
+        LOG.info("job {} personalization: client {} adapted ({}/{}), local test acc {} (global model {})",
+                job.jobId, update.getClientId(), round.updates.size(), round.plan.clients().size(),
+                String.format("%.4f", accuracy),
+                String.format("%.4f", custom.getOrDefault(Personalization.GLOBAL_LOCAL_TEST_ACCURACY, Double.NaN)));
+        if (round.complete()) {
+            succeed(job, out);
+        }
+    }
+
+    private void succeed(JobState job, List<Decision> out) {
+        List<Integer> personalized = job.phase == JobPhase.PERSONALIZING && job.openRound != null
+                ? new ArrayList<>(job.openRound.updates.keySet()) : List.of();
+        job.phase = JobPhase.SUCCEEDED;
+        job.openRound = null;
+        job.personalizedClients = personalized;
+        out.add(new Decision.Complete(SearchStatus.SUCCEEDED, null));
+    }
+
+    void fail(JobState job, String reason, List<Decision> out) {
+        LOG.error("job {} failed: {}", job.jobId, reason);
+        job.phase = JobPhase.FAILED;
+        job.failureReason = reason;
+        job.openRound = null;
+        out.add(new Decision.Complete(SearchStatus.FAILED, reason));
+    }
+
+    private Pacing pacing(JobState job) {
+        return job.spec.getAsyncAggregation() != null ? bufferedAsync : synchronousRounds;
+    }
+
+    /** The strategy's seeded initialisation, or the job's own initial model once it is checked against it. */
+    private static ModelParameters initialModel(JobSpec spec, Strategy strategy, ModelState initialModel) {
+        ModelParameters initial = strategy.initialize(spec);
+        if (initialModel == null) {
+            return initial;
+        }
+        ModelParameters given;
+        try {
+            given = TensorCodec.fromAvro(initialModel);
+            initial.requireCompatible(given);
+        } catch (IllegalArgumentException e) {
+            throw new InputRejectedException("invalid job: its initial model does not fit the job's model: "
+                    + e.getMessage(), e);
+        }
+        String nonFinite = given.firstNonFinite();
+        if (nonFinite != null) {
+            throw new InputRejectedException("invalid job: its initial model has NaN or infinite values in '"
+                    + nonFinite + "'");
+        }
+        return given;
+    }
+}

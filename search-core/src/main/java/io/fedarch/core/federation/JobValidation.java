@@ -1,0 +1,90 @@
+package io.fedarch.core.federation;
+
+import java.util.ArrayList;
+import java.util.List;
+
+import io.fedarch.core.strategy.PrunesBetweenRounds;
+import io.fedarch.core.strategy.Strategy;
+import io.fedarch.core.strategy.StrategyRegistry;
+import io.fedarch.events.AggregationRule;
+import io.fedarch.events.AsyncAggregation;
+import io.fedarch.events.JobSpec;
+import io.fedarch.events.RoundPacing;
+
+/**
+ * The one place a job is checked before it starts: its strategy's own checks, then the protocol's
+ * (deadline, attempts), then FedBuff's settings. REST callers and the engine get the same answer.
+ */
+public final class JobValidation {
+    private JobValidation() {
+    }
+
+    /**
+     * Returns the job's strategy.
+     *
+     * @throws InputRejectedException "invalid job: …" with every problem of the failing stage named
+     */
+    public static Strategy validate(StrategyRegistry strategies, JobSpec spec) {
+        Strategy strategy;
+        try {
+            strategy = strategies.get(spec.getAlgorithm());
+            strategy.validate(spec);
+        } catch (IllegalArgumentException e) {
+            throw new InputRejectedException("invalid job: " + e.getMessage(), e);
+        }
+        if (spec.getQuorum() > spec.getClientsPerRound()) {
+            // FedAvg's selection checks this too; the protocol needs it whatever the strategy.
+            throw new InputRejectedException("invalid job: quorum " + spec.getQuorum()
+                    + " exceeds clientsPerRound " + spec.getClientsPerRound());
+        }
+        if (spec.getRoundDeadlineMs() <= 0) {
+            throw new InputRejectedException("invalid job: roundDeadlineMs must be positive");
+        }
+        if (spec.getMaxRoundAttempts() < 1) {
+            throw new InputRejectedException("invalid job: maxRoundAttempts is " + spec.getMaxRoundAttempts()
+                    + "; it must be at least 1 (1 = fail at the first missed deadline)");
+        }
+        if (spec.getAsyncAggregation() != null) {
+            validateAsync(spec, strategy);
+        }
+        return strategy;
+    }
+
+    /** FedBuff's settings; throws with every problem named. */
+    private static void validateAsync(JobSpec spec, Strategy strategy) {
+        AsyncAggregation async = spec.getAsyncAggregation();
+        List<String> problems = new ArrayList<>();
+        if (async.getBufferSize() < 1) {
+            problems.add("bufferSize must be >= 1 (got " + async.getBufferSize() + ")");
+        }
+        int concurrency = AsyncState.concurrency(async, spec.getClientsPerRound());
+        if (async.getConcurrency() < 0 || concurrency > spec.getTotalClients()) {
+            problems.add("concurrency must be in 0..totalClients (got " + async.getConcurrency() + " of "
+                    + spec.getTotalClients() + " clients; 0 = clientsPerRound)");
+        }
+        if (!(async.getStalenessExponent() >= 0) || Double.isInfinite(async.getStalenessExponent())) {
+            problems.add("stalenessExponent must be >= 0 (got " + async.getStalenessExponent() + ")");
+        }
+        if (!(async.getServerLearningRate() > 0) || Double.isInfinite(async.getServerLearningRate())) {
+            problems.add("serverLearningRate must be positive (got " + async.getServerLearningRate() + ")");
+        }
+        if (async.getMaxStaleness() < 0) {
+            problems.add("maxStaleness must be >= 0 (got " + async.getMaxStaleness() + "; 0 = no limit)");
+        }
+        if (spec.getPacing() == RoundPacing.EXTERNAL) {
+            problems.add("pacing EXTERNAL needs synchronous rounds; remove asyncAggregation or use AUTOMATIC");
+        }
+        if (spec.getRobustAggregation() != null && spec.getRobustAggregation().getRule() != AggregationRule.MEAN) {
+            // FedBuff's server step averages staleness-weighted deltas; no robust rule is applied there.
+            problems.add("robustAggregation " + spec.getRobustAggregation().getRule()
+                    + " is not applied by FedBuff's server step; use synchronous rounds or rule MEAN");
+        }
+        if (strategy instanceof PrunesBetweenRounds) {
+            problems.add(spec.getAlgorithm() + " prunes its search space between synchronous rounds; "
+                    + "it cannot run with asyncAggregation");
+        }
+        if (!problems.isEmpty()) {
+            throw new InputRejectedException("invalid job: asyncAggregation: " + String.join("; ", problems));
+        }
+    }
+}
