@@ -27,7 +27,7 @@ SCHEMA_DIR = Path(__file__).resolve().parents[2] / "schemas" / "src" / "main" / 
 # Shared types are referenced by name from the event files, so they are parsed first, in this order.
 COMMON_ORDER = ["DType", "Tensor", "ModelState", "ModelSpec", "PartitionScheme", "PartitionSpec", "DataSpec",
                 "RoundPacing", "AggregationRule", "RobustAggregation", "AttackKind", "SimulatedAttack", "AsyncAggregation",
-                "JobSpec", "ClientMetrics", "RoundMetrics", "SearchStatus", "ModelScope", "Artifact", "SearchMask"]
+                "JobSpec", "ClientMetrics", "RoundMetrics", "SearchStatus", "ModelScope", "Artifact", "SearchMask", "StrategyState"]
 MARKER = b"\xc3\x01"
 CRC64_EMPTY = 0xC15D213AA4D7A795
 MASK64 = 0xFFFFFFFFFFFFFFFF

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.*;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -15,6 +14,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import io.fedarch.broker.KafkaBrokerTestResource;
+import io.fedarch.core.darts.OperationMask;
+import io.fedarch.core.strategy.FedMetaNas;
+import io.fedarch.core.strategy.ServerState;
+import io.fedarch.core.strategy.ServerStateCodec;
+import io.fedarch.core.tensor.TensorCodec;
 import io.fedarch.events.*;
 import io.fedarch.events.wire.TopicTap;
 import io.fedarch.events.wire.Topics;
@@ -51,21 +55,33 @@ class SoftPruningFlowTest {
                         "ops", String.join(",", OPS)))));
     }
 
-    private static SearchMask mask(List<String> ops, float prunedFactor) {
-        List<Float> factors = new ArrayList<>();
+    private static OperationMask mask(List<String> ops, float prunedFactor) {
+        float[] factors = new float[14 * ops.size()];
         for (int e = 0; e < 14; e++) {
             for (int o = 0; o < ops.size(); o++) {
-                factors.add(o == 1 ? prunedFactor : 1f);
+                factors[e * ops.size() + o] = o == 1 ? prunedFactor : 1f;
             }
         }
-        return SearchMask.newBuilder().setOperations(ops).setNormal(factors).setReduce(factors).build();
+        return new OperationMask(ops, factors, factors);
     }
 
-    private static ArchitectureMask maskEvent(String jobId, int round, SearchMask mask) {
+    /** The pruning service's event: the mask for observers, and the server state holding it, which the coordinator applies. */
+    private static ArchitectureMask maskEvent(String jobId, int round, OperationMask mask) {
         return ArchitectureMask.newBuilder().setEventId(UUID.randomUUID().toString()).setJobId(jobId)
-                .setTimestamp(Instant.now()).setRound(round).setTotalRounds(3).setThreshold(0.5).setMask(mask)
+                .setTimestamp(Instant.now()).setRound(round).setTotalRounds(3).setThreshold(0.5).setMask(mask.toAvro())
+                .setStrategyState(ServerStateCodec.toAvro(FedMetaNas.withMask(ServerState.EMPTY, mask)))
                 .setActiveOperations(0).setDecayingOperations(0).setTotalOperations(112).setActiveEdges(28)
                 .setGenotype("{}").build();
+    }
+
+    /** The mask a task carries in its payload. */
+    private static OperationMask taskMask(ClientTask task) {
+        return OperationMask.fromTensors(OPS, TensorCodec.fromAvro(task.getPayload()), FedMetaNas.MASK);
+    }
+
+    /** The mask a server state holds. */
+    private static OperationMask stateMask(StrategyState state) {
+        return OperationMask.fromTensors(OPS, TensorCodec.fromAvro(state.getTensors()), FedMetaNas.MASK);
     }
 
     private static void answer(List<ClientTask> tasks, String jobId) {
@@ -84,12 +100,12 @@ class SoftPruningFlowTest {
             tap.send(Topics.JOBS, jobId, FederationFlowTest.submission(jobId, metaJob()));
 
             List<ClientTask> first = tasks.await(2, t -> t.getJobId().equals(jobId) && t.getRound() == 1, WAIT);
-            assertEquals(mask(OPS, 1f), first.get(0).getSearchMask(), "round 1 searches the whole space");
+            assertEquals(mask(OPS, 1f), taskMask(first.get(0)), "round 1 searches the whole space");
             assertEquals("10.0", first.get(0).getRoundConfig().get("temperature"));
             answer(first, jobId);
             GlobalModel global = globals.await(1, g -> g.getJobId().equals(jobId) && g.getRound() == 1, WAIT).get(0);
             assertNotNull(global.getSpec(), "the pruning service needs the job");
-            assertEquals(mask(OPS, 1f), global.getSearchMask());
+            assertEquals(mask(OPS, 1f), stateMask(global.getStrategyState()), "the state the round ran with");
 
             // No round 2 before its mask: the coordinator waits for the pruning service.
             assertTrue(tasks.during(Duration.ofSeconds(2), t -> t.getJobId().equals(jobId) && t.getRound() == 2).isEmpty());
@@ -102,11 +118,11 @@ class SoftPruningFlowTest {
             assertTrue(deadLetters.await(1, d -> jobId.equals(d.getJobId()), WAIT).get(0).getReason()
                     .contains("not awaited"));
 
-            SearchMask pruned = mask(OPS, 0f);
+            OperationMask pruned = mask(OPS, 0f);
             tap.send(Topics.ARCHITECTURE_MASKS, jobId, maskEvent(jobId, 1, pruned));
             List<ClientTask> second = tasks.await(2, t -> t.getJobId().equals(jobId) && t.getRound() == 2, WAIT);
             for (ClientTask task : second) {
-                assertEquals(pruned, task.getSearchMask(), "round 2 searches in the published mask");
+                assertEquals(pruned, taskMask(task), "round 2 searches in the published mask");
             }
             answer(second, jobId);
 
@@ -114,12 +130,12 @@ class SoftPruningFlowTest {
             Instant closed = Instant.now();
             List<ClientTask> third = tasks.await(2, t -> t.getJobId().equals(jobId) && t.getRound() == 3, WAIT);
             assertTrue(Duration.between(closed, Instant.now()).toMillis() >= 3000, "waited for the mask first");
-            assertEquals(pruned, third.get(0).getSearchMask());
+            assertEquals(pruned, taskMask(third.get(0)));
             answer(third, jobId);
 
             SearchCompleted done = completions.await(1, c -> c.getJobId().equals(jobId), WAIT).get(0);
             assertEquals(SearchStatus.SUCCEEDED, done.getStatus());
-            assertEquals(pruned, done.getSearchMask(), "the export needs the mask the final model searched in");
+            assertEquals(pruned, stateMask(done.getStrategyState()), "the export needs the mask the final model searched in");
             // A mask after the last round is expected (the pruning service masks every round), not an error.
             tap.send(Topics.ARCHITECTURE_MASKS, jobId, maskEvent(jobId, 3, pruned));
             assertTrue(deadLetters.during(Duration.ofSeconds(2), d -> jobId.equals(d.getJobId())).isEmpty());

@@ -136,6 +136,12 @@ public final class LocalStack implements AutoCloseable {
         common.put("fedarch.topics.client-tasks.partitions", Integer.toString(TASK_PARTITIONS));
         common.put("fedarch.data.dir", options.dataDir().toString());
         common.put("quarkus.log.file.enabled", "false");
+        // Strategies from jars outside the build: every service must load the same ones (the environment
+        // variable FEDARCH_STRATEGY_PATH is inherited by the services as it is).
+        String strategyPath = System.getProperty("fedarch.strategy.path");
+        if (strategyPath != null) {
+            common.put("fedarch.strategy.path", strategyPath);
+        }
         // Split the cores between workers so they do not fight over them.
         int threadsPerWorker = Math.max(1, Runtime.getRuntime().availableProcessors() / options.workers());
 

@@ -12,6 +12,7 @@ import java.util.Map;
  * <li>{@code run JOB.yaml [options]}: start a local stack (broker, coordinator, workers, pruning), run the
  * job through it, print progress and the result, write rounds.csv and result.json, stop everything.</li>
  * <li>{@code up [options]}: start the stack and keep it running for external clients until Ctrl-C.</li>
+ * <li>{@code algorithms}: list every strategy and the hyperParameters a job may set for it.</li>
  * <li>{@code bench BENCH.yaml [options]}: run a benchmark's jobs one after the other on one stack and
  * write its results table (Markdown + CSV) next to the benchmark file.</li>
  * </ul>
@@ -23,6 +24,7 @@ public final class Main {
             usage: fedarch run JOB.yaml [--workers N] [--run-dir DIR] [--data-dir DIR] [--worker-slowdowns 3,1,1]
                    fedarch up [--workers N] [--run-dir DIR] [--data-dir DIR] [--worker-slowdowns 3,1,1]
                    fedarch bench BENCH.yaml [--workers N] [--run-dir DIR] [--data-dir DIR] [--worker-slowdowns 3,1,1]
+                   fedarch algorithms   (every strategy and its hyperParameters)
             --worker-slowdowns: experiments only, one factor per worker (3 = that worker behaves 3x slower)""";
 
     private Main() {
@@ -36,6 +38,9 @@ public final class Main {
                 System.exit(run(args, out));
             } else if (args.length >= 2 && args[0].equals("bench")) {
                 System.exit(bench(args, out));
+            } else if (args.length == 1 && args[0].equals("algorithms")) {
+                AlgorithmsCommand.print(out);
+                return;
             } else if (args.length >= 1 && args[0].equals("up")) {
                 up(args, out);
                 return;

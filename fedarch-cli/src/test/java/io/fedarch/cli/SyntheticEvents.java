@@ -15,6 +15,7 @@ import io.fedarch.events.RoundMetrics;
 import io.fedarch.events.SearchCompleted;
 import io.fedarch.events.SearchMask;
 import io.fedarch.events.SearchStatus;
+import io.fedarch.events.StrategyState;
 import io.fedarch.events.spec.JobSpecReader;
 
 /** Events as the services would publish them for one job, built by hand so reports can be tested without a broker. */
@@ -50,6 +51,8 @@ final class SyntheticEvents {
                 .setTimestamp(SUBMITTED.plusSeconds(round)).setRound(round).setTotalRounds(3).setThreshold(0.4)
                 .setMask(SearchMask.newBuilder().setOperations(List.of("skip_connect", "sep_conv_3x3"))
                         .setNormal(keep).setReduce(keep).build())
+                .setStrategyState(StrategyState.newBuilder().setTensors(ModelState.newBuilder().setTensors(List.of()).build())
+                        .build())
                 .setActiveOperations(active).setDecayingOperations(2).setTotalOperations(56).setActiveEdges(20)
                 .setGenotype(genotype).build();
     }

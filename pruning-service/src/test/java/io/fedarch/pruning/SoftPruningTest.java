@@ -65,7 +65,7 @@ class SoftPruningTest {
     }
 
     static GlobalModel global(String jobId, String algorithm, JobSpec spec, int round, ModelParameters model,
-                              SearchMask mask) {
+                              StrategyState state) {
         return GlobalModel.newBuilder().setEventId(UUID.randomUUID().toString()).setJobId(jobId)
                 .setTimestamp(Instant.now()).setRound(round).setTotalRounds(4).setModelVersion(round)
                 .setAlgorithm(algorithm).setParticipants(List.of(0, 1))
@@ -73,7 +73,7 @@ class SoftPruningTest {
                 .setMetrics(RoundMetrics.newBuilder().setClientsSelected(2).setClientsReported(2).setSampleCount(10)
                         .setTrainLoss(1).setValidationAccuracy(0.5).setGlobalValidationAccuracy(0.5).setRoundMs(10)
                         .setAggregationMs(1).setMeanClientComputeMs(5).setMaxClientComputeMs(5).setUpdateBytes(1).build())
-                .setSpec(spec).setSearchMask(mask).build();
+                .setSpec(spec).setStrategyState(state).build();
     }
 
     @Test
@@ -91,13 +91,13 @@ class SoftPruningTest {
             assertEquals(0.0, first.getThreshold());
             assertEquals(total, first.getActiveOperations(), "nothing pruned at threshold 0");
 
-            tap.send(Topics.GLOBAL_MODELS, jobId, global(jobId, "fedmetanas", spec, 2, supernet, first.getMask()));
+            tap.send(Topics.GLOBAL_MODELS, jobId, global(jobId, "fedmetanas", spec, 2, supernet, first.getStrategyState()));
             ArchitectureMask second = masks.await(1, m -> m.getJobId().equals(jobId) && m.getRound() == 2, WAIT).get(0);
             assertEquals(1.0, second.getThreshold());
             assertEquals(total, second.getActiveOperations(), "soft: weak operations decay, they are not cut at once");
             assertEquals(total - 16, second.getDecayingOperations());
 
-            tap.send(Topics.GLOBAL_MODELS, jobId, global(jobId, "fedmetanas", spec, 3, supernet, second.getMask()));
+            tap.send(Topics.GLOBAL_MODELS, jobId, global(jobId, "fedmetanas", spec, 3, supernet, second.getStrategyState()));
             ArchitectureMask third = masks.await(1, m -> m.getJobId().equals(jobId) && m.getRound() == 3, WAIT).get(0);
             assertEquals(16, third.getActiveOperations(), "two decay rounds later only the genotype's 2 x 8 remain");
             assertEquals(0, third.getDecayingOperations());
@@ -116,7 +116,7 @@ class SoftPruningTest {
 
             // The search completes in the discrete mask: its surviving path is the model, as trained.
             SearchCompleted done = ArchitectureExportTest.completed(jobId, spec, SearchStatus.SUCCEEDED, supernet);
-            done.setSearchMask(third.getMask());
+            done.setStrategyState(third.getStrategyState());
             tap.send(Topics.SEARCH_COMPLETIONS, jobId, done);
             ModelReady model = ready.await(1, m -> m.getJobId().equals(jobId), WAIT).get(0);
             assertEquals(ModelScope.GLOBAL, model.getScope());

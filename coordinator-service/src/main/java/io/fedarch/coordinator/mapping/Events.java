@@ -7,6 +7,7 @@ import java.util.List;
 import io.fedarch.core.federation.Decision;
 import io.fedarch.core.federation.EventIds;
 import io.fedarch.core.federation.JobState;
+import io.fedarch.core.strategy.ServerStateCodec;
 import io.fedarch.core.tensor.TensorCodec;
 import io.fedarch.events.ClientTask;
 import io.fedarch.events.GlobalModel;
@@ -35,7 +36,7 @@ public final class Events {
                     .setSpec(job.spec())
                     .setRoundConfig(order.config())
                     .setGlobalModel(send.model())
-                    .setSearchMask(send.mask() == null ? null : send.mask().toAvro())
+                    .setPayload(order.payload())
                     .build());
         }
         return tasks;
@@ -53,7 +54,7 @@ public final class Events {
                 .setParticipants(global.participants())
                 .setModelState(TensorCodec.toAvro(global.model(), job.spec().getTensorDType()))
                 .setMetrics(global.metrics())
-                .setSearchMask(global.mask() == null ? null : global.mask().toAvro())
+                .setStrategyState(ServerStateCodec.toAvro(global.state()))
                 .setSpec(job.spec())
                 .build();
     }
@@ -90,7 +91,7 @@ public final class Events {
                         ? TensorCodec.toAvro(job.global(), job.spec().getTensorDType()) : null)
                 .setSearchMs(Math.max(0, now.toEpochMilli() - job.acceptedAt().toEpochMilli()))
                 .setPersonalizedClients(job.personalizedClients())
-                .setSearchMask(job.mask() == null ? null : job.mask().toAvro())
+                .setStrategyState(ServerStateCodec.toAvro(job.state()))
                 .build();
     }
 }

@@ -32,6 +32,7 @@ import io.fedarch.core.federation.JobCheckpoints;
 import io.fedarch.core.federation.JobState;
 import io.fedarch.events.JobCheckpoint;
 import io.fedarch.events.wire.EventCodec;
+import io.fedarch.events.wire.MalformedEventException;
 import io.fedarch.events.wire.Topics;
 import io.smallrye.common.annotation.Identifier;
 
@@ -90,7 +91,19 @@ public class CheckpointStore {
                         latest.remove(record.key());
                         continue;
                     }
-                    JobCheckpoint checkpoint = EventCodec.decode(record.value(), JobCheckpoint.class);
+                    JobCheckpoint checkpoint;
+                    try {
+                        checkpoint = EventCodec.decode(record.value(), JobCheckpoint.class);
+                    } catch (MalformedEventException e) {
+                        // A checkpoint of another schema (written by an older coordinator) cannot be resumed exactly:
+                        // refuse it by name rather than fail start-up or guess at its meaning.
+                        LOG.errorf("checkpoint of job %s at %s[%d]@%d cannot be read by this coordinator and is not "
+                                + "resumed (%s); a checkpoint written before the strategy-state contract is refused, "
+                                + "resubmit the job", record.key(), record.topic(), record.partition(), record.offset(),
+                                e.getMessage());
+                        latest.remove(record.key());
+                        continue;
+                    }
                     JobCheckpoint known = latest.get(checkpoint.getJobId());
                     if (known == null || known.getSequence() < checkpoint.getSequence()) {
                         latest.put(checkpoint.getJobId(), checkpoint);

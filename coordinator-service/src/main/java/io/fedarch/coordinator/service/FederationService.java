@@ -111,7 +111,7 @@ public class FederationService {
     }
 
     public void receiveMask(ArchitectureMask mask) {
-        handle(mask.getJobId(), new Input.BetweenRoundsResult(mask.getRound(), mask.getMask()));
+        handle(mask.getJobId(), new Input.BetweenRoundsResult(mask.getRound(), mask.getStrategyState()));
     }
 
     /** The clock: passed deadlines close, retry or fail rounds, reissue FedBuff tasks, end waits. */

@@ -18,14 +18,13 @@ import org.jboss.logging.Logger;
 import io.fedarch.core.darts.AlphaTables;
 import io.fedarch.core.darts.CellDiagram;
 import io.fedarch.core.darts.DartsOptions;
+import io.fedarch.core.darts.DerivedArchitecture;
 import io.fedarch.core.darts.DerivedOptions;
 import io.fedarch.core.darts.Genotype;
-import io.fedarch.core.darts.GenotypeDerivation;
 import io.fedarch.core.darts.MixingMode;
 import io.fedarch.core.darts.OperationMask;
 import io.fedarch.core.darts.Relaxation;
 import io.fedarch.core.darts.SearchNetwork;
-import io.fedarch.core.darts.WeightInheritance;
 import io.fedarch.core.export.SafetensorsReader;
 import io.fedarch.core.export.SafetensorsWriter;
 import ai.djl.ndarray.NDManager;
@@ -33,7 +32,6 @@ import io.fedarch.core.model.BlockParameters;
 import io.fedarch.core.model.Engines;
 import io.fedarch.core.model.ModelFactory;
 import io.fedarch.core.model.ModelSummary;
-import io.fedarch.core.strategy.FedNas;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.events.Artifact;
 import io.fedarch.events.JobSpec;
@@ -64,27 +62,13 @@ public class ArchitectureExport {
     @Inject
     JobSubmissionPublisher jobs;
 
-    void searchCompleted(SearchCompleted completed, ModelParameters supernet) {
+    void searchCompleted(SearchCompleted completed, ModelParameters supernet, DerivedArchitecture architecture) {
         JobSpec spec = completed.getSpec();
-        DartsOptions options;
-        Genotype genotype;
-        ModelSpec derived;
-        ModelParameters inherited;
-        OperationMask mask = null;
-        try {
-            options = ModelFactory.dartsOptions(spec.getModel());
-            if (completed.getSearchMask() != null) {
-                // A soft-pruning search (FedMetaNAS): the surviving path of the final mask.
-                mask = OperationMask.fromAvro(completed.getSearchMask()).requireFits(options);
-            }
-            genotype = mask == null ? GenotypeDerivation.derive(supernet, options)
-                    : GenotypeDerivation.derive(supernet, options, mask);
-            derived = DerivedOptions.modelSpec(options, genotype);
-            inherited = WeightInheritance.fromSupernet(supernet, options, genotype);
-        } catch (IllegalArgumentException e) {
-            throw new ExportRejectedException("cannot derive an architecture from job " + completed.getJobId() + ": "
-                    + e.getMessage());
-        }
+        DartsOptions options = architecture.options();
+        Genotype genotype = architecture.genotype();
+        ModelSpec derived = architecture.derived();
+        ModelParameters inherited = architecture.inherited();
+        OperationMask mask = architecture.mask();
         Path dir = searchDir(completed.getJobId());
         ModelSummary supernetSummary = ModelSummary.of(spec.getModel());
         try {
@@ -135,7 +119,7 @@ public class ArchitectureExport {
                     0, 0, Map.of(ModelExporter.RELAXED_ACCURACY, relaxed));
             return;
         }
-        int fineTuneRounds = (int) FedNas.hyperParameter(spec, FedNas.FINE_TUNE_ROUNDS, 0);
+        int fineTuneRounds = architecture.fineTuneRounds();
         if (fineTuneRounds > 0) {
             jobs.publish(FineTuneJob.of(completed, derived, inherited));
             LOG.infof("job %s: derived network submitted for %d rounds of federated fine-tuning as job %s",

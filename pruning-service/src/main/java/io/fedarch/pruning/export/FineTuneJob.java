@@ -4,6 +4,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.UUID;
 
+import io.fedarch.core.strategy.HyperParameters;
 import io.fedarch.core.strategy.FedAvg;
 import io.fedarch.core.strategy.FedNas;
 import io.fedarch.core.tensor.ModelParameters;
@@ -28,9 +29,9 @@ final class FineTuneJob {
 
     static JobSubmitted of(SearchCompleted search, ModelSpec derived, ModelParameters inherited) {
         JobSpec parent = search.getSpec();
-        int rounds = (int) FedNas.hyperParameter(parent, FedNas.FINE_TUNE_ROUNDS, 0);
-        int epochs = (int) FedNas.hyperParameter(parent, FedNas.FINE_TUNE_EPOCHS, parent.getLocalEpochs());
-        double learningRate = FedNas.hyperParameter(parent, FedNas.FINE_TUNE_LEARNING_RATE, parent.getLearningRate());
+        int rounds = (int) HyperParameters.number(parent, FedNas.FINE_TUNE_ROUNDS, 0);
+        int epochs = (int) HyperParameters.number(parent, FedNas.FINE_TUNE_EPOCHS, parent.getLocalEpochs());
+        double learningRate = HyperParameters.number(parent, FedNas.FINE_TUNE_LEARNING_RATE, parent.getLearningRate());
         // Built field by field: Avro's copy builder resolves classes through a loader that breaks under Quarkus tests.
         JobSpec spec = JobSpec.newBuilder()
                 .setName((parent.getName() == null ? search.getJobId() : parent.getName()) + " (fine-tuning)")

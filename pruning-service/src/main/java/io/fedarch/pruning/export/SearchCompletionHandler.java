@@ -1,7 +1,6 @@
 package io.fedarch.pruning.export;
 
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -9,7 +8,10 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
-import io.fedarch.core.model.ModelFactory;
+import io.fedarch.core.darts.DerivedArchitecture;
+import io.fedarch.core.strategy.SearchResult;
+import io.fedarch.core.strategy.ServerStateCodec;
+import io.fedarch.core.strategy.StrategyRegistry;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.core.tensor.TensorCodec;
 import io.fedarch.events.ModelScope;
@@ -17,9 +19,10 @@ import io.fedarch.events.SearchCompleted;
 import io.fedarch.events.SearchStatus;
 
 /**
- * Decides what a completed job becomes: a searched supernet goes through architecture export
- * (genotype, derived network, optional fine-tuning), a finished fine-tuning job delivers its
- * parent's final model, and any other model is delivered as it is.
+ * Delivers what a completed job becomes, as its strategy decides ({@code Strategy.afterSearch}): a
+ * derived DARTS architecture goes through architecture export (files, fine-tuning job or the
+ * surviving path), any other result is the final model as it is; a finished fine-tuning job
+ * delivers its parent's final model.
  */
 @ApplicationScoped
 public class SearchCompletionHandler {
@@ -30,6 +33,8 @@ public class SearchCompletionHandler {
 
     @Inject
     ArchitectureExport architectures;
+
+    private final StrategyRegistry strategies = StrategyRegistry.builtIn();
 
     public void handle(SearchCompleted completed) {
         String parent = completed.getSpec().getParentJobId();
@@ -45,11 +50,19 @@ public class SearchCompletionHandler {
             throw new ExportRejectedException("job " + completed.getJobId() + " succeeded but carries no final model");
         }
         ModelParameters parameters = decode(completed);
-        String family = completed.getSpec().getModel().getFamily().toLowerCase(Locale.ROOT);
-        if (family.equals(ModelFactory.DARTS)) {
-            architectures.searchCompleted(completed, parameters);
-        } else if (parent != null) {
+        if (parent != null) {
             architectures.fineTuningCompleted(completed, parameters);
+            return;
+        }
+        SearchResult result;
+        try {
+            result = strategies.get(completed.getSpec().getAlgorithm()).afterSearch(completed.getSpec(), parameters,
+                    ServerStateCodec.fromAvro(completed.getStrategyState()));
+        } catch (IllegalArgumentException e) {
+            throw new ExportRejectedException("cannot export job " + completed.getJobId() + ": " + e.getMessage());
+        }
+        if (result instanceof DerivedArchitecture architecture) {
+            architectures.searchCompleted(completed, parameters, architecture);
         } else {
             exporter.deliver(new ModelDelivery(completed.getJobId(), ModelScope.GLOBAL, null,
                     completed.getSpec().getAlgorithm(), completed.getSpec(), completed.getSpec().getModel(), parameters,

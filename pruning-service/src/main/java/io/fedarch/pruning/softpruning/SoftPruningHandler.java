@@ -13,7 +13,9 @@ import io.fedarch.core.darts.GenotypeDerivation;
 import io.fedarch.core.darts.OperationMask;
 import io.fedarch.core.darts.SoftPruning;
 import io.fedarch.core.model.ModelFactory;
-import io.fedarch.core.strategy.PrunesBetweenRounds;
+import io.fedarch.core.strategy.FedMetaNas;
+import io.fedarch.core.strategy.ServerState;
+import io.fedarch.core.strategy.ServerStateCodec;
 import io.fedarch.core.strategy.Strategy;
 import io.fedarch.core.strategy.StrategyRegistry;
 import io.fedarch.core.tensor.ModelParameters;
@@ -26,7 +28,7 @@ import io.fedarch.pruning.messaging.ArchitectureMaskPublisher;
 
 /**
  * Soft pruning between rounds (FedMetaNAS): every aggregated global model of a strategy that
- * prunes between rounds ({@link PrunesBetweenRounds}) yields the next round's mask, computed from
+ * has a between-rounds step ({@link io.fedarch.core.strategy.BetweenRounds}) yields the next round's mask, computed from
  * the global α and the mask the round searched in (both carried by the event, so this service
  * keeps no state per job and any instance can serve any round). Other algorithms' global models are ignored.
  */
@@ -46,8 +48,13 @@ public class SoftPruningHandler {
         } catch (IllegalArgumentException e) {
             throw new ExportRejectedException("global model of job " + global.getJobId() + ": " + e.getMessage());
         }
-        if (!(strategy instanceof PrunesBetweenRounds pruning)) {
+        if (strategy.betweenRounds().isEmpty()) {
             return;
+        }
+        if (!(strategy instanceof FedMetaNas pruning)) {
+            // ArchitectureMask describes a DARTS mask; another kind of between-rounds step needs its own event.
+            throw new ExportRejectedException("job " + global.getJobId() + " (" + global.getAlgorithm()
+                    + ") has a between-rounds step this service cannot publish (only FedMetaNAS's soft pruning)");
         }
         JobSpec spec = global.getSpec();
         if (spec == null) {
@@ -55,14 +62,17 @@ public class SoftPruningHandler {
                     + " carries no job spec; the next mask cannot be computed");
         }
         SoftPruning.Step step;
+        ServerState next;
         ModelParameters model;
         DartsOptions options;
         try {
             options = ModelFactory.dartsOptions(spec.getModel());
             model = TensorCodec.fromAvro(global.getModelState());
-            OperationMask current = global.getSearchMask() == null ? pruning.initialMask(spec)
-                    : OperationMask.fromAvro(global.getSearchMask()).requireFits(options);
+            ServerState current = global.getStrategyState() == null ? pruning.initialState(spec)
+                    : ServerStateCodec.fromAvro(global.getStrategyState());
+            pruning.check(spec, current);
             step = pruning.prune(spec, global.getRound(), model, current);
+            next = FedMetaNas.withMask(current, step.mask());
         } catch (IllegalArgumentException e) {
             throw new ExportRejectedException("cannot prune after round " + global.getRound() + " of job "
                     + global.getJobId() + ": " + e.getMessage());
@@ -76,6 +86,7 @@ public class SoftPruningHandler {
                 .setTotalRounds(global.getTotalRounds())
                 .setThreshold(step.threshold())
                 .setMask(mask.toAvro())
+                .setStrategyState(ServerStateCodec.toAvro(next))
                 .setActiveOperations(mask.activeOperations())
                 .setDecayingOperations(mask.decayingOperations())
                 .setTotalOperations(mask.totalOperations())

@@ -39,6 +39,11 @@ final class SampleEvents {
                 .setNormal(List.of(1f, 0.5f, 0f, 1f)).setReduce(List.of(1f, 1f, 1f, 0f)).build();
     }
 
+    /** A server state with one tensor and one value. */
+    static StrategyState strategyState() {
+        return StrategyState.newBuilder().setTensors(modelState()).setValues(Map.of("baseline", "0.25")).build();
+    }
+
     static List<org.apache.avro.specific.SpecificRecord> all() {
         JobSpec spec = jobSpec();
         return List.of(
@@ -49,7 +54,7 @@ final class SampleEvents {
                 ClientTask.newBuilder().setEventId("e3").setJobId("job-1").setTimestamp(NOW).setRound(1).setClientId(4)
                         .setModelVersion(0).setDeadline(NOW.plusSeconds(60)).setSpec(spec)
                         .setRoundConfig(Map.of("temperature", "5.0")).setGlobalModel(modelState())
-                        .setSearchMask(searchMask()).build(),
+                        .setPayload(modelState()).build(),
                 ClientUpdate.newBuilder().setEventId("e4").setJobId("job-1").setTimestamp(NOW).setTaskEventId("e3")
                         .setRound(1).setClientId(4).setBaseModelVersion(0).setWorkerId("worker-a").setSampleCount(512)
                         .setModelState(modelState())
@@ -64,10 +69,11 @@ final class SampleEvents {
                                 .setSampleCount(1024).setTrainLoss(0.7).setValidationAccuracy(0.7)
                                 .setGlobalValidationAccuracy(0.1).setRoundMs(3000).setAggregationMs(3)
                                 .setMeanClientComputeMs(1200).setMaxClientComputeMs(1300).setUpdateBytes(8192).build())
-                        .build(),
+                        .setStrategyState(strategyState()).build(),
                 SearchCompleted.newBuilder().setEventId("e6").setJobId("job-1").setTimestamp(NOW)
                         .setStatus(SearchStatus.SUCCEEDED).setSpec(spec).setRoundsCompleted(2).setModelVersion(2)
-                        .setFinalModel(modelState()).setSearchMs(6000).setPersonalizedClients(List.of(0, 1)).build(),
+                        .setFinalModel(modelState()).setSearchMs(6000).setPersonalizedClients(List.of(0, 1))
+                        .setStrategyState(strategyState()).build(),
                 PersonalizedModel.newBuilder().setEventId("e9").setJobId("job-1").setTimestamp(NOW).setClientId(1)
                         .setWorkerId("worker-b").setBaseModelVersion(2).setSpec(spec).setModelState(modelState())
                         .setMetrics(ClientMetrics.newBuilder().setTrainLoss(0.4).setTrainAccuracy(0.9)
@@ -76,7 +82,7 @@ final class SampleEvents {
                                 .setCustom(Map.of("localTestAccuracy", 0.88)).build())
                         .setLocalTestAccuracy(0.88).setLocalTestLoss(0.31).setLocalTestSamples(1000).build(),
                 ArchitectureMask.newBuilder().setEventId("e10").setJobId("job-1").setTimestamp(NOW).setRound(2)
-                        .setTotalRounds(8).setThreshold(0.25).setMask(searchMask()).setActiveOperations(3)
+                        .setTotalRounds(8).setThreshold(0.25).setMask(searchMask()).setStrategyState(strategyState()).setActiveOperations(3)
                         .setDecayingOperations(1).setTotalOperations(4).setActiveEdges(2)
                         .setGenotype("{\"normal\":[]}").build(),
                 ModelReady.newBuilder().setEventId("e7").setJobId("job-1").setTimestamp(NOW).setScope(ModelScope.GLOBAL)
@@ -89,9 +95,9 @@ final class SampleEvents {
                         .setMetrics(Map.of("relaxedSupernetTestAccuracy", 0.8)).build(),
                 JobCheckpoint.newBuilder().setEventId("e11").setJobId("job-1").setTimestamp(NOW).setSequence(7)
                         .setSpec(spec).setPhase("ROUND_RUNNING").setAcceptedAt(NOW).setCompletedRounds(1)
-                        .setModelVersion(1).setGlobalModel(modelState()).setSearchMask(searchMask())
-                        .setMaskAppliedAfterRound(1).setOpenRound(OpenRound.newBuilder().setRound(2).setAttempt(1)
-                                .setExpectedUpdates(2).setAsked(List.of(4, 7, 9)).setRoundConfig(Map.of("stage", "search"))
+                        .setModelVersion(1).setGlobalModel(modelState()).setStrategyState(strategyState())
+                        .setBetweenRoundsAppliedAfterRound(1).setOpenRound(OpenRound.newBuilder().setRound(2).setAttempt(1)
+                                .setExpectedUpdates(2).setAsked(List.of(4, 7, 9))
                                 .setStartedAt(NOW).setDeadline(NOW.plusSeconds(60))
                                 .setAccepted(List.of(AcceptedUpdate.newBuilder().setClientId(4).setEventId("e4")
                                         .setPartition(4).setOffset(17).build())).build())

@@ -37,7 +37,7 @@ class SchemaOnlyDecodingTest {
         List<String> commonOrder = List.of("DType", "Tensor", "ModelState", "ModelSpec", "PartitionScheme",
                 "PartitionSpec", "DataSpec", "RoundPacing", "AggregationRule", "RobustAggregation", "AttackKind",
                 "SimulatedAttack", "AsyncAggregation", "JobSpec", "ClientMetrics", "RoundMetrics",
-                "SearchStatus", "ModelScope", "Artifact", "SearchMask");
+                "SearchStatus", "ModelScope", "Artifact", "SearchMask", "StrategyState");
         for (String name : commonOrder) {
             parser.parse(AVRO_DIR.resolve("common/" + name + ".avsc").toFile());
         }

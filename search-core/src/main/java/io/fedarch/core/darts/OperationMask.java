@@ -4,6 +4,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
+import io.fedarch.core.tensor.ModelParameters;
+import io.fedarch.core.tensor.NamedTensor;
 import io.fedarch.events.SearchMask;
 
 /**
@@ -157,6 +159,36 @@ public record OperationMask(List<String> operations, float[] normal, float[] red
                     + options.operationNames());
         }
         return this;
+    }
+
+    /** The two keep-factor tables as named tensors [14, operations] ({@code prefix.normal}, {@code prefix.reduce}). */
+    public List<NamedTensor> toTensors(String prefix) {
+        int[] shape = {CellTopology.EDGES, operations.size()};
+        return List.of(new NamedTensor(prefix + ".normal", shape, normal.clone()),
+                new NamedTensor(prefix + ".reduce", shape, reduce.clone()));
+    }
+
+    /**
+     * The mask {@link #toTensors} wrote, for the space of {@code operations}.
+     *
+     * @throws IllegalArgumentException when a table is missing or does not fit
+     */
+    public static OperationMask fromTensors(List<String> operations, ModelParameters tensors, String prefix) {
+        for (String table : List.of(".normal", ".reduce")) {
+            if (tensors == null || !tensors.contains(prefix + table)) {
+                throw new IllegalArgumentException("no mask table '" + prefix + table + "'");
+            }
+        }
+        int[] shape = {CellTopology.EDGES, operations.size()};
+        for (String table : List.of(".normal", ".reduce")) {
+            if (!Arrays.equals(shape, tensors.get(prefix + table).shape())) {
+                throw new IllegalArgumentException("mask table '" + prefix + table + "' has shape "
+                        + Arrays.toString(tensors.get(prefix + table).shape()) + "; the space needs "
+                        + Arrays.toString(shape) + " (edges x operations)");
+            }
+        }
+        return new OperationMask(operations, tensors.get(prefix + ".normal").values(),
+                tensors.get(prefix + ".reduce").values());
     }
 
     public static OperationMask fromAvro(SearchMask mask) {

@@ -12,9 +12,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.fedarch.core.strategy.BufferedAsyncStep;
+import io.fedarch.core.strategy.ClientInstruction;
 import io.fedarch.core.strategy.ClientResult;
 import io.fedarch.core.strategy.StaleUpdate;
 import io.fedarch.core.tensor.ModelParameters;
+import io.fedarch.core.tensor.TensorCodec;
 import io.fedarch.core.util.Seeds;
 import io.fedarch.events.BufferedUpdate;
 import io.fedarch.events.ClientUpdate;
@@ -99,8 +101,8 @@ final class BufferedAsyncPacing implements Pacing {
             LOG.info("job {}: update of client {} dropped: staleness {} > maxStaleness {} ({} dropped so far)",
                     job.jobId, update.getClientId(), staleness, maxStaleness, async.droppedStale);
         } else {
-            ClientResult result = new ClientResult(update.getClientId(), update.getSampleCount(), local,
-                    Map.copyOf(update.getMetrics().getCustom()));
+            ClientResult result = new ClientResult(instruction(job, update.getClientId(), task.baseVersion()),
+                    update.getSampleCount(), local, update.getMetrics());
             async.buffer.add(new AsyncState.Buffered(
                     new ReceivedUpdate(result, update.getMetrics(), update.getWorkerId(), origin), task.baseVersion()));
             out.add(new Decision.UpdateCounted(update.getMetrics()));
@@ -157,8 +159,8 @@ final class BufferedAsyncPacing implements Pacing {
             ClientUpdate update = updates.get(i);
             BufferedUpdate place = async.restoredBuffer.get(i);
             ModelParameters local = engine.decode(job, update.getModelState(), update.getClientId());
-            ClientResult result = new ClientResult(update.getClientId(), update.getSampleCount(), local,
-                    Map.copyOf(update.getMetrics().getCustom()));
+            ClientResult result = new ClientResult(instruction(job, update.getClientId(), place.getBaseVersion()),
+                    update.getSampleCount(), local, update.getMetrics());
             UpdateOrigin origin = new UpdateOrigin(place.getUpdate().getEventId(), place.getUpdate().getPartition(),
                     place.getUpdate().getOffset());
             async.buffer.add(new AsyncState.Buffered(
@@ -204,7 +206,8 @@ final class BufferedAsyncPacing implements Pacing {
         custom.put(DROPPED_STALE, (double) async.droppedStale);
         summary.setCustom(custom);
         job.lastRoundMetrics = summary;
-        out.add(new Decision.PublishGlobal(job.modelVersion, job.modelVersion, participants, job.global, summary, null));
+        out.add(new Decision.PublishGlobal(job.modelVersion, job.modelVersion, participants, job.global, summary,
+                job.state));
         LOG.info("job {} version {}/{}: clients {}, mean staleness {} (max {}), global val acc {}, {} ms",
                 job.jobId, job.modelVersion, job.spec.getRounds(), participants,
                 String.format("%.2f", stalenessSum / received.size()), maxStaleness,
@@ -242,12 +245,18 @@ final class BufferedAsyncPacing implements Pacing {
         String taskId = EventIds.of(job.jobId, "async-task", version + 1, sequence, client);
         async.baseModels.put(version, job.global);
         async.outstanding.put(client, new AsyncState.Outstanding(taskId, version, deadline));
-        ModelState model = engine.encodedForTasks(job, out);
+        Decision.TaskOrder order = FederationEngine.taskOrder(instruction(job, client, version), taskId);
+        ModelState model = engine.encodedForTasks(job,
+                order.payload() == null ? 0 : TensorCodec.encodedBytes(order.payload()), out);
         if (model != null) {
-            out.add(new Decision.SendTasks(version + 1, 0, version, deadline, model, null, List.of(
-                    new Decision.TaskOrder(client, taskId,
-                            job.strategy.configureRound(job.spec, version + 1, job.global).roundConfig()))));
+            out.add(new Decision.SendTasks(version + 1, 0, version, deadline, model, List.of(order)));
         }
         return client;
+    }
+
+    /** What a task on {@code baseVersion} asks of its client (recomputed, not stored: the strategy is deterministic). */
+    private static ClientInstruction instruction(JobState job, int client, int baseVersion) {
+        ModelParameters base = job.async.baseModels.getOrDefault(baseVersion, job.global);
+        return job.strategy.instruct(job.spec, baseVersion + 1, client, base, job.state);
     }
 }

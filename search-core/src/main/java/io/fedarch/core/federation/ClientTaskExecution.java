@@ -5,7 +5,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.UUID;
 
-import io.fedarch.core.darts.OperationMask;
 import io.fedarch.core.data.ClientShard;
 import io.fedarch.core.data.ShardProvider;
 import io.fedarch.core.strategy.ClientOutcome;
@@ -65,16 +64,16 @@ public final class ClientTaskExecution {
             throw new TaskRejectedException("global model of task " + task.getEventId() + " is malformed: "
                     + e.getMessage());
         }
-        OperationMask mask;
+        ModelParameters payload;
         try {
-            mask = task.getSearchMask() == null ? null : OperationMask.fromAvro(task.getSearchMask());
+            payload = task.getPayload() == null ? null : TensorCodec.fromAvro(task.getPayload());
         } catch (IllegalArgumentException e) {
-            throw new TaskRejectedException("search mask of task " + task.getEventId() + " is malformed: "
+            throw new TaskRejectedException("payload of task " + task.getEventId() + " is malformed: "
                     + e.getMessage());
         }
         ClientShard shard = shards.shard(task.getSpec(), task.getClientId());
         ClientTaskContext context = new ClientTaskContext(task.getSpec(), task.getRound(), task.getRoundConfig(),
-                global, shard, mask);
+                payload, global, shard);
         ClientOutcome outcome;
         Map<String, Double> custom = new HashMap<>();
         boolean personalization = RoundPlan.isPersonalization(task.getRoundConfig());

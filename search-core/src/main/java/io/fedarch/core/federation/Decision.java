@@ -4,7 +4,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 
-import io.fedarch.core.darts.OperationMask;
+import io.fedarch.core.strategy.ServerState;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.events.ClientMetrics;
 import io.fedarch.events.ClientUpdate;
@@ -18,8 +18,8 @@ import io.fedarch.events.SearchStatus;
  */
 public sealed interface Decision {
 
-    /** One client's task: its own id and instructions. */
-    record TaskOrder(int clientId, String eventId, Map<String, String> config) {
+    /** One client's task: its own id and instruction (config, and its payload as it travels, or null). */
+    record TaskOrder(int clientId, String eventId, Map<String, String> config, ModelState payload) {
         public TaskOrder {
             config = Map.copyOf(config);
         }
@@ -27,19 +27,22 @@ public sealed interface Decision {
 
     /**
      * Send tasks for {@code round}: every task carries the model as it travels ({@code model}, in the
-     * job's wire precision, encoded once) and the search mask, and the engine gives up on it after
+     * job's wire precision, encoded once) and its client's instruction, and the engine gives up on it after
      * {@code deadline}. In FedBuff mode {@code modelVersion} is the task's base version.
      */
     record SendTasks(int round, int attempt, int modelVersion, Instant deadline, ModelState model,
-                     OperationMask mask, List<TaskOrder> tasks) implements Decision {
+                     List<TaskOrder> tasks) implements Decision {
         public SendTasks {
             tasks = List.copyOf(tasks);
         }
     }
 
-    /** A round (or FedBuff server version) closed: the new global model and the round's figures. */
+    /**
+     * A round (or FedBuff server version) closed: the new global model, the round's figures and the
+     * strategy's server state after the round's aggregation (what a between-rounds step starts from).
+     */
     record PublishGlobal(int round, int modelVersion, List<Integer> participants, ModelParameters model,
-                         RoundMetrics metrics, OperationMask mask) implements Decision {
+                         RoundMetrics metrics, ServerState state) implements Decision {
         public PublishGlobal {
             participants = List.copyOf(participants);
         }

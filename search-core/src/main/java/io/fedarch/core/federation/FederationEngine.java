@@ -10,23 +10,25 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.fedarch.core.darts.OperationMask;
-import io.fedarch.core.model.ModelFactory;
+import io.fedarch.core.strategy.BetweenRounds;
+import io.fedarch.core.strategy.ClientInstruction;
 import io.fedarch.core.strategy.ClientResult;
 import io.fedarch.core.strategy.Personalization;
-import io.fedarch.core.strategy.PrunesBetweenRounds;
 import io.fedarch.core.strategy.RoundPlan;
+import io.fedarch.core.strategy.ServerState;
+import io.fedarch.core.strategy.ServerStateCodec;
 import io.fedarch.core.strategy.Strategy;
 import io.fedarch.core.strategy.StrategyRegistry;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.core.tensor.TensorCodec;
 import io.fedarch.events.AcceptedUpdate;
 import io.fedarch.events.ClientUpdate;
+import io.fedarch.events.DType;
 import io.fedarch.events.JobCheckpoint;
 import io.fedarch.events.JobSpec;
 import io.fedarch.events.ModelState;
 import io.fedarch.events.RoundPacing;
-import io.fedarch.events.SearchMask;
+import io.fedarch.events.StrategyState;
 import io.fedarch.events.SearchStatus;
 
 /**
@@ -98,9 +100,7 @@ public final class FederationEngine {
         Instant now = clock.instant();
         Strategy strategy = validate(spec);
         JobState job = new JobState(jobId, spec, strategy, initialModel(spec, strategy, initialModel), now);
-        if (strategy instanceof PrunesBetweenRounds pruning) {
-            job.mask = pruning.initialMask(spec);
-        }
+        job.state = strategy.initialState(spec);
         LOG.info("job {} accepted: {}, {} rounds, {} of {} clients per round", jobId, spec.getAlgorithm(),
                 spec.getRounds(), spec.getClientsPerRound(), spec.getTotalClients());
         List<Decision> out = new ArrayList<>();
@@ -117,8 +117,8 @@ public final class FederationEngine {
                 changed = receive(job, u.update(), u.origin(), clock.instant(), out);
             } else if (input instanceof Input.RoundStartRequest r) {
                 changed = requestRound(job, r, clock.instant(), out);
-            } else if (input instanceof Input.BetweenRoundsResult m) {
-                changed = receiveMask(job, m.round(), m.mask(), clock.instant(), out);
+            } else if (input instanceof Input.BetweenRoundsResult b) {
+                changed = receiveBetweenRounds(job, b.round(), b.state(), clock.instant(), out);
             } else if (input instanceof Input.Tick t) {
                 changed = tick(job, t.now(), out);
             }
@@ -245,8 +245,8 @@ public final class FederationEngine {
         if (job.phase == JobPhase.PERSONALIZING) {
             return new ReceivedUpdate(null, update.getMetrics(), update.getWorkerId(), origin);
         }
-        ClientResult result = new ClientResult(update.getClientId(), update.getSampleCount(), parameters,
-                Map.copyOf(update.getMetrics().getCustom()));
+        ClientResult result = new ClientResult(job.openRound.instructions.get(update.getClientId()),
+                update.getSampleCount(), parameters, update.getMetrics());
         return new ReceivedUpdate(result, update.getMetrics(), update.getWorkerId(), origin);
     }
 
@@ -279,7 +279,7 @@ public final class FederationEngine {
         if (job.phase == JobPhase.WAITING_FOR_BETWEEN_ROUNDS && !job.roundStartPending) {
             // Valid: it starts as soon as the between-rounds result is in.
             job.roundStartPending = true;
-            LOG.info("job {}: round start requested; it starts when the mask after round {} arrives", job.jobId,
+            LOG.info("job {}: round start requested; it starts when the between-rounds result after round {} arrives", job.jobId,
                     job.completedRounds);
             return true;
         }
@@ -297,43 +297,44 @@ public final class FederationEngine {
     }
 
     /**
-     * The pruning service's mask for the round after {@code afterRound}: checked against the job's
-     * model and the round the job waits for, then the next round starts in it.
+     * The between-rounds step's result for the round after {@code afterRound} (FedMetaNAS: the pruning
+     * service's mask): checked by the strategy and against the round the job waits for, then the next
+     * round starts with it.
      */
-    private boolean receiveMask(JobState job, int afterRound, SearchMask mask, Instant now, List<Decision> out) {
-        if (!(job.strategy instanceof PrunesBetweenRounds)) {
-            throw new InputRejectedException("job " + job.jobId + " (" + job.spec.getAlgorithm()
-                    + ") does not prune between rounds");
-        }
+    private boolean receiveBetweenRounds(JobState job, int afterRound, StrategyState state, Instant now,
+                                         List<Decision> out) {
+        BetweenRounds step = job.strategy.betweenRounds().orElseThrow(() -> new InputRejectedException(
+                "job " + job.jobId + " (" + job.spec.getAlgorithm() + ") has no between-rounds step"));
         if (afterRound >= job.spec.getRounds() && afterRound == job.completedRounds) {
-            // The pruning service masks every round; after the last one there is no round to search in.
-            LOG.debug("job {}: mask after the last round {} noted; no round follows", job.jobId, afterRound);
+            // The between-rounds step runs after every round; after the last one there is no round to run it for.
+            LOG.debug("job {}: between-rounds result after the last round {} noted; no round follows", job.jobId,
+                    afterRound);
             return false;
         }
-        if (afterRound >= 1 && (afterRound <= job.maskAppliedAfterRound
+        if (afterRound >= 1 && (afterRound <= job.betweenRoundsAppliedAfter
                 || afterRound < job.completedRounds
                 || (afterRound == job.completedRounds && job.phase != JobPhase.WAITING_FOR_BETWEEN_ROUNDS))) {
-            // A copy of an applied mask, or one that came after the job went on without it.
-            LOG.info("job {}: mask after round {} ignored: {}", job.jobId, afterRound,
-                    afterRound <= job.maskAppliedAfterRound ? "applied already"
+            // A copy of an applied result, or one that came after the job went on without it.
+            LOG.info("job {}: between-rounds result after round {} ignored: {}", job.jobId, afterRound,
+                    afterRound <= job.betweenRoundsAppliedAfter ? "applied already"
                             : "the job went on without it (" + job.completedRounds + " rounds completed)");
             return false;
         }
         if (job.phase != JobPhase.WAITING_FOR_BETWEEN_ROUNDS || afterRound != job.completedRounds) {
-            throw new InputRejectedException("mask after round " + afterRound + " of job " + job.jobId
+            throw new InputRejectedException("between-rounds result after round " + afterRound + " of job " + job.jobId
                     + " is not awaited (job " + job.phase + ", " + job.completedRounds + " rounds completed)");
         }
-        OperationMask next;
+        ServerState next;
         try {
-            next = OperationMask.fromAvro(mask).requireFits(ModelFactory.dartsOptions(job.spec.getModel()));
+            next = ServerStateCodec.fromAvro(state);
+            step.check(job.spec, next);
         } catch (IllegalArgumentException e) {
-            throw new InputRejectedException("mask after round " + afterRound + " of job " + job.jobId
-                    + " does not fit its model: " + e.getMessage(), e);
+            throw new InputRejectedException("between-rounds result after round " + afterRound + " of job " + job.jobId
+                    + " does not fit it: " + e.getMessage(), e);
         }
-        job.mask = next;
-        job.maskAppliedAfterRound = afterRound;
-        LOG.info("job {}: mask after round {}: {} of {} operations active", job.jobId, afterRound,
-                next.activeOperations(), next.totalOperations());
+        job.state = next;
+        job.betweenRoundsAppliedAfter = afterRound;
+        LOG.info("job {}: between-rounds result after round {} applied", job.jobId, afterRound);
         afterBetweenRounds(job, now, out);
         return true;
     }
@@ -346,8 +347,8 @@ public final class FederationEngine {
     private boolean tick(JobState job, Instant now, List<Decision> out) {
         if (job.phase == JobPhase.WAITING_FOR_BETWEEN_ROUNDS && job.betweenRoundsDeadline != null
                 && now.isAfter(job.betweenRoundsDeadline)) {
-            // The pruning service is late or down: the search goes on in the current space rather than stalling.
-            LOG.warn("job {}: no mask after round {} within {}; round {} searches in the current mask",
+            // The pruning service is late or down: the search goes on with the current state rather than stalling.
+            LOG.warn("job {}: no between-rounds result after round {} within {}; round {} runs with the current state",
                     job.jobId, job.completedRounds, settings.betweenRoundsWait(), job.completedRounds + 1);
             afterBetweenRounds(job, now, out);
             return true;
@@ -373,7 +374,7 @@ public final class FederationEngine {
     void afterRound(JobState job, Instant now, List<Decision> out) {
         if (job.completedRounds >= job.spec.getRounds()) {
             afterLastRound(job, now, out);
-        } else if (job.strategy instanceof PrunesBetweenRounds) {
+        } else if (job.strategy.betweenRounds().isPresent()) {
             job.phase = JobPhase.WAITING_FOR_BETWEEN_ROUNDS;
             job.betweenRoundsDeadline = now.plus(settings.betweenRoundsWait());
         } else if (job.spec.getPacing() == RoundPacing.EXTERNAL) {
@@ -396,7 +397,7 @@ public final class FederationEngine {
     /** After the last round (or FedBuff version): the personalization stage if asked for, else completion. */
     void afterLastRound(JobState job, Instant now, List<Decision> out) {
         if (job.spec.getPersonalizationEpochs() > 0) {
-            RoundPlan plan = job.strategy.configurePersonalization(job.spec, job.global);
+            RoundPlan plan = job.strategy.configurePersonalization(job.spec, job.global, job.state);
             job.phase = JobPhase.PERSONALIZING;
             LOG.info("job {}: personalization stage, {} clients adapt the final model for {} epochs", job.jobId,
                     plan.clients().size(), job.spec.getPersonalizationEpochs());
@@ -414,20 +415,29 @@ public final class FederationEngine {
 
     /** Sends the open round's current attempt to {@code clients}. */
     void sendTasks(JobState job, RoundState open, List<Integer> clients, List<Decision> out) {
-        ModelState model = encodedForTasks(job, out);
+        List<Decision.TaskOrder> tasks = new ArrayList<>();
+        long largestPayload = 0;
+        for (int client : clients) {
+            Decision.TaskOrder order = taskOrder(open.instructions.get(client),
+                    EventIds.of(job.jobId, "task", open.round, open.attempt, client));
+            largestPayload = Math.max(largestPayload, order.payload() == null ? 0 : TensorCodec.encodedBytes(order.payload()));
+            tasks.add(order);
+        }
+        ModelState model = encodedForTasks(job, largestPayload, out);
         if (model == null) {
             return;
         }
-        List<Decision.TaskOrder> tasks = new ArrayList<>();
-        for (int client : clients) {
-            tasks.add(new Decision.TaskOrder(client, EventIds.of(job.jobId, "task", open.round, open.attempt, client),
-                    open.plan.roundConfig()));
-        }
-        out.add(new Decision.SendTasks(open.round, open.attempt, job.modelVersion, open.deadline, model, job.mask, tasks));
+        out.add(new Decision.SendTasks(open.round, open.attempt, job.modelVersion, open.deadline, model, tasks));
         if (open.attempt == 0) {
             LOG.info("job {} round {}/{} started: clients {}, deadline {}", job.jobId, open.round, job.spec.getRounds(),
                     clients, open.deadline);
         }
+    }
+
+    /** A client's instruction as its task carries it: the payload at full precision (it may be state, e.g. a mask). */
+    static Decision.TaskOrder taskOrder(ClientInstruction instruction, String eventId) {
+        return new Decision.TaskOrder(instruction.clientId(), eventId, instruction.config(),
+                instruction.payload() == null ? null : TensorCodec.toAvro(instruction.payload(), DType.FP32));
     }
 
     /**
@@ -435,11 +445,12 @@ public final class FederationEngine {
      * round's tasks; null when it is too large for a message, after failing the job with the reason
      * (the transport would refuse every task, and the job would only fail at the deadline).
      */
-    ModelState encodedForTasks(JobState job, List<Decision> out) {
+    ModelState encodedForTasks(JobState job, long payloadBytes, List<Decision> out) {
         ModelState model = TensorCodec.toAvro(job.global, job.spec.getTensorDType());
-        long modelBytes = TensorCodec.encodedBytes(model);
+        long modelBytes = TensorCodec.encodedBytes(model) + payloadBytes;
         if (modelBytes + EngineSettings.TASK_ENVELOPE_BYTES > settings.maxMessageBytes()) {
-            fail(job, "the model state is " + modelBytes + " bytes, more than the " + settings.maxMessageBytes()
+            fail(job, "the model state" + (payloadBytes > 0 ? " and a client's payload are " : " is ") + modelBytes
+                    + " bytes, more than the " + settings.maxMessageBytes()
                     + "-byte message limit allows (fedarch.topics.max-message-bytes); use a smaller model or tensorDType FP16",
                     out);
             return null;

@@ -8,10 +8,10 @@ import java.util.List;
 import java.util.UUID;
 import java.util.function.Consumer;
 
-import io.fedarch.core.darts.OperationMask;
 import io.fedarch.core.data.ImageDataset;
 import io.fedarch.core.data.ShardProvider;
-import io.fedarch.core.strategy.PrunesBetweenRounds;
+import io.fedarch.core.strategy.ServerState;
+import io.fedarch.core.strategy.ServerStateCodec;
 import io.fedarch.core.strategy.Strategy;
 import io.fedarch.core.strategy.StrategyRegistry;
 import io.fedarch.core.tensor.ModelParameters;
@@ -40,10 +40,11 @@ public final class InProcessFederation {
     }
 
     /**
-     * The final global model, every round's report, for soft-pruning strategies the mask the last
-     * round searched in (null otherwise), and the personalization stage's reports (empty without one).
+     * The final global model, every round's report, the strategy's server state after the last round's
+     * aggregation (what the last round ran with, unless its aggregation changed it), and the
+     * personalization stage's reports (empty without one).
      */
-    public record Result(ModelParameters model, List<RoundReport> rounds, OperationMask lastMask,
+    public record Result(ModelParameters model, List<RoundReport> rounds, ServerState lastState,
                          List<PersonalizedReport> personalized) {
         public RoundReport last() {
             return rounds.get(rounds.size() - 1);
@@ -80,7 +81,7 @@ public final class InProcessFederation {
         Deque<Decision> pending = new ArrayDeque<>(started.decisions());
         List<RoundReport> reports = new ArrayList<>();
         List<PersonalizedReport> personalized = new ArrayList<>();
-        OperationMask lastMask = null;
+        ServerState lastState = job.state();
         long updateOffset = 0;
         while (!pending.isEmpty()) {
             Decision decision = pending.removeFirst();
@@ -91,8 +92,7 @@ public final class InProcessFederation {
                             .setEventId(order.eventId()).setJobId(jobId).setTimestamp(java.time.Instant.now())
                             .setRound(send.round()).setClientId(order.clientId()).setAttempt(send.attempt())
                             .setModelVersion(send.modelVersion()).setDeadline(send.deadline()).setSpec(spec)
-                            .setRoundConfig(order.config()).setGlobalModel(send.model())
-                            .setSearchMask(send.mask() == null ? null : send.mask().toAvro())
+                            .setRoundConfig(order.config()).setGlobalModel(send.model()).setPayload(order.payload())
                             .build();
                     var update = clients.run(task).update();
                     next.addAll(handled(engine, job, new Input.Update(update,
@@ -100,11 +100,13 @@ public final class InProcessFederation {
                 }
             } else if (decision instanceof Decision.PublishGlobal global) {
                 reports.add(report(spec, global, testSet, evalEvery, onRound));
-                lastMask = global.mask();
-                if (job.phase() == JobPhase.WAITING_FOR_BETWEEN_ROUNDS && strategy instanceof PrunesBetweenRounds pruning) {
+                lastState = global.state();
+                if (job.phase() == JobPhase.WAITING_FOR_BETWEEN_ROUNDS) {
                     // What the pruning service does between rounds in the distributed system.
-                    OperationMask mask = pruning.prune(spec, global.round(), global.model(), job.mask()).mask();
-                    next.addAll(handled(engine, job, new Input.BetweenRoundsResult(global.round(), mask.toAvro())));
+                    ServerState state = strategy.betweenRounds().orElseThrow()
+                            .next(spec, global.round(), global.model(), global.state());
+                    next.addAll(handled(engine, job, new Input.BetweenRoundsResult(global.round(),
+                            ServerStateCodec.toAvro(state))));
                 }
             } else if (decision instanceof Decision.PublishPersonalized p) {
                 personalized.add(new PersonalizedReport(p.update().getClientId(), p.localTestAccuracy(),
@@ -117,7 +119,7 @@ public final class InProcessFederation {
                 pending.addFirst(next.get(i));
             }
         }
-        return new Result(job.global(), List.copyOf(reports), lastMask, List.copyOf(personalized));
+        return new Result(job.global(), List.copyOf(reports), lastState, List.copyOf(personalized));
     }
 
     private static List<Decision> handled(FederationEngine engine, JobState job, Input input) {

@@ -3,7 +3,7 @@ package io.fedarch.core.federation;
 import java.time.Instant;
 
 import io.fedarch.events.ClientUpdate;
-import io.fedarch.events.SearchMask;
+import io.fedarch.events.StrategyState;
 
 /**
  * What can happen to a running job; {@link FederationEngine#handle} turns each into decisions.
@@ -19,8 +19,8 @@ public sealed interface Input {
     record RoundStartRequest(String eventId, Integer round) implements Input {
     }
 
-    /** The result of the between-rounds step made after {@code round} (FedMetaNAS: the next round's search mask). */
-    record BetweenRoundsResult(int round, SearchMask mask) implements Input {
+    /** The strategy's between-rounds step made after {@code round}: the state round + 1 runs with (FedMetaNAS: its mask). */
+    record BetweenRoundsResult(int round, StrategyState state) implements Input {
     }
 
     /** Time passes: deadlines are enforced against {@code now}. */

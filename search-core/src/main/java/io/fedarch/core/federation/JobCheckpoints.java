@@ -5,8 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 
-import io.fedarch.core.darts.OperationMask;
 import io.fedarch.core.strategy.RoundPlan;
+import io.fedarch.core.strategy.ServerStateCodec;
 import io.fedarch.core.strategy.Strategy;
 import io.fedarch.core.tensor.TensorCodec;
 import io.fedarch.events.AcceptedUpdate;
@@ -41,9 +41,9 @@ public final class JobCheckpoints {
                 .setModelVersion(run.modelVersion)
                 // A finished job needs no model any more: the search completion event carries the final one.
                 .setGlobalModel(finished || run.global == null ? null : TensorCodec.toAvro(run.global, DType.FP32))
-                .setSearchMask(run.mask == null ? null : run.mask.toAvro())
-                .setMaskAppliedAfterRound(run.maskAppliedAfterRound)
-                .setMaskDeadlineMillis(run.betweenRoundsDeadline == null ? null : run.betweenRoundsDeadline.toEpochMilli())
+                .setStrategyState(ServerStateCodec.toAvro(run.state))
+                .setBetweenRoundsAppliedAfterRound(run.betweenRoundsAppliedAfter)
+                .setBetweenRoundsDeadlineMillis(run.betweenRoundsDeadline == null ? null : run.betweenRoundsDeadline.toEpochMilli())
                 .setRoundStartPending(run.roundStartPending)
                 .setOpenRound(run.openRound == null ? null : openRound(run.openRound))
                 .setLastRoundMetrics(run.lastRoundMetrics)
@@ -111,11 +111,36 @@ public final class JobCheckpoints {
                 .setAttempt(round.attempt)
                 .setExpectedUpdates(round.expectedUpdates())
                 .setAsked(new ArrayList<>(round.asked))
-                .setRoundConfig(round.plan.roundConfig())
                 .setStartedAt(round.startedAt)
                 .setDeadline(round.deadline)
                 .setAccepted(accepted)
                 .build();
+    }
+
+    /**
+     * The open round as it was: the selection is the first expectedUpdates clients asked, later ones
+     * replaced missing ones. Instructions are not checkpointed but asked of the strategy again: they
+     * are a deterministic function of the job, the round, the client, the global model and the state,
+     * none of which changes while a round is open.
+     */
+    private static RoundState openRound(JobState run, OpenRound open) {
+        RoundPlan plan;
+        if (run.phase == JobPhase.PERSONALIZING) {
+            plan = run.strategy.configurePersonalization(run.spec, run.global, run.state);
+        } else {
+            List<Integer> selected = open.getAsked().subList(0, Math.min(open.getExpectedUpdates(), open.getAsked().size()));
+            plan = new RoundPlan(selected.stream()
+                    .map(client -> run.strategy.instruct(run.spec, open.getRound(), client, run.global, run.state))
+                    .toList());
+        }
+        RoundState round = new RoundState(open.getRound(), plan, open.getStartedAt(), open.getDeadline());
+        for (int client : open.getAsked()) {
+            if (!round.instructions.containsKey(client)) {
+                round.ask(run.strategy.instruct(run.spec, open.getRound(), client, run.global, run.state));
+            }
+        }
+        round.attempt = open.getAttempt();
+        return round;
     }
 
     /** Rebuilds a job from its checkpoint; the caller puts the open round's updates back, read from the update topic. */
@@ -127,10 +152,10 @@ public final class JobCheckpoints {
         run.checkpointSequence = checkpoint.getSequence();
         run.completedRounds = checkpoint.getCompletedRounds();
         run.modelVersion = checkpoint.getModelVersion();
-        run.mask = checkpoint.getSearchMask() == null ? null : OperationMask.fromAvro(checkpoint.getSearchMask());
-        run.maskAppliedAfterRound = checkpoint.getMaskAppliedAfterRound();
-        run.betweenRoundsDeadline = checkpoint.getMaskDeadlineMillis() == null ? null
-                : Instant.ofEpochMilli(checkpoint.getMaskDeadlineMillis());
+        run.state = ServerStateCodec.fromAvro(checkpoint.getStrategyState());
+        run.betweenRoundsAppliedAfter = checkpoint.getBetweenRoundsAppliedAfterRound();
+        run.betweenRoundsDeadline = checkpoint.getBetweenRoundsDeadlineMillis() == null ? null
+                : Instant.ofEpochMilli(checkpoint.getBetweenRoundsDeadlineMillis());
         run.roundStartPending = checkpoint.getRoundStartPending();
         run.lastRoundMetrics = checkpoint.getLastRoundMetrics();
         run.failureReason = checkpoint.getFailureReason();
@@ -141,13 +166,7 @@ public final class JobCheckpoints {
         }
         OpenRound open = checkpoint.getOpenRound();
         if (open != null) {
-            // The selection is the first expectedUpdates clients asked; later ones replaced missing ones.
-            List<Integer> selected = open.getAsked().subList(0, Math.min(open.getExpectedUpdates(), open.getAsked().size()));
-            RoundState round = new RoundState(open.getRound(), new RoundPlan(selected, open.getRoundConfig()),
-                    open.getStartedAt(), open.getDeadline());
-            round.asked.addAll(open.getAsked());
-            round.attempt = open.getAttempt();
-            run.openRound = round;
+            run.openRound = openRound(run, open);
         }
         return run;
     }

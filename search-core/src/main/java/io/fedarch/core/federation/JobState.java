@@ -7,7 +7,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
-import io.fedarch.core.darts.OperationMask;
+import io.fedarch.core.strategy.ServerState;
 import io.fedarch.core.strategy.Strategy;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.events.JobSpec;
@@ -34,10 +34,10 @@ public final class JobState {
     RoundState openRound;
     RoundMetrics lastRoundMetrics;
     String failureReason;
-    /** The search space of the next (or current) round for soft-pruning strategies; null = all of it. */
-    OperationMask mask;
-    /** The round after which the last applied mask was made; a later copy of that mask is a duplicate. */
-    int maskAppliedAfterRound;
+    /** The strategy's server state: what the next (or current) round runs with. */
+    ServerState state = ServerState.EMPTY;
+    /** The round after which the last applied between-rounds result was made; a later copy of it is a duplicate. */
+    int betweenRoundsAppliedAfter;
     /** While WAITING_FOR_BETWEEN_ROUNDS: when to go on with the current state if no result arrives. */
     Instant betweenRoundsDeadline;
     /** An externally paced job asked for its next round while the between-rounds result was still pending. */
@@ -89,9 +89,9 @@ public final class JobState {
         return openRound;
     }
 
-    /** The mask the next (or current) round searches in; null when the strategy does not prune. */
-    public OperationMask mask() {
-        return mask;
+    /** The strategy's server state (never null; empty for strategies that keep none). */
+    public ServerState state() {
+        return state;
     }
 
     public Instant acceptedAt() {

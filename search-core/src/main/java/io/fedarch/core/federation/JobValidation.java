@@ -2,8 +2,10 @@ package io.fedarch.core.federation;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
-import io.fedarch.core.strategy.PrunesBetweenRounds;
+import io.fedarch.core.strategy.HyperParameter;
 import io.fedarch.core.strategy.Strategy;
 import io.fedarch.core.strategy.StrategyRegistry;
 import io.fedarch.events.AggregationRule;
@@ -28,6 +30,11 @@ public final class JobValidation {
         Strategy strategy;
         try {
             strategy = strategies.get(spec.getAlgorithm());
+        } catch (IllegalArgumentException e) {
+            throw new InputRejectedException("invalid job: " + e.getMessage(), e);
+        }
+        validateHyperParameters(spec, strategy);
+        try {
             strategy.validate(spec);
         } catch (IllegalArgumentException e) {
             throw new InputRejectedException("invalid job: " + e.getMessage(), e);
@@ -48,6 +55,31 @@ public final class JobValidation {
             validateAsync(spec, strategy);
         }
         return strategy;
+    }
+
+    /** Every entry of the job's hyperParameters is a knob the strategy declares, with a value of its type and range. */
+    private static void validateHyperParameters(JobSpec spec, Strategy strategy) {
+        if (spec.getHyperParameters() == null || spec.getHyperParameters().isEmpty()) {
+            return;
+        }
+        Map<String, HyperParameter> declared = new TreeMap<>();
+        strategy.hyperParameters().forEach(knob -> declared.put(knob.name(), knob));
+        List<String> problems = new ArrayList<>();
+        new TreeMap<>(spec.getHyperParameters()).forEach((key, value) -> {
+            HyperParameter knob = declared.get(key.toString());
+            if (knob == null) {
+                problems.add("unknown '" + key + "' (" + strategy.name() + " knows " + declared.keySet() + ")");
+            } else if (value != null && !value.toString().isBlank()) { // blank = absent: the default applies
+                String problem = knob.problem(value.toString());
+                if (problem != null) {
+                    problems.add(problem);
+                }
+            }
+        });
+        if (!problems.isEmpty()) {
+            throw new InputRejectedException("invalid job: hyperParameters: " + String.join("; ", problems)
+                    + " (./fedarch algorithms lists every knob)");
+        }
     }
 
     /** FedBuff's settings; throws with every problem named. */
@@ -79,9 +111,14 @@ public final class JobValidation {
             problems.add("robustAggregation " + spec.getRobustAggregation().getRule()
                     + " is not applied by FedBuff's server step; use synchronous rounds or rule MEAN");
         }
-        if (strategy instanceof PrunesBetweenRounds) {
-            problems.add(spec.getAlgorithm() + " prunes its search space between synchronous rounds; "
-                    + "it cannot run with asyncAggregation");
+        if (!strategy.initialState(spec).isEmpty()) {
+            // BufferedAsyncStep replaces the strategy's aggregation, so its server state would never move.
+            problems.add(spec.getAlgorithm() + " keeps a server state that its aggregation updates; FedBuff's server "
+                    + "step does not run that aggregation");
+        }
+        if (strategy.betweenRounds().isPresent()) {
+            problems.add(spec.getAlgorithm() + " changes its state between synchronous rounds (e.g. prunes its "
+                    + "search space); it cannot run with asyncAggregation");
         }
         if (!problems.isEmpty()) {
             throw new InputRejectedException("invalid job: asyncAggregation: " + String.join("; ", problems));

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
+import io.fedarch.core.strategy.ClientInstruction;
 import io.fedarch.core.strategy.RoundPlan;
 
 /**
@@ -18,6 +19,8 @@ public final class RoundState {
     final Instant startedAt;
     /** Every client asked in any attempt of this round, in the order asked. */
     final Set<Integer> asked = new LinkedHashSet<>();
+    /** What each asked client was instructed (replacements included). */
+    final Map<Integer, ClientInstruction> instructions = new TreeMap<>();
     /** Sorted by client id so aggregation order, and so floating-point sums, are reproducible. */
     final Map<Integer, ReceivedUpdate> updates = new TreeMap<>();
     /** 0 for the first issue of the tasks, +1 per retry after a missed deadline. */
@@ -29,7 +32,13 @@ public final class RoundState {
         this.plan = plan;
         this.startedAt = startedAt;
         this.deadline = deadline;
-        asked.addAll(plan.clients());
+        plan.instructions().forEach(this::ask);
+    }
+
+    /** Records that {@code instruction}'s client is asked in this round. */
+    void ask(ClientInstruction instruction) {
+        asked.add(instruction.clientId());
+        instructions.put(instruction.clientId(), instruction);
     }
 
     public int round() {

@@ -8,6 +8,7 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.fedarch.core.strategy.Aggregated;
 import io.fedarch.core.strategy.ClientResult;
 import io.fedarch.core.strategy.RoundPlan;
 import io.fedarch.events.ClientUpdate;
@@ -39,7 +40,7 @@ final class SynchronousRounds implements Pacing {
     }
 
     void startRound(JobState job, int round, Instant now, List<Decision> out) {
-        RoundPlan plan = job.strategy.configureRound(job.spec, round, job.global);
+        RoundPlan plan = job.strategy.configureRound(job.spec, round, job.global, job.state);
         job.phase = JobPhase.ROUND_RUNNING;
         engine.openRound(job, round, plan, now, out);
     }
@@ -99,7 +100,9 @@ final class SynchronousRounds implements Pacing {
         List<Integer> replacements = RoundRetry.replacements(round, job.spec.getTotalClients(), job.spec.getSeed());
         round.attempt++;
         round.deadline = now.plusMillis(job.spec.getRoundDeadlineMs());
-        round.asked.addAll(replacements);
+        // Replacement clients get their instructions from the strategy, like the clients it selected.
+        replacements.forEach(client -> round.ask(job.strategy.instruct(job.spec, round.round, client, job.global,
+                job.state)));
         out.add(new Decision.RoundRetried(round.round, round.attempt));
         LOG.warn("job {} round {}: deadline passed with {} of {} updates; attempt {} of {} asks clients {}",
                 job.jobId, round.round, round.updates.size(), round.expectedUpdates(), round.attempt + 1,
@@ -114,7 +117,9 @@ final class SynchronousRounds implements Pacing {
 
         long aggregationStart = System.nanoTime();
         try {
-            job.global = job.strategy.aggregate(job.spec, round.round, job.global, results);
+            Aggregated aggregated = job.strategy.aggregate(job.spec, round.round, job.global, job.state, results);
+            job.global = aggregated.global();
+            job.state = aggregated.state();
         } catch (RuntimeException e) {
             // Aggregation is deterministic: retrying cannot help, and a job stuck past its deadline helps no one.
             engine.fail(job, "round " + round.round + " could not be aggregated from " + results.size()
@@ -130,7 +135,7 @@ final class SynchronousRounds implements Pacing {
         RoundMetrics metrics = RoundSummary.of(round, aggregationMs, roundMs);
         job.lastRoundMetrics = metrics;
         out.add(new Decision.PublishGlobal(round.round, job.modelVersion, new ArrayList<>(round.updates.keySet()),
-                job.global, metrics, job.mask));
+                job.global, metrics, job.state));
         LOG.info("job {} round {}/{} closed: {}/{} clients, global val acc {}, local val acc {}, {} ms",
                 job.jobId, round.round, job.spec.getRounds(), metrics.getClientsReported(),
                 metrics.getClientsSelected(), String.format("%.4f", metrics.getGlobalValidationAccuracy()),

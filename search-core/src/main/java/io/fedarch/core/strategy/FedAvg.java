@@ -32,6 +32,11 @@ public final class FedAvg implements Strategy {
     }
 
     @Override
+    public String description() {
+        return "FedAvg (McMahan et al., 2017): local SGD, sample-weighted mean of the clients' models";
+    }
+
+    @Override
     public void validate(JobSpec spec) {
         List<String> problems = new ArrayList<>();
         if (spec.getTotalClients() < 1) {
@@ -94,10 +99,10 @@ public final class FedAvg implements Strategy {
         return ModelInitializer.initialize(spec.getModel(), spec.getSeed());
     }
 
+    /** Every client trains with the job's learning rate. */
     @Override
-    public RoundPlan configureRound(JobSpec spec, int round, ModelParameters global) {
-        return new RoundPlan(selectClients(spec.getTotalClients(), spec.getClientsPerRound(), spec.getSeed(), round),
-                Map.of(LEARNING_RATE, Double.toString(spec.getLearningRate())));
+    public ClientInstruction instruct(JobSpec spec, int round, int clientId, ModelParameters global, ServerState state) {
+        return ClientInstruction.of(clientId, Map.of(LEARNING_RATE, Double.toString(spec.getLearningRate())));
     }
 
     /** {@code perRound} distinct client ids out of {@code total}, sorted, drawn from a (seed, round)-seeded RNG. */
@@ -115,8 +120,9 @@ public final class FedAvg implements Strategy {
     }
 
     @Override
-    public ModelParameters aggregate(JobSpec spec, int round, ModelParameters global, List<ClientResult> results) {
-        return Aggregation.of(spec, global, results);
+    public Aggregated aggregate(JobSpec spec, int round, ModelParameters global, ServerState state,
+                                List<ClientResult> results) {
+        return new Aggregated(Aggregation.of(spec, global, results), state);
     }
 
     @Override

@@ -5,8 +5,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 
 import io.fedarch.core.darts.DartsOptions;
+import io.fedarch.core.darts.DerivedArchitecture;
 import io.fedarch.core.darts.MixingMode;
 import io.fedarch.core.darts.OperationMask;
 import io.fedarch.core.darts.SoftPruning;
@@ -35,7 +37,7 @@ import io.fedarch.events.JobSpec;
  * (0.05), {@value #SECOND_ORDER} (false), {@value #PRUNE_START_ROUND}, {@value #PRUNE_END_ROUND},
  * {@value #PRUNE_DECAY_ROUNDS} (2), and FedNAS's archWeightDecay, minLearningRate, gradientClip.
  */
-public final class FedMetaNas implements Strategy, PrunesBetweenRounds {
+public final class FedMetaNas implements Strategy, BetweenRounds {
     public static final String NAME = "fedmetanas";
     public static final String GUMBEL = "gumbel";
     public static final String TEMPERATURE = "temperature";
@@ -52,6 +54,10 @@ public final class FedMetaNas implements Strategy, PrunesBetweenRounds {
     public static final double DEFAULT_TEMPERATURE_END = 1.0;
     public static final double DEFAULT_INNER_ARCH_LEARNING_RATE = 0.05;
     public static final int DEFAULT_PRUNE_DECAY_ROUNDS = 2;
+    /** Name prefix of the mask's two keep-factor tables, in the server state and in each client's payload. */
+    public static final String MASK = "mask";
+    /** State value: the operations of the mask tables' columns, comma-separated. */
+    public static final String MASK_OPERATIONS = MASK + ".operations";
 
     private final FedNas search = new FedNas();
     private final FedMetaNasClient client = new FedMetaNasClient();
@@ -59,6 +65,36 @@ public final class FedMetaNas implements Strategy, PrunesBetweenRounds {
     @Override
     public String name() {
         return NAME;
+    }
+
+    @Override
+    public String description() {
+        return "FedMetaNAS (Gao & Huang, 2025): Gumbel-softmax DARTS search with MAML on every client, soft pruning "
+                + "between rounds, export of the surviving path without retraining";
+    }
+
+    @Override
+    public List<HyperParameter> hyperParameters() {
+        List<HyperParameter> knobs = new ArrayList<>(FedNas.searchKnobs());
+        knobs.add(HyperParameter.choice(GUMBEL, "hard", List.of("hard", "soft"),
+                "hard: straight-through one-hot samples (one operation per edge evaluated); soft: every operation"));
+        knobs.add(HyperParameter.positive(TEMPERATURE_START, Double.toString(DEFAULT_TEMPERATURE_START),
+                "Gumbel-softmax temperature of round 1 (annealed linearly)"));
+        knobs.add(HyperParameter.positive(TEMPERATURE_END, Double.toString(DEFAULT_TEMPERATURE_END),
+                "Gumbel-softmax temperature of the last round"));
+        knobs.add(HyperParameter.wholeNumber(INNER_STEPS, "1", 1, "MAML inner SGD steps on the support batch"));
+        knobs.add(HyperParameter.number(INNER_LEARNING_RATE, "the round's learningRate", 0, Double.POSITIVE_INFINITY,
+                "MAML inner learning rate of w"));
+        knobs.add(HyperParameter.number(INNER_ARCH_LEARNING_RATE, Double.toString(DEFAULT_INNER_ARCH_LEARNING_RATE), 0,
+                Double.POSITIVE_INFINITY, "MAML inner learning rate of alpha"));
+        knobs.add(HyperParameter.bool(SECOND_ORDER, false, "exact second-order MAML (false: first order, FOMAML)"));
+        knobs.add(HyperParameter.wholeNumber(PRUNE_START_ROUND, "a quarter of the rounds", 0,
+                "soft pruning: the round after which the threshold starts rising from 0"));
+        knobs.add(HyperParameter.wholeNumber(PRUNE_END_ROUND, "half of the rounds", 0,
+                "soft pruning: the round after which the threshold is 1"));
+        knobs.add(HyperParameter.wholeNumber(PRUNE_DECAY_ROUNDS, Integer.toString(DEFAULT_PRUNE_DECAY_ROUNDS), 0,
+                "soft pruning: rounds over which a weak operation decays to 0"));
+        return knobs;
     }
 
     @Override
@@ -71,17 +107,17 @@ public final class FedMetaNas implements Strategy, PrunesBetweenRounds {
         }
         try {
             mixingMode(spec);
-            double start = FedNas.hyperParameter(spec, TEMPERATURE_START, DEFAULT_TEMPERATURE_START);
-            double end = FedNas.hyperParameter(spec, TEMPERATURE_END, DEFAULT_TEMPERATURE_END);
+            double start = HyperParameters.number(spec, TEMPERATURE_START, DEFAULT_TEMPERATURE_START);
+            double end = HyperParameters.number(spec, TEMPERATURE_END, DEFAULT_TEMPERATURE_END);
             if (!(start > 0) || !(end > 0) || Double.isInfinite(start) || Double.isInfinite(end)) {
                 problems.add("temperatureStart and temperatureEnd must be positive (got " + start + ", " + end + ")");
             }
-            double inner = FedNas.hyperParameter(spec, INNER_STEPS, 1);
+            double inner = HyperParameters.number(spec, INNER_STEPS, 1);
             if (!(inner >= 1) || inner != Math.rint(inner)) {
                 problems.add("innerSteps must be a whole number >= 1 (got " + inner + ")");
             }
-            double innerRate = FedNas.hyperParameter(spec, INNER_LEARNING_RATE, spec.getLearningRate());
-            double innerArch = FedNas.hyperParameter(spec, INNER_ARCH_LEARNING_RATE, DEFAULT_INNER_ARCH_LEARNING_RATE);
+            double innerRate = HyperParameters.number(spec, INNER_LEARNING_RATE, spec.getLearningRate());
+            double innerArch = HyperParameters.number(spec, INNER_ARCH_LEARNING_RATE, DEFAULT_INNER_ARCH_LEARNING_RATE);
             if (!(innerRate >= 0) || !(innerArch >= 0)) {
                 problems.add("innerLearningRate and innerArchLearningRate must be >= 0 (got " + innerRate + ", "
                         + innerArch + ")");
@@ -101,19 +137,34 @@ public final class FedMetaNas implements Strategy, PrunesBetweenRounds {
         return search.initialize(spec);
     }
 
-    /** FedNAS's cosine learning rate and this round's Gumbel temperature. */
+    /** The whole space: round 1 searches every operation. */
     @Override
-    public RoundPlan configureRound(JobSpec spec, int round, ModelParameters global) {
-        RoundPlan fedNas = search.configureRound(spec, round, global);
-        Map<String, String> config = new HashMap<>(fedNas.roundConfig());
+    public ServerState initialState(JobSpec spec) {
+        return ServerState.EMPTY.withTensors(OperationMask.full(DartsOptions.parse(spec.getModel().getOptions()))
+                .toTensors(MASK));
+    }
+
+    /** FedNAS's cosine learning rate, this round's Gumbel temperature, and the mask to search in as payload. */
+    @Override
+    public ClientInstruction instruct(JobSpec spec, int round, int clientId, ModelParameters global, ServerState state) {
+        ClientInstruction fedNas = search.instruct(spec, round, clientId, global, state);
+        Map<String, String> config = new HashMap<>(fedNas.config());
         config.put(TEMPERATURE, Double.toString(temperature(spec, round)));
-        return new RoundPlan(fedNas.clients(), config);
+        return new ClientInstruction(clientId, config, maskPayload(state));
+    }
+
+    /** The mask tables of the server state, sent to a client (null when the state has none). */
+    private static ModelParameters maskPayload(ServerState state) {
+        if (state.tensor(MASK + ".normal") == null) {
+            return null;
+        }
+        return new ModelParameters(List.of(state.tensor(MASK + ".normal"), state.tensor(MASK + ".reduce")));
     }
 
     /** τ of round r of R, linear from temperatureStart (round 1) to temperatureEnd (round R). */
     public static double temperature(JobSpec spec, int round) {
-        double start = FedNas.hyperParameter(spec, TEMPERATURE_START, DEFAULT_TEMPERATURE_START);
-        double end = FedNas.hyperParameter(spec, TEMPERATURE_END, DEFAULT_TEMPERATURE_END);
+        double start = HyperParameters.number(spec, TEMPERATURE_START, DEFAULT_TEMPERATURE_START);
+        double end = HyperParameters.number(spec, TEMPERATURE_END, DEFAULT_TEMPERATURE_END);
         int rounds = spec.getRounds();
         if (rounds <= 1) {
             return end;
@@ -122,18 +173,27 @@ public final class FedMetaNas implements Strategy, PrunesBetweenRounds {
         return start + (end - start) * progress;
     }
 
-    /** Personalization runs at the final temperature. */
+    /** Personalization runs at the final temperature, in the final mask. */
     @Override
-    public RoundPlan configurePersonalization(JobSpec spec, ModelParameters global) {
-        RoundPlan plan = Strategy.super.configurePersonalization(spec, global);
-        Map<String, String> config = new HashMap<>(plan.roundConfig());
-        config.put(TEMPERATURE, Double.toString(temperature(spec, spec.getRounds())));
-        return new RoundPlan(plan.clients(), config);
+    public RoundPlan configurePersonalization(JobSpec spec, ModelParameters global, ServerState state) {
+        RoundPlan plan = Strategy.super.configurePersonalization(spec, global, state);
+        return new RoundPlan(plan.instructions().stream().map(instruction -> {
+            Map<String, String> config = new HashMap<>(instruction.config());
+            config.put(TEMPERATURE, Double.toString(temperature(spec, spec.getRounds())));
+            return new ClientInstruction(instruction.clientId(), config, maskPayload(state));
+        }).toList());
     }
 
     @Override
-    public ModelParameters aggregate(JobSpec spec, int round, ModelParameters global, List<ClientResult> results) {
-        return search.aggregate(spec, round, global, results);
+    public Aggregated aggregate(JobSpec spec, int round, ModelParameters global, ServerState state,
+                                List<ClientResult> results) {
+        return search.aggregate(spec, round, global, state, results);
+    }
+
+    /** No retraining: the surviving path of the final mask, as trained. */
+    @Override
+    public SearchResult afterSearch(JobSpec spec, ModelParameters finalModel, ServerState state) {
+        return DerivedArchitecture.of(finalModel, DartsOptions.parse(spec.getModel().getOptions()), mask(spec, state), 0);
     }
 
     @Override
@@ -141,16 +201,65 @@ public final class FedMetaNas implements Strategy, PrunesBetweenRounds {
         return client;
     }
 
+    /** Soft pruning between rounds is this strategy's between-rounds step. */
     @Override
-    public OperationMask initialMask(JobSpec spec) {
-        return OperationMask.full(DartsOptions.parse(spec.getModel().getOptions()));
+    public Optional<BetweenRounds> betweenRounds() {
+        return Optional.of(this);
+    }
+
+    /** The next round's mask ({@link SoftPruning}) from the aggregated α and the mask the round searched in. */
+    @Override
+    public ServerState next(JobSpec spec, int round, ModelParameters global, ServerState state) {
+        return withMask(state, prune(spec, round, global, state).mask());
+    }
+
+    /** The soft-pruning step itself, with its threshold (the pruning service publishes both). */
+    public SoftPruning.Step prune(JobSpec spec, int round, ModelParameters global, ServerState state) {
+        DartsOptions options = DartsOptions.parse(spec.getModel().getOptions());
+        OperationMask current = mask(spec, state);
+        return SoftPruning.next(global, options, current == null ? OperationMask.full(options) : current, round,
+                schedule(spec));
     }
 
     @Override
-    public SoftPruning.Step prune(JobSpec spec, int round, ModelParameters global, OperationMask current) {
-        DartsOptions options = DartsOptions.parse(spec.getModel().getOptions());
-        return SoftPruning.next(global, options, current == null ? OperationMask.full(options) : current, round,
-                schedule(spec));
+    public void check(JobSpec spec, ServerState state) {
+        OperationMask mask = mask(spec, state);
+        if (mask == null) {
+            throw new IllegalArgumentException("the state has no mask tables '" + MASK + ".normal/.reduce'");
+        }
+        mask.requireFits(DartsOptions.parse(spec.getModel().getOptions()));
+    }
+
+    /** The state with {@code mask} as its search space (its tables, and the operations their columns are). */
+    public static ServerState withMask(ServerState state, OperationMask mask) {
+        return state.withTensors(mask.toTensors(MASK)).withValue(MASK_OPERATIONS, String.join(",", mask.operations()));
+    }
+
+    /**
+     * The mask a server state holds, or null when it holds none.
+     *
+     * @throws IllegalArgumentException when its tables are over other operations than the job's, or do not fit
+     */
+    public static OperationMask mask(JobSpec spec, ServerState state) {
+        if (state == null || state.tensor(MASK + ".normal") == null) {
+            return null;
+        }
+        List<String> operations = DartsOptions.parse(spec.getModel().getOptions()).operationNames();
+        String named = state.values().get(MASK_OPERATIONS);
+        if (named != null && !named.equals(String.join(",", operations))) {
+            throw new IllegalArgumentException("the mask is over operations [" + named + "], the job searches "
+                    + operations);
+        }
+        return OperationMask.fromTensors(operations, state.tensors(), MASK);
+    }
+
+    /** The mask a client task carries in its payload, or null (the whole space) when it carries none. */
+    static OperationMask mask(ClientTaskContext task) {
+        if (task.payload() == null) {
+            return null;
+        }
+        return OperationMask.fromTensors(DartsOptions.parse(task.spec().getModel().getOptions()).operationNames(),
+                task.payload(), MASK);
     }
 
     /** The job's pruning schedule: hyperParameters, else start after a quarter of the rounds and be discrete for the last. */
@@ -187,7 +296,7 @@ public final class FedMetaNas implements Strategy, PrunesBetweenRounds {
     }
 
     private static double wholeNumber(JobSpec spec, String key, double fallback) {
-        double value = FedNas.hyperParameter(spec, key, fallback);
+        double value = HyperParameters.number(spec, key, fallback);
         if (!(value >= 0) || value != Math.rint(value)) {
             throw new IllegalArgumentException(key + " must be a whole number >= 0 (got " + value + ")");
         }

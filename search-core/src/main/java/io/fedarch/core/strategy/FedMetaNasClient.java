@@ -33,7 +33,7 @@ public final class FedMetaNasClient implements ClientProcedure {
 
     private static Personalization search(ClientTaskContext task, int epochs, ImageDataset localTest) {
         MamlSettings settings = settings(task, epochs);
-        OperationMask mask = task.mask();
+        OperationMask mask = FedMetaNas.mask(task);
         return SupernetSearch.run(task, settings.relaxation(), localTest, network -> {
             MamlSearchTrainer.Outcome search = MamlSearchTrainer.search(network, task.shard().train(),
                     task.shard().validation(), settings);
@@ -50,14 +50,14 @@ public final class FedMetaNasClient implements ClientProcedure {
         double learningRate = FedAvgClient.learningRate(task);
         String temperature = task.roundConfig() == null ? null : task.roundConfig().get(FedMetaNas.TEMPERATURE);
         double tau = temperature == null ? FedMetaNas.temperature(spec, task.round()) : Double.parseDouble(temperature);
-        Relaxation relaxation = new Relaxation(FedMetaNas.mixingMode(spec), tau, task.mask());
+        Relaxation relaxation = new Relaxation(FedMetaNas.mixingMode(spec), tau, FedMetaNas.mask(task));
         return new MamlSettings(epochs, spec.getBatchSize(), learningRate, spec.getMomentum(), spec.getWeightDecay(),
-                FedNas.hyperParameter(spec, FedNas.GRADIENT_CLIP, FedNas.DEFAULT_GRADIENT_CLIP),
+                HyperParameters.number(spec, FedNas.GRADIENT_CLIP, FedNas.DEFAULT_GRADIENT_CLIP),
                 spec.getArchLearningRate(),
-                FedNas.hyperParameter(spec, FedNas.ARCH_WEIGHT_DECAY, FedNas.DEFAULT_ARCH_WEIGHT_DECAY),
-                (int) FedNas.hyperParameter(spec, FedMetaNas.INNER_STEPS, 1),
-                FedNas.hyperParameter(spec, FedMetaNas.INNER_LEARNING_RATE, learningRate),
-                FedNas.hyperParameter(spec, FedMetaNas.INNER_ARCH_LEARNING_RATE,
+                HyperParameters.number(spec, FedNas.ARCH_WEIGHT_DECAY, FedNas.DEFAULT_ARCH_WEIGHT_DECAY),
+                (int) HyperParameters.number(spec, FedMetaNas.INNER_STEPS, 1),
+                HyperParameters.number(spec, FedMetaNas.INNER_LEARNING_RATE, learningRate),
+                HyperParameters.number(spec, FedMetaNas.INNER_ARCH_LEARNING_RATE,
                         FedMetaNas.DEFAULT_INNER_ARCH_LEARNING_RATE),
                 FedMetaNas.secondOrder(spec), relaxation, Seeds.derive(spec.getSeed(), task.shard().clientId(), task.round()));
     }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import io.fedarch.core.darts.DerivedArchitecture;
 import io.fedarch.core.model.ModelFactory;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.events.JobSpec;
@@ -53,6 +54,39 @@ public final class FedNas implements Strategy {
     }
 
     @Override
+    public String description() {
+        return "FedNAS (He et al., 2020): local MiLeNAS search of a DARTS supernet, sample-weighted mean of w and alpha, "
+                + "genotype export and optional federated fine-tuning";
+    }
+
+    /** MiLeNAS's knobs, the cosine schedule's floor, and the evaluation stage (fine-tuning) the pruning service runs. */
+    @Override
+    public List<HyperParameter> hyperParameters() {
+        List<HyperParameter> knobs = new ArrayList<>(searchKnobs());
+        knobs.add(HyperParameter.number(LAMBDA, Double.toString(DEFAULT_LAMBDA), 0, Double.POSITIVE_INFINITY,
+                "MiLeNAS: weight of the validation-loss gradient in the alpha step"));
+        knobs.add(HyperParameter.wholeNumber(FINE_TUNE_ROUNDS, "0", 0,
+                "federated fine-tuning rounds of the derived network (0 = export it with the inherited weights)"));
+        knobs.add(HyperParameter.positive(FINE_TUNE_LEARNING_RATE, "the job's learningRate",
+                "learning rate of the fine-tuning job"));
+        knobs.add(HyperParameter.wholeNumber(FINE_TUNE_EPOCHS, "the job's localEpochs", 1,
+                "local epochs per fine-tuning round"));
+        return knobs;
+    }
+
+    /** The knobs of a DARTS search shared with FedMetaNAS (personalization, schedule, alpha regularisation, clipping). */
+    static List<HyperParameter> searchKnobs() {
+        List<HyperParameter> knobs = new ArrayList<>(List.of(Strategy.personalizationLearningRate()));
+        knobs.add(HyperParameter.number(ARCH_WEIGHT_DECAY, Double.toString(DEFAULT_ARCH_WEIGHT_DECAY), 0,
+                Double.POSITIVE_INFINITY, "Adam weight decay of alpha"));
+        knobs.add(HyperParameter.positive(MIN_LEARNING_RATE, Double.toString(DEFAULT_MIN_LEARNING_RATE),
+                "floor of the cosine w learning rate across rounds (at most learningRate)"));
+        knobs.add(HyperParameter.positive(GRADIENT_CLIP, Double.toString(DEFAULT_GRADIENT_CLIP),
+                "norm to which w's gradient is clipped"));
+        return knobs;
+    }
+
+    @Override
     public void validate(JobSpec spec) {
         List<String> problems = new ArrayList<>();
         try {
@@ -71,10 +105,10 @@ public final class FedNas implements Strategy {
             problems.add("archLearningRate must be positive (got " + spec.getArchLearningRate() + ")");
         }
         try {
-            double lambda = hyperParameter(spec, LAMBDA, DEFAULT_LAMBDA);
-            double minLr = hyperParameter(spec, MIN_LEARNING_RATE, DEFAULT_MIN_LEARNING_RATE);
-            double decay = hyperParameter(spec, ARCH_WEIGHT_DECAY, DEFAULT_ARCH_WEIGHT_DECAY);
-            double clip = hyperParameter(spec, GRADIENT_CLIP, DEFAULT_GRADIENT_CLIP);
+            double lambda = HyperParameters.number(spec, LAMBDA, DEFAULT_LAMBDA);
+            double minLr = HyperParameters.number(spec, MIN_LEARNING_RATE, DEFAULT_MIN_LEARNING_RATE);
+            double decay = HyperParameters.number(spec, ARCH_WEIGHT_DECAY, DEFAULT_ARCH_WEIGHT_DECAY);
+            double clip = HyperParameters.number(spec, GRADIENT_CLIP, DEFAULT_GRADIENT_CLIP);
             if (!(lambda >= 0)) {
                 problems.add("lambda must be >= 0 (got " + lambda + ")");
             }
@@ -84,9 +118,9 @@ public final class FedNas implements Strategy {
             if (!(clip > 0)) {
                 problems.add("gradientClip must be positive (got " + clip + ")");
             }
-            double fineTuneRounds = hyperParameter(spec, FINE_TUNE_ROUNDS, 0);
-            double fineTuneRate = hyperParameter(spec, FINE_TUNE_LEARNING_RATE, spec.getLearningRate());
-            double fineTuneEpochs = hyperParameter(spec, FINE_TUNE_EPOCHS, spec.getLocalEpochs());
+            double fineTuneRounds = HyperParameters.number(spec, FINE_TUNE_ROUNDS, 0);
+            double fineTuneRate = HyperParameters.number(spec, FINE_TUNE_LEARNING_RATE, spec.getLearningRate());
+            double fineTuneEpochs = HyperParameters.number(spec, FINE_TUNE_EPOCHS, spec.getLocalEpochs());
             if (!(fineTuneRounds >= 0) || fineTuneRounds != Math.rint(fineTuneRounds)) {
                 problems.add("fineTuneRounds must be a whole number >= 0 (got " + fineTuneRounds + ")");
             }
@@ -113,12 +147,12 @@ public final class FedNas implements Strategy {
         return selection.initialize(spec);
     }
 
+    /** The round's w learning rate on DARTS's cosine schedule, the same for every client. */
     @Override
-    public RoundPlan configureRound(JobSpec spec, int round, ModelParameters global) {
+    public ClientInstruction instruct(JobSpec spec, int round, int clientId, ModelParameters global, ServerState state) {
         double rate = cosineLearningRate(spec.getLearningRate(),
-                hyperParameter(spec, MIN_LEARNING_RATE, DEFAULT_MIN_LEARNING_RATE), round, spec.getRounds());
-        return new RoundPlan(FedAvg.selectClients(spec.getTotalClients(), spec.getClientsPerRound(), spec.getSeed(), round),
-                Map.of(FedAvg.LEARNING_RATE, Double.toString(rate)));
+                HyperParameters.number(spec, MIN_LEARNING_RATE, DEFAULT_MIN_LEARNING_RATE), round, spec.getRounds());
+        return ClientInstruction.of(clientId, Map.of(FedAvg.LEARNING_RATE, Double.toString(rate)));
     }
 
     /** DARTS's CosineAnnealingLR evaluated at epoch round−1 of {@code rounds}. */
@@ -128,30 +162,20 @@ public final class FedNas implements Strategy {
 
     /** FedNAS eq. 5: the sample-weighted mean of every tensor, weights w and architecture α alike. */
     @Override
-    public ModelParameters aggregate(JobSpec spec, int round, ModelParameters global, List<ClientResult> results) {
-        return Aggregation.of(spec, global, results);
+    public Aggregated aggregate(JobSpec spec, int round, ModelParameters global, ServerState state,
+                                List<ClientResult> results) {
+        return new Aggregated(Aggregation.of(spec, global, results), state);
+    }
+
+    /** FedNAS's evaluation stage: the derived network of the final α, fine-tuned for fineTuneRounds (0 = as inherited). */
+    @Override
+    public SearchResult afterSearch(JobSpec spec, ModelParameters finalModel, ServerState state) {
+        return DerivedArchitecture.of(finalModel, ModelFactory.dartsOptions(spec.getModel()), null,
+                (int) HyperParameters.number(spec, FINE_TUNE_ROUNDS, 0));
     }
 
     @Override
     public ClientProcedure clientProcedure() {
         return client;
-    }
-
-    /**
-     * A numeric entry of the job's hyperParameters, or {@code fallback} when absent.
-     *
-     * @throws IllegalArgumentException when present but not a number
-     */
-    public static double hyperParameter(JobSpec spec, String key, double fallback) {
-        Map<String, String> map = spec.getHyperParameters();
-        String value = map == null ? null : map.get(key);
-        if (value == null || value.isBlank()) {
-            return fallback;
-        }
-        try {
-            return Double.parseDouble(value.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("hyperParameter " + key + "='" + value + "' is not a number", e);
-        }
     }
 }

@@ -49,10 +49,10 @@ public final class FedNasClient implements ClientProcedure {
     private static SearchSettings settings(ClientTaskContext task, int epochs) {
         JobSpec spec = task.spec();
         return new SearchSettings(epochs, spec.getBatchSize(), FedAvgClient.learningRate(task), spec.getMomentum(),
-                spec.getWeightDecay(), FedNas.hyperParameter(spec, FedNas.GRADIENT_CLIP, FedNas.DEFAULT_GRADIENT_CLIP),
+                spec.getWeightDecay(), HyperParameters.number(spec, FedNas.GRADIENT_CLIP, FedNas.DEFAULT_GRADIENT_CLIP),
                 spec.getArchLearningRate(),
-                FedNas.hyperParameter(spec, FedNas.ARCH_WEIGHT_DECAY, FedNas.DEFAULT_ARCH_WEIGHT_DECAY),
-                FedNas.hyperParameter(spec, FedNas.LAMBDA, FedNas.DEFAULT_LAMBDA),
+                HyperParameters.number(spec, FedNas.ARCH_WEIGHT_DECAY, FedNas.DEFAULT_ARCH_WEIGHT_DECAY),
+                HyperParameters.number(spec, FedNas.LAMBDA, FedNas.DEFAULT_LAMBDA),
                 Seeds.derive(spec.getSeed(), task.shard().clientId(), task.round()));
     }
 }

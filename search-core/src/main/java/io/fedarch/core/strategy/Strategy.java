@@ -2,22 +2,49 @@ package io.fedarch.core.strategy;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.stream.IntStream;
 
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.events.JobSpec;
 
 /**
- * A federated algorithm, in the shape of Flower's Strategy: the server half configures each
- * round and aggregates its results; the client half ({@link #clientProcedure()}) is the local
- * procedure a worker runs. The job's {@code algorithm} field picks the strategy by {@link #name()}.
- * Implementations are stateless: everything a round needs is in its arguments, so any
- * coordinator or worker instance can serve any job.
+ * A federated algorithm, in the shape of Flower's Strategy: the server half configures each round
+ * with one instruction per client and aggregates its results; the client half
+ * ({@link #clientProcedure()}) is the local procedure a worker runs. The job's {@code algorithm}
+ * field picks the strategy by {@link #name()}.
+ *
+ * <p>Implementations keep no fields that change: what a strategy must remember across rounds is its
+ * {@link ServerState}, which the engine passes in, checkpoints and restores, so any coordinator
+ * instance can serve any job. Every method is a deterministic function of its arguments (a round's
+ * instructions are recomputed after a coordinator restart).
  */
 public interface Strategy {
 
+    /** Optional job hyperParameter: the learning rate of the personalization stage. */
+    String PERSONALIZATION_LEARNING_RATE = "personalizationLearningRate";
+
     /** The value of JobSpec.algorithm that selects this strategy, e.g. "fedavg". */
     String name();
+
+    /** One line for {@code ./fedarch algorithms}: what the algorithm does, and its paper. */
+    default String description() {
+        return name();
+    }
+
+    /**
+     * Every knob this strategy reads from the job's {@code hyperParameters}; a job naming any other is
+     * refused. By default the personalization stage's learning rate.
+     */
+    default List<HyperParameter> hyperParameters() {
+        return List.of(personalizationLearningRate());
+    }
+
+    /** The knob every strategy's personalization stage reads. */
+    static HyperParameter personalizationLearningRate() {
+        return HyperParameter.positive(PERSONALIZATION_LEARNING_RATE, "the job's learningRate",
+                "learning rate of the personalization stage (personalizationEpochs > 0)");
+    }
 
     /**
      * Checks a job before it starts.
@@ -29,39 +56,63 @@ public interface Strategy {
     /** The global model of version 0, built deterministically from the job's seed. */
     ModelParameters initialize(JobSpec spec);
 
-    /** Which clients take part in {@code round} (1-based) and with which per-round instructions. */
-    RoundPlan configureRound(JobSpec spec, int round, ModelParameters global);
+    /** The server state round 1 starts with; none by default. */
+    default ServerState initialState(JobSpec spec) {
+        return ServerState.EMPTY;
+    }
+
+    /** Which clients take part in {@code round} (1-based): by default FedAvg's seeded draw of clientsPerRound. */
+    default List<Integer> selectClients(JobSpec spec, int round) {
+        return FedAvg.selectClients(spec.getTotalClients(), spec.getClientsPerRound(), spec.getSeed(), round);
+    }
 
     /**
-     * Merges the round's client results into the next global model.
-     *
-     * @param results at least one result; each already checked for shape compatibility and finite values
+     * What {@code clientId} is asked to do in {@code round}: for every selected client, and for each
+     * replacement client a round retry chooses.
      */
-    ModelParameters aggregate(JobSpec spec, int round, ModelParameters global, List<ClientResult> results);
+    ClientInstruction instruct(JobSpec spec, int round, int clientId, ModelParameters global, ServerState state);
+
+    /** The round's clients and their instructions. */
+    default RoundPlan configureRound(JobSpec spec, int round, ModelParameters global, ServerState state) {
+        return new RoundPlan(selectClients(spec, round).stream()
+                .map(client -> instruct(spec, round, client, global, state)).toList());
+    }
+
+    /**
+     * Merges the round's client results into the next global model and server state.
+     *
+     * @param results at least one; each already checked for shape compatibility and finite values,
+     *                with the instruction its client got and everything it reported
+     */
+    Aggregated aggregate(JobSpec spec, int round, ModelParameters global, ServerState state, List<ClientResult> results);
 
     /**
      * The personalization stage after the last round (when {@code personalizationEpochs > 0}):
      * every client adapts the final global model locally. The learning rate is the job's, or
      * hyperParameter {@value #PERSONALIZATION_LEARNING_RATE}.
      */
-    default RoundPlan configurePersonalization(JobSpec spec, ModelParameters global) {
-        String rate = spec.getHyperParameters() == null ? null
-                : spec.getHyperParameters().get(PERSONALIZATION_LEARNING_RATE);
-        double learningRate = spec.getLearningRate();
-        if (rate != null && !rate.isBlank()) {
-            try {
-                learningRate = Double.parseDouble(rate.trim());
-            } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("hyperParameter " + PERSONALIZATION_LEARNING_RATE + "='" + rate
-                        + "' is not a number", e);
-            }
-        }
-        return new RoundPlan(IntStream.range(0, spec.getTotalClients()).boxed().toList(),
+    default RoundPlan configurePersonalization(JobSpec spec, ModelParameters global, ServerState state) {
+        double learningRate = HyperParameters.number(spec, PERSONALIZATION_LEARNING_RATE, spec.getLearningRate());
+        return RoundPlan.uniform(IntStream.range(0, spec.getTotalClients()).boxed().toList(),
                 Map.of(RoundPlan.STAGE, RoundPlan.PERSONALIZE, FedAvg.LEARNING_RATE, Double.toString(learningRate)));
     }
 
-    /** Optional job hyperParameter: the learning rate of the personalization stage. */
-    String PERSONALIZATION_LEARNING_RATE = "personalizationLearningRate";
+    /** A step between rounds that changes the server state (run by the pruning service), if the strategy has one. */
+    default Optional<BetweenRounds> betweenRounds() {
+        return Optional.empty();
+    }
+
+    /**
+     * What the finished search becomes (the pruning service delivers it): by default the final model
+     * as trained.
+     *
+     * @param finalModel the last global model
+     * @param state      the final server state
+     * @throws IllegalArgumentException when the final model or state does not fit the job
+     */
+    default SearchResult afterSearch(JobSpec spec, ModelParameters finalModel, ServerState state) {
+        return new SearchResult.AsTrained();
+    }
 
     /** The local procedure this strategy's clients run. */
     ClientProcedure clientProcedure();

@@ -1,26 +1,40 @@
 package io.fedarch.core.strategy;
 
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
-/** Looks strategies up by the job's algorithm name. New algorithms register here and nowhere else. */
+/**
+ * Looks strategies up by the job's algorithm name. Built-in algorithms register in {@link #builtIn()};
+ * others arrive as jars on the strategy path ({@link StrategyPlugins}).
+ */
 public final class StrategyRegistry {
     private final Map<String, Strategy> byName = new TreeMap<>();
 
     public StrategyRegistry(Strategy... strategies) {
+        this(List.of(strategies));
+    }
+
+    private StrategyRegistry(List<Strategy> strategies) {
         for (Strategy s : strategies) {
-            byName.put(s.name(), s);
+            if (byName.put(s.name(), s) != null) {
+                throw new IllegalStateException("two strategies are named '" + s.name() + "'");
+            }
         }
     }
 
-    /** Every strategy fedarch ships. */
+    /** Every strategy fedarch ships, and those of the jars on the strategy path ({@link StrategyPlugins}). */
     public static StrategyRegistry builtIn() {
-        return new StrategyRegistry(new FedAvg(), new FedNas(), new FedMetaNas());
+        List<Strategy> all = new ArrayList<>(List.of(new FedAvg(), new FedNas(), new FedMetaNas()));
+        all.addAll(StrategyPlugins.load());
+        return new StrategyRegistry(all);
     }
 
     public Strategy get(String algorithm) {
-        Strategy s = byName.get(algorithm == null ? "" : algorithm.toLowerCase(java.util.Locale.ROOT));
+        Strategy s = byName.get(algorithm == null ? "" : algorithm.toLowerCase(Locale.ROOT));
         if (s == null) {
             throw new IllegalArgumentException("unknown algorithm '" + algorithm + "'; known: " + byName.keySet());
         }

@@ -52,7 +52,7 @@ public final class MamlOrderComparison {
             try (NDManager manager = Engines.newManager()) {
                 SearchNetwork network = (SearchNetwork) ModelFactory.buildAllocated(spec.getModel(), manager);
                 BlockParameters.load(network, result.model());
-                network.setRelaxation(new Relaxation(MixingMode.SOFTMAX, 1, result.lastMask()));
+                network.setRelaxation(new Relaxation(MixingMode.SOFTMAX, 1, FedMetaNas.mask(spec, result.lastState())));
                 accuracy = Evaluator.evaluate(network, test, 500).accuracy();
             }
             System.out.printf("secondOrder=%s: %d rounds in %.1f s; relaxed supernet test accuracy %.4f (%d images)%n",

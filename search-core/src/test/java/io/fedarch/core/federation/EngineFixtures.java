@@ -16,17 +16,21 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeSet;
 
 import io.fedarch.core.darts.OperationMask;
-import io.fedarch.core.darts.SoftPruning;
 import io.fedarch.core.model.ModelFactory;
+import io.fedarch.core.strategy.Aggregated;
 import io.fedarch.core.strategy.Aggregation;
+import io.fedarch.core.strategy.BetweenRounds;
+import io.fedarch.core.strategy.ClientInstruction;
 import io.fedarch.core.strategy.ClientProcedure;
 import io.fedarch.core.strategy.ClientResult;
 import io.fedarch.core.strategy.FedAvg;
-import io.fedarch.core.strategy.PrunesBetweenRounds;
-import io.fedarch.core.strategy.RoundPlan;
+import io.fedarch.core.strategy.FedMetaNas;
+import io.fedarch.core.strategy.ServerState;
+import io.fedarch.core.strategy.ServerStateCodec;
 import io.fedarch.core.strategy.Strategy;
 import io.fedarch.core.strategy.StrategyRegistry;
 import io.fedarch.core.tensor.ModelParameters;
@@ -37,6 +41,7 @@ import io.fedarch.events.ClientUpdate;
 import io.fedarch.events.DType;
 import io.fedarch.events.JobSpec;
 import io.fedarch.events.ModelState;
+import io.fedarch.events.StrategyState;
 import io.fedarch.events.spec.JobSpecReader;
 
 /**
@@ -153,11 +158,58 @@ final class EngineFixtures {
         }
     }
 
+    /** Two server states hold the same tensors (names, shapes, values bit for bit, in order) and values. */
+    static void assertSameState(ServerState expected, ServerState actual) {
+        assertNotNull(actual);
+        assertBitForBit(expected.tensors(), actual.tensors());
+        for (NamedTensor t : expected.tensors().tensors()) {
+            assertEquals(Arrays.toString(t.shape()), Arrays.toString(actual.tensor(t.name()).shape()), t.name());
+        }
+        assertEquals(expected.values(), actual.values());
+    }
+
+    /** A server state by content (ServerState's equals compares its tensors by identity). */
+    static String describe(ServerState state) {
+        StringBuilder s = new StringBuilder("{");
+        for (NamedTensor t : state.tensors().tensors()) {
+            s.append(t.name()).append(Arrays.toString(t.shape())).append('#').append(Arrays.hashCode(t.values())).append(' ');
+        }
+        return s.append(state.values()).append('}').toString();
+    }
+
+    // ---- masks -----------------------------------------------------------------------------------
+
+    /** The mask a server state holds, over {@link #OPS}. */
+    static OperationMask stateMask(ServerState state) {
+        return OperationMask.fromTensors(OPS, state.tensors(), FedMetaNas.MASK);
+    }
+
+    /** The mask a task carries in its payload, over {@link #OPS}. */
+    static OperationMask payloadMask(Decision.TaskOrder task) {
+        assertNotNull(task.payload(), "task of client " + task.clientId() + " has no payload");
+        return OperationMask.fromTensors(OPS, TensorCodec.fromAvro(task.payload()), FedMetaNas.MASK);
+    }
+
+    /** Every task of {@code send} carries {@code mask} (and nothing else) in its payload. */
+    static void assertEveryTaskCarries(OperationMask mask, Decision.SendTasks send) {
+        for (Decision.TaskOrder task : send.tasks()) {
+            assertEquals(List.of(FedMetaNas.MASK + ".normal", FedMetaNas.MASK + ".reduce"),
+                    TensorCodec.fromAvro(task.payload()).names());
+            assertEquals(mask, payloadMask(task), "payload of client " + task.clientId());
+        }
+    }
+
+    /** A between-rounds result as the pruning service publishes it: a state holding {@code mask}. */
+    static StrategyState maskState(OperationMask mask) {
+        return ServerStateCodec.toAvro(FedMetaNas.withMask(ServerState.EMPTY, mask));
+    }
+
     // ---- strategies ------------------------------------------------------------------------------
 
     /**
-     * FedAvg's server half without DJL: a hand-made initial model, FedAvg's seeded client selection,
-     * the shared aggregation (sample-weighted mean). The client half is never called by the engine.
+     * FedAvg's server half without DJL: a hand-made initial model, FedAvg's seeded client selection
+     * and instructions, the shared aggregation (sample-weighted mean), no server state of its own.
+     * The client half is never called by the engine.
      */
     static class TestAvg implements Strategy {
         @Override
@@ -176,13 +228,15 @@ final class EngineFixtures {
         }
 
         @Override
-        public RoundPlan configureRound(JobSpec spec, int round, ModelParameters global) {
-            return new FedAvg().configureRound(spec, round, global);
+        public ClientInstruction instruct(JobSpec spec, int round, int clientId, ModelParameters global,
+                                          ServerState state) {
+            return new FedAvg().instruct(spec, round, clientId, global, state);
         }
 
         @Override
-        public ModelParameters aggregate(JobSpec spec, int round, ModelParameters global, List<ClientResult> results) {
-            return Aggregation.of(spec, global, results);
+        public Aggregated aggregate(JobSpec spec, int round, ModelParameters global, ServerState state,
+                                    List<ClientResult> results) {
+            return new Aggregated(Aggregation.of(spec, global, results), state);
         }
 
         @Override
@@ -191,21 +245,48 @@ final class EngineFixtures {
         }
     }
 
-    /** {@link TestAvg} with a between-rounds step (soft pruning) on a DARTS spec. */
-    static final class TestPruning extends TestAvg implements PrunesBetweenRounds {
+    /**
+     * {@link TestAvg} with a between-rounds step (soft pruning) on a DARTS spec: like FedMetaNAS its
+     * server state holds the mask tables, which every client gets in its payload.
+     */
+    static final class TestPruning extends TestAvg implements BetweenRounds {
         @Override
         public String name() {
             return PRUNING;
         }
 
         @Override
-        public OperationMask initialMask(JobSpec spec) {
-            return OperationMask.full(ModelFactory.dartsOptions(spec.getModel()));
+        public ServerState initialState(JobSpec spec) {
+            return FedMetaNas.withMask(ServerState.EMPTY, OperationMask.full(ModelFactory.dartsOptions(spec.getModel())));
         }
 
         @Override
-        public SoftPruning.Step prune(JobSpec spec, int round, ModelParameters global, OperationMask current) {
+        public ClientInstruction instruct(JobSpec spec, int round, int clientId, ModelParameters global,
+                                          ServerState state) {
+            OperationMask mask = FedMetaNas.mask(spec, state);
+            return new ClientInstruction(clientId, super.instruct(spec, round, clientId, global, state).config(),
+                    mask == null ? null : new ModelParameters(mask.toTensors(FedMetaNas.MASK)));
+        }
+
+        @Override
+        public Optional<BetweenRounds> betweenRounds() {
+            return Optional.of(this);
+        }
+
+        @Override
+        public ServerState next(JobSpec spec, int round, ModelParameters global, ServerState state) {
             throw new IllegalStateException("the pruning service prunes, not the engine");
+        }
+
+        /** What FedMetaNas checks: the state holds mask tables that fit the job's DARTS options. */
+        @Override
+        public void check(JobSpec spec, ServerState state) {
+            OperationMask mask = FedMetaNas.mask(spec, state);
+            if (mask == null) {
+                throw new IllegalArgumentException("the state has no mask tables '" + FedMetaNas.MASK
+                        + ".normal/.reduce'");
+            }
+            mask.requireFits(ModelFactory.dartsOptions(spec.getModel()));
         }
     }
 
@@ -344,7 +425,7 @@ final class EngineFixtures {
             s.append(" outstanding ").append(job.async.outstanding).append(" buffer ").append(job.async.buffer.size())
                     .append(" dropped ").append(job.async.droppedStale).append(" seq ").append(job.async.taskSequence);
         }
-        s.append(" mask@").append(job.maskAppliedAfterRound).append(' ').append(job.mask == null ? "-" : job.mask.hashCode());
+        s.append(" state@").append(job.betweenRoundsAppliedAfter).append(' ').append(describe(job.state));
         s.append(" global ").append(System.identityHashCode(job.global));
         return s.toString();
     }

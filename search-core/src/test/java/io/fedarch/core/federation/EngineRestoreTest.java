@@ -5,6 +5,7 @@ import static io.fedarch.core.federation.EngineFixtures.answer;
 import static io.fedarch.core.federation.EngineFixtures.assertAccepted;
 import static io.fedarch.core.federation.EngineFixtures.assertBitForBit;
 import static io.fedarch.core.federation.EngineFixtures.assertNothing;
+import static io.fedarch.core.federation.EngineFixtures.assertSameState;
 import static io.fedarch.core.federation.EngineFixtures.constant;
 import static io.fedarch.core.federation.EngineFixtures.input;
 import static io.fedarch.core.federation.EngineFixtures.kinds;
@@ -23,6 +24,7 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import io.fedarch.core.darts.OperationMask;
 import io.fedarch.core.tensor.TensorCodec;
 import io.fedarch.events.ClientUpdate;
 import io.fedarch.events.JobCheckpoint;
@@ -56,12 +58,13 @@ class EngineRestoreTest {
                 assertBitForBit(e.model(), a.model());
                 assertEquals(e.metrics().getSampleCount(), a.metrics().getSampleCount());
                 assertEquals(e.metrics().getTrainLoss(), a.metrics().getTrainLoss());
+                assertSameState(e.state(), a.state());
             } else if (expected.get(i) instanceof Decision.SendTasks e) {
                 Decision.SendTasks a = (Decision.SendTasks) actual.get(i);
                 assertEquals(e.round(), a.round());
                 assertEquals(e.attempt(), a.attempt());
                 assertEquals(e.modelVersion(), a.modelVersion());
-                assertEquals(e.tasks(), a.tasks(), "the same clients with the same task ids");
+                assertEquals(e.tasks(), a.tasks(), "the same clients with the same task ids, configs and payloads");
                 assertBitForBit(TensorCodec.fromAvro(e.model()), TensorCodec.fromAvro(a.model()));
             } else {
                 assertEquals(expected.get(i), actual.get(i));
@@ -182,12 +185,13 @@ class EngineRestoreTest {
         JobState restored = later.restore(checkpoint(job, T0), Map.of(), List.of(), null).job();
         assertEquals(JobPhase.WAITING_FOR_BETWEEN_ROUNDS, restored.phase());
         assertEquals(restart.plusSeconds(30), restored.betweenRoundsDeadline);
-        assertEquals(job.mask(), restored.mask());
+        assertSameState(job.state(), restored.state());
+        assertEquals(OperationMask.full(EngineFixtures.OPS), EngineFixtures.stateMask(restored.state()));
         assertNothing(later.handle(restored, new Input.Tick(restart.plusSeconds(30))));
         Decision.SendTasks round2 = one(later.handle(restored, new Input.Tick(restart.plusSeconds(31))).decisions(),
                 Decision.SendTasks.class);
         assertEquals(2, round2.round());
-        assertEquals(job.mask(), round2.mask());
+        EngineFixtures.assertEveryTaskCarries(EngineFixtures.stateMask(job.state()), round2);
     }
 
     @Test

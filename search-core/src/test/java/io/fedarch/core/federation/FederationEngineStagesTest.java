@@ -5,16 +5,19 @@ import static io.fedarch.core.federation.EngineFixtures.T0;
 import static io.fedarch.core.federation.EngineFixtures.answer;
 import static io.fedarch.core.federation.EngineFixtures.assertAccepted;
 import static io.fedarch.core.federation.EngineFixtures.assertAllValues;
+import static io.fedarch.core.federation.EngineFixtures.assertEveryTaskCarries;
 import static io.fedarch.core.federation.EngineFixtures.assertNothing;
 import static io.fedarch.core.federation.EngineFixtures.assertRejected;
 import static io.fedarch.core.federation.EngineFixtures.clients;
 import static io.fedarch.core.federation.EngineFixtures.constant;
 import static io.fedarch.core.federation.EngineFixtures.input;
 import static io.fedarch.core.federation.EngineFixtures.kinds;
+import static io.fedarch.core.federation.EngineFixtures.maskState;
 import static io.fedarch.core.federation.EngineFixtures.one;
 import static io.fedarch.core.federation.EngineFixtures.pruningSpec;
 import static io.fedarch.core.federation.EngineFixtures.snapshot;
 import static io.fedarch.core.federation.EngineFixtures.spec;
+import static io.fedarch.core.federation.EngineFixtures.stateMask;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -29,10 +32,13 @@ import org.junit.jupiter.api.Test;
 
 import io.fedarch.core.darts.OperationMask;
 import io.fedarch.core.strategy.FedAvg;
+import io.fedarch.core.strategy.FedMetaNas;
 import io.fedarch.core.strategy.Personalization;
 import io.fedarch.core.strategy.RoundPlan;
+import io.fedarch.core.strategy.ServerState;
+import io.fedarch.core.strategy.ServerStateCodec;
+import io.fedarch.core.tensor.NamedTensor;
 import io.fedarch.events.ClientUpdate;
-import io.fedarch.events.SearchMask;
 import io.fedarch.events.SearchStatus;
 
 /** What surrounds the training rounds: the between-rounds wait, external pacing, the personalization stage. */
@@ -67,12 +73,12 @@ class FederationEngineStagesTest {
         JobState job = started.job();
         Decision.SendTasks round1 = one(started.decisions(), Decision.SendTasks.class);
         OperationMask full = OperationMask.full(OPS);
-        assertEquals(full, round1.mask(), "round 1 searches the whole space");
+        assertEveryTaskCarries(full, round1); // round 1 searches the whole space
 
         clock.advance(Duration.ofSeconds(3));
         FederationEngine.Outcome closed = answerAll(job, round1);
         assertEquals(List.of("UpdateCounted", "PublishGlobal"), kinds(closed.decisions()), "no round 2 before its mask");
-        assertEquals(full, one(closed.decisions(), Decision.PublishGlobal.class).mask());
+        assertEquals(full, stateMask(one(closed.decisions(), Decision.PublishGlobal.class).state()));
         assertEquals(JobPhase.WAITING_FOR_BETWEEN_ROUNDS, job.phase());
         assertNull(job.openRound());
         assertEquals(T0.plusSeconds(3).plus(Duration.ofMinutes(2)), job.betweenRoundsDeadline);
@@ -80,35 +86,48 @@ class FederationEngineStagesTest {
 
         String before = snapshot(job);
         OperationMask pruned = mask(OPS, 0f);
-        assertEquals("mask after round 2 of job meta is not awaited (job WAITING_FOR_BETWEEN_ROUNDS, 1 rounds completed)",
-                assertRejected(engine.handle(job, new Input.BetweenRoundsResult(2, pruned.toAvro()))));
-        assertEquals("mask after round 0 of job meta is not awaited (job WAITING_FOR_BETWEEN_ROUNDS, 1 rounds completed)",
-                assertRejected(engine.handle(job, new Input.BetweenRoundsResult(0, pruned.toAvro()))));
-        assertEquals("mask after round 1 of job meta does not fit its model: the mask's operations [a, b, c] are not "
-                        + "the model's [none, skip_connect, max_pool_3x3]",
-                assertRejected(engine.handle(job, new Input.BetweenRoundsResult(1, mask(List.of("a", "b", "c"), 0f).toAvro()))));
-        SearchMask short_ = pruned.toAvro();
-        short_.setNormal(short_.getNormal().subList(0, 3));
-        assertTrue(assertRejected(engine.handle(job, new Input.BetweenRoundsResult(1, short_)))
-                .startsWith("mask after round 1 of job meta does not fit its model: mask table 'normal' needs"));
+        assertEquals("between-rounds result after round 2 of job meta is not awaited (job WAITING_FOR_BETWEEN_ROUNDS, "
+                        + "1 rounds completed)",
+                assertRejected(engine.handle(job, new Input.BetweenRoundsResult(2, maskState(pruned)))));
+        assertEquals("between-rounds result after round 0 of job meta is not awaited (job WAITING_FOR_BETWEEN_ROUNDS, "
+                        + "1 rounds completed)",
+                assertRejected(engine.handle(job, new Input.BetweenRoundsResult(0, maskState(pruned)))));
+        // The strategy checks the state: it must hold mask tables that fit the model's operations.
+        String misfit = "between-rounds result after round 1 of job meta does not fit it: ";
+        assertEquals(misfit + "the state has no mask tables 'mask.normal/.reduce'",
+                assertRejected(engine.handle(job, new Input.BetweenRoundsResult(1, null))));
+        assertEquals(misfit + "the state has no mask tables 'mask.normal/.reduce'",
+                assertRejected(engine.handle(job, new Input.BetweenRoundsResult(1,
+                        ServerStateCodec.toAvro(ServerState.EMPTY.withValue("threshold", "0.5"))))));
+        assertEquals(misfit + "the mask is over operations [a,b,c,d], the job searches [none, skip_connect, max_pool_3x3]",
+                assertRejected(engine.handle(job, new Input.BetweenRoundsResult(1,
+                        maskState(mask(List.of("a", "b", "c", "d"), 0f))))));
+        // Tables without the operations they are over: their shape must be the space's, 14 edges x 3 operations.
+        ServerState unnamed = ServerState.EMPTY.withTensors(mask(List.of("a", "b", "c", "d"), 0f).toTensors(FedMetaNas.MASK));
+        assertEquals(misfit + "mask table 'mask.normal' has shape [14, 4]; the space needs [14, 3] (edges x operations)",
+                assertRejected(engine.handle(job, new Input.BetweenRoundsResult(1, ServerStateCodec.toAvro(unnamed)))));
+        ServerState shortTable = FedMetaNas.withMask(ServerState.EMPTY, pruned).withTensors(List.of(
+                new NamedTensor(FedMetaNas.MASK + ".normal", new int[] {3}, new float[] {1f, 0f, 1f})));
+        assertTrue(assertRejected(engine.handle(job, new Input.BetweenRoundsResult(1, ServerStateCodec.toAvro(shortTable))))
+                .startsWith(misfit + "mask table 'mask.normal' has shape [3]"));
         assertEquals(before, snapshot(job));
 
         clock.advance(Duration.ofSeconds(1));
-        FederationEngine.Outcome next = engine.handle(job, new Input.BetweenRoundsResult(1, pruned.toAvro()));
+        FederationEngine.Outcome next = engine.handle(job, new Input.BetweenRoundsResult(1, maskState(pruned)));
         assertAccepted(next);
         assertEquals(List.of("SendTasks"), kinds(next.decisions()));
         Decision.SendTasks round2 = one(next.decisions(), Decision.SendTasks.class);
         assertEquals(2, round2.round());
         assertEquals(1, round2.modelVersion());
-        assertEquals(pruned, round2.mask(), "round 2 searches in the published mask");
+        assertEveryTaskCarries(pruned, round2); // round 2 searches in the published mask
         assertEquals(T0.plusSeconds(4).plusSeconds(60), round2.deadline());
         assertEquals(JobPhase.ROUND_RUNNING, job.phase());
-        assertEquals(pruned, job.mask());
+        assertEquals(pruned, stateMask(job.state()));
         assertNull(job.betweenRoundsDeadline);
 
         String running = snapshot(job);
-        assertNothing(engine.handle(job, new Input.BetweenRoundsResult(1, pruned.toAvro())));
-        assertNothing(engine.handle(job, new Input.BetweenRoundsResult(1, full.toAvro())));
+        assertNothing(engine.handle(job, new Input.BetweenRoundsResult(1, maskState(pruned))));
+        assertNothing(engine.handle(job, new Input.BetweenRoundsResult(1, maskState(full))));
         assertEquals(running, snapshot(job), "a copy of an applied mask changes nothing");
     }
 
@@ -118,7 +137,7 @@ class FederationEngineStagesTest {
         JobState job = started.job();
         answerAll(job, one(started.decisions(), Decision.SendTasks.class));
         OperationMask pruned = mask(OPS, 0.5f);
-        Decision.SendTasks round2 = one(engine.handle(job, new Input.BetweenRoundsResult(1, pruned.toAvro())).decisions(),
+        Decision.SendTasks round2 = one(engine.handle(job, new Input.BetweenRoundsResult(1, maskState(pruned))).decisions(),
                 Decision.SendTasks.class);
 
         Instant closed2 = clock.advance(Duration.ofSeconds(10));
@@ -131,26 +150,26 @@ class FederationEngineStagesTest {
         Decision.SendTasks round3 = one(goOn.decisions(), Decision.SendTasks.class);
         assertEquals(List.of("SendTasks"), kinds(goOn.decisions()));
         assertEquals(3, round3.round());
-        assertEquals(pruned, round3.mask(), "the search goes on in the mask it has");
+        assertEveryTaskCarries(pruned, round3); // the search goes on in the mask it has
         assertEquals(waitOver.plusMillis(1).plusSeconds(60), round3.deadline());
 
         // The late mask after round 2 comes after the job went on without it: ignored.
-        assertNothing(engine.handle(job, new Input.BetweenRoundsResult(2, mask(OPS, 0f).toAvro())));
-        assertEquals(pruned, job.mask());
+        assertNothing(engine.handle(job, new Input.BetweenRoundsResult(2, maskState(mask(OPS, 0f)))));
+        assertEquals(pruned, stateMask(job.state()));
 
         FederationEngine.Outcome last = answerAll(job, round3);
         assertEquals(List.of("UpdateCounted", "PublishGlobal", "Complete"), kinds(last.decisions()),
                 "no wait for a mask after the last round");
         assertEquals(JobPhase.SUCCEEDED, job.phase());
         // The pruning service masks every round: the mask after the last one is expected, not refused.
-        assertNothing(engine.handle(job, new Input.BetweenRoundsResult(3, mask(OPS, 0f).toAvro())));
+        assertNothing(engine.handle(job, new Input.BetweenRoundsResult(3, maskState(mask(OPS, 0f)))));
     }
 
     @Test
     void aJobThatDoesNotPruneRefusesAMask() {
         JobState job = engine.submit("plain", spec(Map.of()), null).job();
-        assertEquals("job plain (testavg) does not prune between rounds",
-                assertRejected(engine.handle(job, new Input.BetweenRoundsResult(1, OperationMask.full(OPS).toAvro()))));
+        assertEquals("job plain (testavg) has no between-rounds step",
+                assertRejected(engine.handle(job, new Input.BetweenRoundsResult(1, maskState(OperationMask.full(OPS))))));
     }
 
     @Test
@@ -168,14 +187,14 @@ class FederationEngineStagesTest {
         assertEquals("job paced-meta is WAITING_FOR_BETWEEN_ROUNDS", engine.handle(job,
                 new Input.RoundStartRequest("r2-again", 2)).rejection().getMessage());
 
-        Decision.SendTasks round2 = one(engine.handle(job, new Input.BetweenRoundsResult(1, mask(OPS, 0f).toAvro()))
+        Decision.SendTasks round2 = one(engine.handle(job, new Input.BetweenRoundsResult(1, maskState(mask(OPS, 0f))))
                 .decisions(), Decision.SendTasks.class);
         assertEquals(2, round2.round());
-        assertEquals(mask(OPS, 0f), round2.mask());
+        assertEveryTaskCarries(mask(OPS, 0f), round2);
 
         // Without a pending request the mask only ends the wait: the job then waits for its round start.
         answerAll(job, round2);
-        assertEquals(List.of(), engine.handle(job, new Input.BetweenRoundsResult(2, mask(OPS, 0f).toAvro())).decisions());
+        assertEquals(List.of(), engine.handle(job, new Input.BetweenRoundsResult(2, maskState(mask(OPS, 0f)))).decisions());
         assertEquals(JobPhase.WAITING_FOR_ROUND_START, job.phase());
         assertEquals(3, one(engine.handle(job, new Input.RoundStartRequest("r3", null)).decisions(),
                 Decision.SendTasks.class).round());

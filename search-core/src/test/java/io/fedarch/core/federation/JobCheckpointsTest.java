@@ -12,6 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import io.fedarch.core.strategy.ClientResult;
+import io.fedarch.core.strategy.FedAvg;
 import io.fedarch.core.strategy.RoundPlan;
 import io.fedarch.core.strategy.Strategy;
 import io.fedarch.core.strategy.StrategyRegistry;
@@ -51,13 +52,14 @@ class JobCheckpointsTest {
         run.modelVersion = 2;
         run.betweenRoundsDeadline = NOW.plusSeconds(5);
         run.firstTimeHandled("request-1");
-        RoundState round = new RoundState(3, new RoundPlan(List.of(1, 3, 5), Map.of("lr", "0.05")), NOW, NOW.plusSeconds(30));
+        RoundState round = new RoundState(3, new RoundPlan(List.of(1, 3, 5).stream()
+                .map(client -> strategy.instruct(spec, 3, client, global, run.state)).toList()), NOW, NOW.plusSeconds(30));
         round.attempt = 1;
-        round.asked.add(0);
+        round.ask(strategy.instruct(spec, 3, 0, global, run.state));
         ClientMetrics metrics = ClientMetrics.newBuilder().setTrainLoss(1).setTrainAccuracy(0.5).setValidationLoss(1)
                 .setValidationAccuracy(0.5).setGlobalValidationAccuracy(0.4).setValidationSamples(10).setSteps(2)
                 .setComputeMs(7).setUpdateBytes(100).build();
-        round.updates.put(3, new ReceivedUpdate(new ClientResult(3, 12, global, Map.of()), metrics, "w",
+        round.updates.put(3, new ReceivedUpdate(new ClientResult(round.instructions.get(3), 12, global, metrics), metrics, "w",
                 new UpdateOrigin("update-3", 4, 1234L)));
         run.openRound = round;
         run.checkpointSequence = 9;
@@ -80,7 +82,14 @@ class JobCheckpointsTest {
         assertEquals(1, back.attempt);
         assertEquals(List.of(1, 3, 5), back.plan.clients(), "the selection is the first clients asked");
         assertEquals(List.of(1, 3, 5, 0), List.copyOf(back.asked));
-        assertEquals(Map.of("lr", "0.05"), back.plan.roundConfig());
+        // Instructions are not checkpointed but asked of the strategy again, replacements included.
+        assertEquals(List.of(0, 1, 3, 5), List.copyOf(back.instructions.keySet()), "every asked client has one");
+        for (int client : List.of(1, 3, 5, 0)) {
+            assertEquals(Map.of(FedAvg.LEARNING_RATE, "0.05"), back.instructions.get(client).config(), "client " + client);
+            assertNull(back.instructions.get(client).payload());
+        }
+        assertEquals(List.of(back.instructions.get(1), back.instructions.get(3), back.instructions.get(5)),
+                back.plan.instructions());
         assertEquals(NOW.plusSeconds(30), back.deadline);
         assertEquals(1, checkpoint.getOpenRound().getAccepted().size());
         assertEquals(1234L, checkpoint.getOpenRound().getAccepted().get(0).getOffset());
@@ -121,9 +130,9 @@ class JobCheckpointsTest {
                 .setValidationAccuracy(0.5).setGlobalValidationAccuracy(0.4).setValidationSamples(10).setSteps(2)
                 .setComputeMs(7).setUpdateBytes(100).build();
         // Client 0 twice in one buffer: the buffer is a list in arrival order, not a map by client.
-        async.buffer.add(new AsyncState.Buffered(new ReceivedUpdate(new ClientResult(0, 12, version2, Map.of()),
+        async.buffer.add(new AsyncState.Buffered(new ReceivedUpdate(ClientResult.of(0, 12, version2),
                 metrics, "w", new UpdateOrigin("update-a", 1, 10L)), 1));
-        async.buffer.add(new AsyncState.Buffered(new ReceivedUpdate(new ClientResult(0, 12, version2, Map.of()),
+        async.buffer.add(new AsyncState.Buffered(new ReceivedUpdate(ClientResult.of(0, 12, version2),
                 metrics, "w", new UpdateOrigin("update-b", 1, 11L)), 2));
         async.closeTask("task-0a");
         run.async = async;

@@ -32,8 +32,10 @@ import java.util.UUID;
 
 import org.junit.jupiter.api.Test;
 
+import io.fedarch.core.strategy.Aggregated;
 import io.fedarch.core.strategy.ClientResult;
 import io.fedarch.core.strategy.FedAvg;
+import io.fedarch.core.strategy.ServerState;
 import io.fedarch.core.strategy.StrategyRegistry;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.core.tensor.NamedTensor;
@@ -65,11 +67,11 @@ class SynchronousRoundsTest {
         assertEquals(0, round1.attempt());
         assertEquals(0, round1.modelVersion());
         assertEquals(T0.plusSeconds(60), round1.deadline());
-        assertNull(round1.mask());
         assertEquals(List.of(0, 1, 2), clients(round1), "3 of 3 clients: everyone");
         for (Decision.TaskOrder task : round1.tasks()) {
             assertEquals(taskId("job-1", 1, 0, task.clientId()), task.eventId(), "ids derive from job/kind/round/attempt/client");
             assertEquals(Map.of(FedAvg.LEARNING_RATE, "0.05"), task.config());
+            assertNull(task.payload(), "FedAvg sends nothing besides the global model");
         }
         assertBitForBit(initialModel(), TensorCodec.fromAvro(round1.model()));
         assertEquals(JobPhase.ROUND_RUNNING, job.phase());
@@ -170,7 +172,7 @@ class SynchronousRoundsTest {
         JobState job = started.job();
         Decision.SendTasks attempt0 = one(started.decisions(), Decision.SendTasks.class);
         List<Integer> selected = clients(attempt0);
-        assertEquals(new FedAvg().configureRound(spec, 1, null).clients(), selected, "FedAvg's seeded selection");
+        assertEquals(new FedAvg().configureRound(spec, 1, null, ServerState.EMPTY).clients(), selected, "FedAvg's seeded selection");
         int unasked = 0 + 1 + 2 + 3 - selected.stream().mapToInt(Integer::intValue).sum();
         engine.handle(job, input(answer("retry", attempt0, selected.get(0), constant(1f), 1)));
         engine.handle(job, input(answer("retry", attempt0, selected.get(1), constant(2f), 1)));
@@ -406,7 +408,8 @@ class SynchronousRoundsTest {
     void anAggregationThatFailsEndsTheJobWithTheReasonInsteadOfThrowingFromATick() {
         FederationEngine failing = new FederationEngine(new StrategyRegistry(new EngineFixtures.TestAvg() {
             @Override
-            public ModelParameters aggregate(JobSpec spec, int round, ModelParameters global, List<ClientResult> results) {
+            public Aggregated aggregate(JobSpec spec, int round, ModelParameters global, ServerState state,
+                                        List<ClientResult> results) {
                 throw new IllegalArgumentException("cannot aggregate " + results.size() + " updates");
             }
         }), EngineFixtures.SETTINGS, clock);

@@ -55,8 +55,10 @@ class FedAvgTest {
         JobSpec spec = smallJob();
         ClientShard shard = ShardProvider.withDefaults().shard(spec, 1);
         ModelParameters global = fedAvg.initialize(spec);
-        RoundPlan plan = fedAvg.configureRound(spec, 1, global);
-        ClientOutcome out = fedAvg.clientProcedure().run(new ClientTaskContext(spec, 1, plan.roundConfig(), global, shard));
+        RoundPlan plan = fedAvg.configureRound(spec, 1, global, ServerState.EMPTY);
+        ClientInstruction instruction = plan.instructions().get(plan.clients().indexOf(1));
+        ClientOutcome out = fedAvg.clientProcedure().run(new ClientTaskContext(spec, 1, instruction.config(),
+                instruction.payload(), global, shard));
         assertEquals(shard.train().size(), out.sampleCount());
         assertEquals((shard.train().size() + 31) / 32, out.steps());
         assertEquals(shard.validation().size(), out.validationSamples());
@@ -80,11 +82,14 @@ class FedAvgTest {
         ClientShard shard = shards.shard(spec, 2);
         var localTest = shards.localTestSet(spec, 2);
         ModelParameters global = fedAvg.initialize(spec);
-        RoundPlan plan = fedAvg.configurePersonalization(spec, global);
+        RoundPlan plan = fedAvg.configurePersonalization(spec, global, ServerState.EMPTY);
         assertEquals(List.of(0, 1, 2, 3, 4), plan.clients());
-        assertTrue(RoundPlan.isPersonalization(plan.roundConfig()));
+        ClientInstruction instruction = plan.instructions().get(2);
+        assertEquals(2, instruction.clientId());
+        assertTrue(RoundPlan.isPersonalization(instruction.config()));
         Personalization adapted = fedAvg.clientProcedure().personalize(
-                new ClientTaskContext(spec, spec.getRounds() + 1, plan.roundConfig(), global, shard), localTest);
+                new ClientTaskContext(spec, spec.getRounds() + 1, instruction.config(), instruction.payload(), global,
+                        shard), localTest);
         assertEquals(localTest.size(), adapted.localTest().samples());
         assertEquals(localTest.size(), adapted.globalLocalTest().samples());
         assertEquals(java.util.Arrays.stream(shard.train().labels()).distinct().count(),
@@ -111,20 +116,23 @@ class FedAvgTest {
         JobSpec spec = smallJob();
         spec.setTotalClients(20);
         spec.setClientsPerRound(5);
-        RoundPlan r1 = fedAvg.configureRound(spec, 1, null);
-        assertEquals(r1, fedAvg.configureRound(spec, 1, null));
+        RoundPlan r1 = fedAvg.configureRound(spec, 1, null, ServerState.EMPTY);
+        assertEquals(r1, fedAvg.configureRound(spec, 1, null, ServerState.EMPTY));
         assertEquals(5, r1.clients().size());
         assertEquals(5, r1.clients().stream().distinct().count());
         assertEquals(r1.clients().stream().sorted().toList(), r1.clients());
         assertTrue(r1.clients().stream().allMatch(c -> c >= 0 && c < 20));
         boolean anyDifferent = false;
         for (int round = 2; round <= 6; round++) {
-            anyDifferent |= !fedAvg.configureRound(spec, round, null).clients().equals(r1.clients());
+            anyDifferent |= !fedAvg.configureRound(spec, round, null, ServerState.EMPTY).clients().equals(r1.clients());
         }
         assertTrue(anyDifferent);
-        assertEquals("0.05", r1.roundConfig().get(FedAvg.LEARNING_RATE));
+        for (ClientInstruction instruction : r1.instructions()) {
+            assertEquals("0.05", instruction.config().get(FedAvg.LEARNING_RATE));
+            assertEquals(null, instruction.payload());
+        }
         spec.setClientsPerRound(20);
-        assertEquals(20, fedAvg.configureRound(spec, 3, null).clients().size());
+        assertEquals(20, fedAvg.configureRound(spec, 3, null, ServerState.EMPTY).clients().size());
     }
 
     @Test

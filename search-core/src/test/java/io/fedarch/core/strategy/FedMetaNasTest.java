@@ -22,7 +22,6 @@ import io.fedarch.core.darts.MixingMode;
 import io.fedarch.core.darts.OperationMask;
 import io.fedarch.core.darts.Relaxation;
 import io.fedarch.core.darts.SearchNetwork;
-import io.fedarch.core.darts.SoftPruning;
 import io.fedarch.core.darts.WeightInheritance;
 import io.fedarch.core.data.ImageDataset;
 import io.fedarch.core.data.ShardProvider;
@@ -74,7 +73,7 @@ class FedMetaNasTest {
         assertEquals(List.of(total, total, total, 16), active.subList(0, 4), "active operations per round");
 
         DartsOptions options = ModelFactory.dartsOptions(spec.getModel());
-        OperationMask last = result.lastMask();
+        OperationMask last = FedMetaNas.mask(spec, result.lastState());
         // Discrete: one operation per surviving edge, two edges per node, per cell type.
         assertEquals(2 * 8, last.activeOperations(), "the final mask keeps the genotype's 8 + 8 operations");
         assertEquals(0, last.decayingOperations());
@@ -96,7 +95,7 @@ class FedMetaNasTest {
     }
 
     /** Records how many operations each round's mask leaves active. */
-    private static final class RecordingMasks implements Strategy, PrunesBetweenRounds {
+    private static final class RecordingMasks implements Strategy, BetweenRounds {
         private final FedMetaNas inner;
         private final List<Integer> active;
 
@@ -108,22 +107,25 @@ class FedMetaNasTest {
         @Override public String name() { return inner.name(); }
         @Override public void validate(JobSpec spec) { inner.validate(spec); }
         @Override public ModelParameters initialize(JobSpec spec) { return inner.initialize(spec); }
-        @Override public RoundPlan configureRound(JobSpec spec, int round, ModelParameters g) { return inner.configureRound(spec, round, g); }
-        @Override public ModelParameters aggregate(JobSpec spec, int round, ModelParameters g, List<ClientResult> r) { return inner.aggregate(spec, round, g, r); }
+        @Override public ClientInstruction instruct(JobSpec spec, int round, int clientId, ModelParameters g, ServerState s) { return inner.instruct(spec, round, clientId, g, s); }
+        @Override public Aggregated aggregate(JobSpec spec, int round, ModelParameters g, ServerState s, List<ClientResult> r) { return inner.aggregate(spec, round, g, s, r); }
+        @Override public RoundPlan configurePersonalization(JobSpec spec, ModelParameters g, ServerState s) { return inner.configurePersonalization(spec, g, s); }
         @Override public ClientProcedure clientProcedure() { return inner.clientProcedure(); }
+        @Override public java.util.Optional<BetweenRounds> betweenRounds() { return java.util.Optional.of(this); }
+        @Override public void check(JobSpec spec, ServerState state) { inner.check(spec, state); }
 
         @Override
-        public OperationMask initialMask(JobSpec spec) {
-            OperationMask mask = inner.initialMask(spec);
-            active.add(mask.activeOperations());
-            return mask;
+        public ServerState initialState(JobSpec spec) {
+            ServerState state = inner.initialState(spec);
+            active.add(FedMetaNas.mask(spec, state).activeOperations());
+            return state;
         }
 
         @Override
-        public SoftPruning.Step prune(JobSpec spec, int round, ModelParameters global, OperationMask current) {
-            SoftPruning.Step step = inner.prune(spec, round, global, current);
-            active.add(step.mask().activeOperations());
-            return step;
+        public ServerState next(JobSpec spec, int round, ModelParameters global, ServerState state) {
+            ServerState next = inner.next(spec, round, global, state);
+            active.add(FedMetaNas.mask(spec, next).activeOperations());
+            return next;
         }
     }
 
@@ -134,9 +136,16 @@ class FedMetaNasTest {
         assertEquals(10.0, FedMetaNas.temperature(spec, 1), 1e-12);
         assertEquals(1.0, FedMetaNas.temperature(spec, 10), 1e-12);
         assertEquals(5.0, FedMetaNas.temperature(spec, 6), 1e-12);
-        RoundPlan plan = new FedMetaNas().configureRound(spec, 6, null);
-        assertEquals("5.0", plan.roundConfig().get(FedMetaNas.TEMPERATURE));
-        assertTrue(plan.roundConfig().containsKey(FedAvg.LEARNING_RATE));
+        FedMetaNas strategy = new FedMetaNas();
+        RoundPlan plan = strategy.configureRound(spec, 6, null, strategy.initialState(spec));
+        for (ClientInstruction instruction : plan.instructions()) {
+            assertEquals("5.0", instruction.config().get(FedMetaNas.TEMPERATURE));
+            assertTrue(instruction.config().containsKey(FedAvg.LEARNING_RATE));
+            // The search space travels in the payload, not in the config.
+            assertEquals(OperationMask.full(ModelFactory.dartsOptions(spec.getModel())),
+                    OperationMask.fromTensors(ModelFactory.dartsOptions(spec.getModel()).operationNames(),
+                            instruction.payload(), FedMetaNas.MASK));
+        }
     }
 
     @Test

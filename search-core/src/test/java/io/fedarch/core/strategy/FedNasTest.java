@@ -71,9 +71,11 @@ class FedNasTest {
                 }
                 tensors.add(new NamedTensor(t.name(), t.shape(), v));
             }
-            results.add(new ClientResult(k, samples[k], new ModelParameters(tensors), Map.of()));
+            results.add(ClientResult.of(k, samples[k], new ModelParameters(tensors)));
         }
-        ModelParameters merged = fedNas.aggregate(spec, 1, global, results);
+        Aggregated aggregated = fedNas.aggregate(spec, 1, global, ServerState.EMPTY, results);
+        assertEquals(ServerState.EMPTY, aggregated.state(), "FedNAS keeps no server state");
+        ModelParameters merged = aggregated.global();
         for (String name : List.of(SearchNetwork.ALPHA_NORMAL, SearchNetwork.ALPHA_REDUCE, "stem.conv.weight")) {
             float[] a = results.get(0).parameters().get(name).values();
             float[] b = results.get(1).parameters().get(name).values();
@@ -90,10 +92,13 @@ class FedNasTest {
         spec.setPersonalizationEpochs(1);
         ShardProvider shards = ShardProvider.withDefaults();
         ModelParameters global = fedNas.initialize(spec);
-        RoundPlan plan = fedNas.configurePersonalization(spec, global);
+        RoundPlan plan = fedNas.configurePersonalization(spec, global, ServerState.EMPTY);
+        ClientInstruction instruction = plan.instructions().get(1);
+        assertEquals(1, instruction.clientId());
         var localTest = shards.localTestSet(spec, 1);
         Personalization adapted = fedNas.clientProcedure().personalize(
-                new ClientTaskContext(spec, 2, plan.roundConfig(), global, shards.shard(spec, 1)), localTest);
+                new ClientTaskContext(spec, 2, instruction.config(), instruction.payload(), global,
+                        shards.shard(spec, 1)), localTest);
         assertEquals(localTest.size(), adapted.localTest().samples());
         assertTrue(adapted.localTest().accuracy() >= 0 && adapted.localTest().accuracy() <= 1);
         float[] before = global.get(SearchNetwork.ALPHA_NORMAL).values();
@@ -112,9 +117,13 @@ class FedNasTest {
         JobSpec spec = tinySearch();
         spec.setRounds(4);
         spec.setLearningRate(0.025);
-        assertEquals(0.025, Double.parseDouble(fedNas.configureRound(spec, 1, null).roundConfig().get(FedAvg.LEARNING_RATE)), 1e-12);
-        assertEquals(0.001 + 0.024 / 2, Double.parseDouble(fedNas.configureRound(spec, 3, null).roundConfig().get(FedAvg.LEARNING_RATE)), 1e-12);
-        assertEquals(List.of(0, 1), fedNas.configureRound(spec, 2, null).clients());
+        for (ClientInstruction instruction : fedNas.configureRound(spec, 1, null, ServerState.EMPTY).instructions()) {
+            assertEquals(0.025, Double.parseDouble(instruction.config().get(FedAvg.LEARNING_RATE)), 1e-12);
+        }
+        for (ClientInstruction instruction : fedNas.configureRound(spec, 3, null, ServerState.EMPTY).instructions()) {
+            assertEquals(0.001 + 0.024 / 2, Double.parseDouble(instruction.config().get(FedAvg.LEARNING_RATE)), 1e-12);
+        }
+        assertEquals(List.of(0, 1), fedNas.configureRound(spec, 2, null, ServerState.EMPTY).clients());
     }
 
     @Test

@@ -37,7 +37,8 @@ class SearchReproducibilityTest {
         Strategy strategy = StrategyRegistry.builtIn().get(spec.getAlgorithm());
         ShardProvider shards = ShardProvider.withDefaults();
         ModelParameters global = strategy.initialize(spec);
-        RoundPlan plan = strategy.configureRound(spec, 1, global);
+        // Client 0's task as the engine would send it: its instruction, with the payload the strategy gives it.
+        ClientInstruction instruction = strategy.instruct(spec, 1, 0, global, strategy.initialState(spec));
         List<ModelParameters> results = new ArrayList<>();
         AtomicBoolean running = new AtomicBoolean(true);
         // Keeps the collector busy during both searches, so a freed buffer still in use would be reused.
@@ -59,7 +60,8 @@ class SearchReproducibilityTest {
         try {
             for (int repeat = 0; repeat < 2; repeat++) {
                 results.add(strategy.clientProcedure().run(
-                        new ClientTaskContext(spec, 1, plan.roundConfig(), global, shards.shard(spec, 0))).parameters());
+                        new ClientTaskContext(spec, 1, instruction.config(), instruction.payload(), global,
+                                shards.shard(spec, 0))).parameters());
             }
         } finally {
             running.set(false);

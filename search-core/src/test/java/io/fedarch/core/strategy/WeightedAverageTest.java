@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.List;
-import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
@@ -22,7 +21,7 @@ class WeightedAverageTest {
     }
 
     static ClientResult result(int id, long n, ModelParameters p) {
-        return new ClientResult(id, n, p, Map.of());
+        return ClientResult.of(id, n, p);
     }
 
     @Test

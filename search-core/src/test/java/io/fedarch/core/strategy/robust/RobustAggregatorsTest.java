@@ -31,7 +31,7 @@ class RobustAggregatorsTest {
     private static List<ClientResult> results(float[]... models) {
         List<ClientResult> out = new ArrayList<>();
         for (int k = 0; k < models.length; k++) {
-            out.add(new ClientResult(k, 1, model(models[k]), Map.of()));
+            out.add(ClientResult.of(k, 1, model(models[k])));
         }
         return out;
     }
@@ -90,8 +90,8 @@ class RobustAggregatorsTest {
         JobSpec plain = spec(Map.of());
         assertNull(RobustAggregators.forSpec(plain));
         ModelParameters global = model(0f, 0f);
-        List<ClientResult> round = List.of(new ClientResult(0, 1, model(1, 2), Map.of()),
-                new ClientResult(1, 3, model(5, 6), Map.of()));
+        List<ClientResult> round = List.of(ClientResult.of(0, 1, model(1, 2)),
+                ClientResult.of(1, 3, model(5, 6)));
         assertArrayEquals(values(WeightedAverage.of(global, round)), values(Aggregation.of(plain, global, round)));
         JobSpec median = spec(Map.of("robustAggregation", Map.of("rule", "COORDINATE_MEDIAN")));
         assertArrayEquals(new float[]{3, 4}, values(Aggregation.of(median, global, round)));

@@ -1,4 +1,4 @@
-package io.fedarch.cli.k8s;
+package io.fedarch.chart;
 
 import java.io.IOException;
 import java.io.Reader;

@@ -1,4 +1,4 @@
-package io.fedarch.cli.k8s;
+package io.fedarch.chart;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +12,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 /**
  * Validates Kubernetes objects offline with the npm packages {@code kubernetes-models} and the
- * KEDA, Strimzi and Prometheus Operator models (fedarch-cli/src/test/node). The packages are
+ * KEDA, Strimzi and Prometheus Operator models (k8s/src/test/node). The packages are
  * installed by the first test that needs them ({@code npm ci} from the committed lock file).
  */
 final class SchemaValidator {
@@ -24,7 +24,7 @@ final class SchemaValidator {
      * @throws AssertionError when an object is invalid (the report says which and why)
      */
     static String validate(List<JsonNode> objects) throws IOException, InterruptedException {
-        Path tool = RenderedChart.home().resolve("fedarch-cli/src/test/node");
+        Path tool = RenderedChart.home().resolve("k8s/src/test/node");
         if (!Files.isDirectory(tool.resolve("node_modules"))) {
             run(tool, "npm", "ci", "--no-audit", "--no-fund");
         }

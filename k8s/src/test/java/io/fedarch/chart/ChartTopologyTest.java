@@ -1,4 +1,4 @@
-package io.fedarch.cli.k8s;
+package io.fedarch.chart;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -19,7 +19,7 @@ class ChartTopologyTest {
         Path home = RenderedChart.home();
         String expected = ChartTopology.render(home);
         Path committed = home.resolve("k8s/files/topology.yaml");
-        Path fresh = home.resolve("fedarch-cli/target/topology.yaml");
+        Path fresh = home.resolve("k8s/target/topology.yaml");
         Files.createDirectories(fresh.getParent());
         Files.writeString(fresh, expected);
         assertEquals(expected, Files.readString(committed),

@@ -149,7 +149,7 @@ class EndToEndTest {
         assertEquals(total, outcome.maskAfterRound(1).get().getActiveOperations());
         assertTrue(outcome.maskAfterRound(2).get().getDecayingOperations() > 0);
         assertEquals(16, outcome.maskAfterRound(3).get().getActiveOperations(), "the space shrank to one cell pair");
-        assertEquals(outcome.maskAfterRound(3).get().getMask(), outcome.rounds().get(3).getSearchMask(),
+        assertEquals(outcome.maskAfterRound(3).get().getStrategyState(), outcome.rounds().get(3).getStrategyState(),
                 "round 4 searched in the mask published after round 3");
 
         ModelReady model = outcome.globalModel();

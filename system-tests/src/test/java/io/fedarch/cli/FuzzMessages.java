@@ -58,6 +58,8 @@ final class FuzzMessages {
                 .setJobId(unknownJob()).setTimestamp(Instant.now()).setRound(1).setTotalRounds(3).setThreshold(0.5)
                 .setMask(SearchMask.newBuilder().setOperations(List.of("skip_connect")).setNormal(List.of(1f))
                         .setReduce(List.of(1f)).build())
+                .setStrategyState(StrategyState.newBuilder().setTensors(ModelState.newBuilder().setTensors(List.of()).build())
+                        .build())
                 .setActiveOperations(1).setDecayingOperations(0).setTotalOperations(1).setActiveEdges(1)
                 .setGenotype("{}").build());
         refusals.put(Topics.CLIENT_UPDATES, () -> ClientUpdate.newBuilder().setEventId(id()).setJobId(unknownJob())

@@ -1,7 +1,7 @@
-package io.fedarch.cli.k8s;
+package io.fedarch.chart;
 
-import static io.fedarch.cli.k8s.RenderedChart.container;
-import static io.fedarch.cli.k8s.RenderedChart.list;
+import static io.fedarch.chart.RenderedChart.container;
+import static io.fedarch.chart.RenderedChart.list;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
