@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 import io.fedarch.broker.KafkaBrokerTestResource;
 import io.fedarch.core.darts.OperationMask;
-import io.fedarch.core.strategy.FedMetaNas;
+import io.fedarch.core.algorithms.fedmetanas.FedMetaNas;
 import io.fedarch.core.strategy.ServerState;
 import io.fedarch.core.strategy.ServerStateCodec;
 import io.fedarch.core.tensor.TensorCodec;

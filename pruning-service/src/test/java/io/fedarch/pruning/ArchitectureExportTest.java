@@ -1,5 +1,7 @@
 package io.fedarch.pruning;
 
+import io.fedarch.core.darts.DartsFamily;
+import io.fedarch.core.darts.DerivedFamily;
 import static org.junit.jupiter.api.Assertions.*;
 
 import java.nio.file.Files;
@@ -20,12 +22,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.fedarch.broker.KafkaBrokerTestResource;
 import io.fedarch.core.darts.CellTopology;
-import io.fedarch.core.darts.DartsOptions;
 import io.fedarch.core.darts.Genotype;
 import io.fedarch.core.darts.SearchNetwork;
 import io.fedarch.core.darts.WeightInheritance;
 import io.fedarch.core.export.SafetensorsReader;
-import io.fedarch.core.model.ModelFactory;
 import io.fedarch.core.model.ModelInitializer;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.core.tensor.NamedTensor;
@@ -122,12 +122,12 @@ class ArchitectureExportTest {
             assertEquals(4, tuned.getRounds());
             assertEquals(2, tuned.getLocalEpochs());
             assertEquals(0, tuned.getPersonalizationEpochs());
-            assertEquals(ModelFactory.DARTS_DERIVED, tuned.getModel().getFamily());
+            assertEquals(DerivedFamily.NAME, tuned.getModel().getFamily());
             Genotype genotype = Genotype.fromJson(tuned.getModel().getOptions().get("genotype")).validate();
             assertEquals(EXPECTED, genotype.toString().replaceAll("Genotype\\(normal=(\\[.*?\\]).*", "$1"));
             // The fine-tuning starts from exactly the weights the derived network inherits from the supernet.
             ModelParameters inherited = WeightInheritance.fromSupernet(supernet,
-                    ModelFactory.dartsOptions(spec.getModel()), genotype);
+                    DartsFamily.options(spec.getModel()), genotype);
             ModelParameters initial = TensorCodec.fromAvro(fineTune.getInitialModel());
             for (NamedTensor t : inherited.tensors()) {
                 assertArrayEquals(t.values(), initial.get(t.name()).values(), t.name());

@@ -22,7 +22,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fedarch.broker.KafkaBrokerTestResource;
 import io.fedarch.core.data.ShardProvider;
 import io.fedarch.core.export.SafetensorsReader;
-import io.fedarch.core.strategy.FedAvg;
+import io.fedarch.core.algorithms.fedavg.FedAvg;
 import io.fedarch.core.federation.InProcessFederation;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.core.tensor.NamedTensor;

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.fedarch.cli.plugin.PerClientScheduleStrategy;
 import io.fedarch.core.export.SafetensorsReader;
-import io.fedarch.core.strategy.FedAvg;
+import io.fedarch.core.algorithms.fedavg.FedAvg;
 import io.fedarch.core.strategy.ServerState;
 import io.fedarch.core.strategy.ServerStateCodec;
 import io.fedarch.core.tensor.ModelParameters;

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 
 import io.fedarch.broker.KafkaBrokerTestResource;
 import io.fedarch.core.data.ShardProvider;
-import io.fedarch.core.strategy.FedAvg;
+import io.fedarch.core.algorithms.fedavg.FedAvg;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.core.tensor.NamedTensor;
 import io.fedarch.core.tensor.TensorCodec;

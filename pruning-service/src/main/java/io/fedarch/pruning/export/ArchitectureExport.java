@@ -15,8 +15,8 @@ import jakarta.inject.Inject;
 
 import org.jboss.logging.Logger;
 
-import io.fedarch.core.darts.AlphaTables;
-import io.fedarch.core.darts.CellDiagram;
+import io.fedarch.core.darts.report.AlphaTables;
+import io.fedarch.core.darts.report.CellDiagram;
 import io.fedarch.core.darts.DartsOptions;
 import io.fedarch.core.darts.DerivedArchitecture;
 import io.fedarch.core.darts.DerivedOptions;

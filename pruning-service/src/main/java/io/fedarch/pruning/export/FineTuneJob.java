@@ -5,8 +5,8 @@ import java.util.Map;
 import java.util.UUID;
 
 import io.fedarch.core.strategy.HyperParameters;
-import io.fedarch.core.strategy.FedAvg;
-import io.fedarch.core.strategy.FedNas;
+import io.fedarch.core.algorithms.fedavg.FedAvg;
+import io.fedarch.core.algorithms.fednas.FedNas;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.core.tensor.TensorCodec;
 import io.fedarch.events.JobSpec;

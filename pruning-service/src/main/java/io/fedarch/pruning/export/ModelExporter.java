@@ -17,7 +17,7 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
-import io.fedarch.core.darts.CellDiagram;
+import io.fedarch.core.darts.report.CellDiagram;
 import io.fedarch.core.data.ImageDataset;
 import io.fedarch.core.data.ShardProvider;
 import io.fedarch.core.export.SafetensorsWriter;

@@ -1,5 +1,6 @@
 package io.fedarch.pruning.export;
 
+import io.fedarch.core.darts.DartsFamily;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -8,11 +9,10 @@ import java.util.Map;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
-import io.fedarch.core.darts.AlphaTables;
+import io.fedarch.core.darts.report.AlphaTables;
 import io.fedarch.core.darts.DartsOptions;
 import io.fedarch.core.darts.Genotype;
 import io.fedarch.core.darts.GenotypeDerivation;
-import io.fedarch.core.model.ModelFactory;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.core.tensor.TensorCodec;
 import io.fedarch.events.ModelScope;
@@ -45,9 +45,9 @@ public class PersonalizedModelExporter {
         var spec = personalized.getSpec();
         Genotype genotype = null;
         Map<String, Object> extra = new LinkedHashMap<>();
-        if (spec.getModel().getFamily().toLowerCase(Locale.ROOT).equals(ModelFactory.DARTS)) {
+        if (spec.getModel().getFamily().toLowerCase(Locale.ROOT).equals(DartsFamily.NAME)) {
             try {
-                DartsOptions options = ModelFactory.dartsOptions(spec.getModel());
+                DartsOptions options = DartsFamily.options(spec.getModel());
                 genotype = GenotypeDerivation.derive(parameters, options);
                 extra.put("alpha", ArtifactFiles.parse(AlphaTables.json(parameters, options)));
             } catch (IllegalArgumentException e) {

@@ -1,5 +1,6 @@
 package io.fedarch.pruning.softpruning;
 
+import io.fedarch.core.darts.DartsFamily;
 import java.time.Instant;
 import java.util.UUID;
 
@@ -11,9 +12,8 @@ import org.jboss.logging.Logger;
 import io.fedarch.core.darts.DartsOptions;
 import io.fedarch.core.darts.GenotypeDerivation;
 import io.fedarch.core.darts.OperationMask;
-import io.fedarch.core.darts.SoftPruning;
-import io.fedarch.core.model.ModelFactory;
-import io.fedarch.core.strategy.FedMetaNas;
+import io.fedarch.core.algorithms.fedmetanas.SoftPruning;
+import io.fedarch.core.algorithms.fedmetanas.FedMetaNas;
 import io.fedarch.core.strategy.ServerState;
 import io.fedarch.core.strategy.ServerStateCodec;
 import io.fedarch.core.strategy.Strategy;
@@ -66,7 +66,7 @@ public class SoftPruningHandler {
         ModelParameters model;
         DartsOptions options;
         try {
-            options = ModelFactory.dartsOptions(spec.getModel());
+            options = DartsFamily.options(spec.getModel());
             model = TensorCodec.fromAvro(global.getModelState());
             ServerState current = global.getStrategyState() == null ? pruning.initialState(spec)
                     : ServerStateCodec.fromAvro(global.getStrategyState());

@@ -5,7 +5,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
-import io.fedarch.core.model.ModelFactory;
 import io.fedarch.events.ModelSpec;
 
 /**
@@ -21,7 +20,7 @@ import io.fedarch.events.ModelSpec;
 public record DerivedOptions(int channels, int layers, int stemStride, Genotype genotype) {
     public static final String GENOTYPE = "genotype";
     public static final Set<String> KEYS = Set.of("channels", "layers", "stemStride", GENOTYPE);
-    private static final String OPTION = ModelFactory.DARTS_DERIVED + " option ";
+    private static final String OPTION = DerivedFamily.NAME + " option ";
 
     public DerivedOptions {
         if (channels < 2 || channels % 2 != 0) {
@@ -68,7 +67,7 @@ public record DerivedOptions(int channels, int layers, int stemStride, Genotype 
                         case "layers" -> layers = Integer.parseInt(value);
                         case "stemStride" -> stemStride = Integer.parseInt(value);
                         case GENOTYPE -> genotype = parseGenotype(value);
-                        default -> throw new IllegalArgumentException("unknown " + ModelFactory.DARTS_DERIVED
+                        default -> throw new IllegalArgumentException("unknown " + DerivedFamily.NAME
                                 + " option '" + e.getKey() + "'; valid options: " + new TreeSet<>(KEYS));
                     }
                 } catch (NumberFormatException nfe) {
@@ -107,7 +106,7 @@ public record DerivedOptions(int channels, int layers, int stemStride, Genotype 
     }
 
     public ModelSpec toModelSpec() {
-        return ModelSpec.newBuilder().setFamily(ModelFactory.DARTS_DERIVED).setOptions(toOptions()).build();
+        return ModelSpec.newBuilder().setFamily(DerivedFamily.NAME).setOptions(toOptions()).build();
     }
 
     /** The spec options that {@link #parse} turns back into these options. */

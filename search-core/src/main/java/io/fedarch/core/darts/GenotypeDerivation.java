@@ -113,7 +113,7 @@ public final class GenotypeDerivation {
     }
 
     /** m·exp(α) normalised over the row; all zeros when every factor is 0. */
-    static double[] maskedSoftmax(float[] row, float[] factors) {
+    public static double[] maskedSoftmax(float[] row, float[] factors) {
         double max = Double.NEGATIVE_INFINITY;
         for (int k = 0; k < row.length; k++) {
             if (factors[k] > 0) {
@@ -135,7 +135,7 @@ public final class GenotypeDerivation {
         return out;
     }
 
-    static double[] softmax(float[] row) {
+    public static double[] softmax(float[] row) {
         double max = Double.NEGATIVE_INFINITY;
         for (float v : row) {
             max = Math.max(max, v);
@@ -152,7 +152,7 @@ public final class GenotypeDerivation {
         return out;
     }
 
-    static float[][] table(NamedTensor tensor, int columns) {
+    public static float[][] table(NamedTensor tensor, int columns) {
         int[] shape = tensor.shape();
         if (shape.length != 2 || shape[0] != CellTopology.EDGES || shape[1] != columns) {
             throw new IllegalArgumentException(tensor.name() + " has shape " + java.util.Arrays.toString(shape)

@@ -12,6 +12,9 @@ import io.fedarch.core.tensor.ModelParameters;
  * @param payload null when the strategy sends nothing besides the global model
  */
 public record ClientInstruction(int clientId, Map<String, String> config, ModelParameters payload) {
+    /** Config key of the client's learning rate, which every built-in client procedure reads. */
+    public static final String LEARNING_RATE = "learningRate";
+
     public ClientInstruction {
         config = Map.copyOf(config);
     }

@@ -1,5 +1,6 @@
 package io.fedarch.core.strategy;
 
+
 /**
  * What a finished search becomes, as its strategy decides ({@link Strategy#afterSearch}): the pruning
  * service writes and delivers it, and runs what it asks for (a fine-tuning job, an evaluation).

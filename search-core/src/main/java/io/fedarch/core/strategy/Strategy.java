@@ -63,7 +63,7 @@ public interface Strategy {
 
     /** Which clients take part in {@code round} (1-based): by default FedAvg's seeded draw of clientsPerRound. */
     default List<Integer> selectClients(JobSpec spec, int round) {
-        return FedAvg.selectClients(spec.getTotalClients(), spec.getClientsPerRound(), spec.getSeed(), round);
+        return ClientSelection.seeded(spec.getTotalClients(), spec.getClientsPerRound(), spec.getSeed(), round);
     }
 
     /**
@@ -94,7 +94,7 @@ public interface Strategy {
     default RoundPlan configurePersonalization(JobSpec spec, ModelParameters global, ServerState state) {
         double learningRate = HyperParameters.number(spec, PERSONALIZATION_LEARNING_RATE, spec.getLearningRate());
         return RoundPlan.uniform(IntStream.range(0, spec.getTotalClients()).boxed().toList(),
-                Map.of(RoundPlan.STAGE, RoundPlan.PERSONALIZE, FedAvg.LEARNING_RATE, Double.toString(learningRate)));
+                Map.of(RoundPlan.STAGE, RoundPlan.PERSONALIZE, ClientInstruction.LEARNING_RATE, Double.toString(learningRate)));
     }
 
     /** A step between rounds that changes the server state (run by the pruning service), if the strategy has one. */

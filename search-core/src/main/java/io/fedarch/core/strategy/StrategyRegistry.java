@@ -1,5 +1,8 @@
 package io.fedarch.core.strategy;
 
+import io.fedarch.core.algorithms.fedavg.FedAvg;
+import io.fedarch.core.algorithms.fednas.FedNas;
+import io.fedarch.core.algorithms.fedmetanas.FedMetaNas;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -5,7 +5,7 @@ import java.util.Map;
 import io.fedarch.core.data.FashionMnist;
 import io.fedarch.core.data.ImageDataset;
 import io.fedarch.core.data.ShardProvider;
-import io.fedarch.core.strategy.FedAvg;
+import io.fedarch.core.algorithms.fedavg.FedAvg;
 import io.fedarch.core.federation.InProcessFederation;
 import io.fedarch.events.DataSpec;
 import io.fedarch.events.JobSpec;

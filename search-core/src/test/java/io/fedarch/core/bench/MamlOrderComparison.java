@@ -12,7 +12,7 @@ import io.fedarch.core.model.Engines;
 import io.fedarch.core.model.ModelFactory;
 import io.fedarch.core.train.Evaluator;
 import io.fedarch.core.data.ShardProvider;
-import io.fedarch.core.strategy.FedMetaNas;
+import io.fedarch.core.algorithms.fedmetanas.FedMetaNas;
 import io.fedarch.core.federation.InProcessFederation;
 import io.fedarch.events.DataSpec;
 import io.fedarch.events.JobSpec;

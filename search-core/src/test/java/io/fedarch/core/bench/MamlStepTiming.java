@@ -1,5 +1,6 @@
 package io.fedarch.core.bench;
 
+import io.fedarch.core.darts.DartsFamily;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -7,14 +8,14 @@ import java.util.Map;
 import ai.djl.ndarray.NDManager;
 import io.fedarch.core.darts.CellTopology;
 import io.fedarch.core.darts.DartsOptions;
-import io.fedarch.core.darts.MamlSearchTrainer;
-import io.fedarch.core.darts.MamlSettings;
+import io.fedarch.core.algorithms.fedmetanas.MamlSearchTrainer;
+import io.fedarch.core.algorithms.fedmetanas.MamlSettings;
 import io.fedarch.core.darts.MixingMode;
 import io.fedarch.core.darts.OperationMask;
 import io.fedarch.core.darts.Relaxation;
 import io.fedarch.core.darts.SearchNetwork;
-import io.fedarch.core.darts.SearchSettings;
-import io.fedarch.core.darts.SearchTrainer;
+import io.fedarch.core.algorithms.fednas.SearchSettings;
+import io.fedarch.core.algorithms.fednas.SearchTrainer;
 import io.fedarch.core.data.FashionMnist;
 import io.fedarch.core.data.ImageDataset;
 import io.fedarch.core.model.BlockParameters;
@@ -39,12 +40,12 @@ public final class MamlStepTiming {
         options.put("channels", Integer.toString(channels));
         options.put("layers", Integer.toString(layers));
         options.put("stemStride", Integer.toString(stemStride));
-        ModelSpec spec = ModelSpec.newBuilder().setFamily(ModelFactory.DARTS).setOptions(options).build();
+        ModelSpec spec = ModelSpec.newBuilder().setFamily(DartsFamily.NAME).setOptions(options).build();
         ImageDataset all = FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TRAIN, (steps + 2) * batch * 2);
         ImageDataset train = all.head(steps * batch);
         ImageDataset warm = all.head(2 * batch);
         ImageDataset validation = all.select(range(steps * batch, (steps + 2) * batch * 2));
-        DartsOptions darts = ModelFactory.dartsOptions(spec);
+        DartsOptions darts = DartsFamily.options(spec);
         OperationMask discrete = discreteMask(darts.operationNames());
 
         try (NDManager manager = Engines.newManager()) {

@@ -1,12 +1,13 @@
 package io.fedarch.core.bench;
 
+import io.fedarch.core.darts.DartsFamily;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 import ai.djl.ndarray.NDManager;
 import io.fedarch.core.darts.SearchNetwork;
-import io.fedarch.core.darts.SearchSettings;
-import io.fedarch.core.darts.SearchTrainer;
+import io.fedarch.core.algorithms.fednas.SearchSettings;
+import io.fedarch.core.algorithms.fednas.SearchTrainer;
 import io.fedarch.core.data.FashionMnist;
 import io.fedarch.core.data.ImageDataset;
 import io.fedarch.core.model.BlockParameters;
@@ -35,7 +36,7 @@ public final class SearchStepTiming {
         if (args.length > 5) {
             options.put("ops", args[5]);
         }
-        ModelSpec spec = ModelSpec.newBuilder().setFamily(ModelFactory.DARTS).setOptions(options).build();
+        ModelSpec spec = ModelSpec.newBuilder().setFamily(DartsFamily.NAME).setOptions(options).build();
         ImageDataset all = FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TRAIN, (steps + 2) * batch * 2);
         ImageDataset train = all.head(steps * batch);
         ImageDataset warmTrain = all.head(2 * batch);

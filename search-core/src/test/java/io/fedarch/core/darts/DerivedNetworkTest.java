@@ -40,7 +40,7 @@ class DerivedNetworkTest {
             List.of(2, 3, 4, 5));
 
     private static ModelSpec derived(Map<String, String> options) {
-        return ModelSpec.newBuilder().setFamily(ModelFactory.DARTS_DERIVED).setOptions(options).build();
+        return ModelSpec.newBuilder().setFamily(DerivedFamily.NAME).setOptions(options).build();
     }
 
     private static ModelSpec tiny(Genotype genotype) {
@@ -100,8 +100,8 @@ class DerivedNetworkTest {
     void theFamilyRoundTripsTrainsAndEvaluates() {
         ModelSpec spec = tiny(WeightInheritanceTest.HAND);
         ModelFactory.validate(spec);
-        assertTrue(ModelFactory.FAMILIES.contains(ModelFactory.DARTS_DERIVED));
-        assertEquals(WeightInheritanceTest.HAND, ModelFactory.derivedOptions(spec).genotype());
+        assertTrue(ModelFactory.families().contains(DerivedFamily.NAME));
+        assertEquals(WeightInheritanceTest.HAND, DerivedFamily.options(spec).genotype());
         ModelParameters init = ModelInitializer.initialize(spec, 7);
         ImageDataset data = FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TRAIN, 64);
         try (NDManager manager = Engines.newManager()) {
@@ -168,7 +168,7 @@ class DerivedNetworkTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> ModelFactory.validate(derived(options)));
         assertTrue(e.getMessage().contains(expected), e.getMessage());
-        assertTrue(e.getMessage().contains(ModelFactory.DARTS_DERIVED), e.getMessage());
+        assertTrue(e.getMessage().contains(DerivedFamily.NAME), e.getMessage());
         assertThrows(IllegalArgumentException.class, () -> ModelFactory.build(derived(options)));
     }
 }

@@ -23,14 +23,14 @@ import io.fedarch.core.model.ModelSummary;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.events.ModelSpec;
 
-class SearchNetworkTest {
+public class SearchNetworkTest {
     static final String TINY_OPS = "none,max_pool_3x3,skip_connect,sep_conv_3x3";
 
     static ModelSpec darts(Map<String, String> options) {
         return ModelSpec.newBuilder().setFamily("darts").setOptions(options).build();
     }
 
-    static ModelSpec tiny() {
+    public static ModelSpec tiny() {
         return darts(Map.of("channels", "2", "layers", "3", "stemStride", "2", "ops", TINY_OPS));
     }
 

@@ -1,5 +1,8 @@
 package io.fedarch.core.darts;
 
+import io.fedarch.core.algorithms.fednas.MileNasArchitect;
+import io.fedarch.core.algorithms.fednas.SearchTrainer;
+import io.fedarch.core.algorithms.fednas.SearchSettings;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -49,7 +52,7 @@ public final class SearchStepProfile {
         options.put("channels", Integer.toString(channels));
         options.put("layers", Integer.toString(layers));
         options.put("stemStride", Integer.toString(stemStride));
-        ModelSpec spec = ModelSpec.newBuilder().setFamily(ModelFactory.DARTS).setOptions(options).build();
+        ModelSpec spec = ModelSpec.newBuilder().setFamily(DartsFamily.NAME).setOptions(options).build();
         ImageDataset all = FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TRAIN, (steps + 2) * batch * 2);
         ImageDataset train = all.head(steps * batch);
         ImageDataset warmTrain = all.head(2 * batch);

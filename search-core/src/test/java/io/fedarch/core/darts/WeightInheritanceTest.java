@@ -57,7 +57,7 @@ class WeightInheritanceTest {
     }
 
     private static ModelSpec supernetSpec(String ops) {
-        return ModelSpec.newBuilder().setFamily(ModelFactory.DARTS)
+        return ModelSpec.newBuilder().setFamily(DartsFamily.NAME)
                 .setOptions(Map.of("channels", "4", "layers", "3", "stemStride", "2", "ops", ops)).build();
     }
 
@@ -121,7 +121,7 @@ class WeightInheritanceTest {
     @Test
     void derivedNetworkWithInheritedWeightsEqualsTheSupernetThatSelectsItsGenotype() {
         ModelSpec spec = supernetSpec(ALL_OPS);
-        DartsOptions options = ModelFactory.dartsOptions(spec);
+        DartsOptions options = DartsFamily.options(spec);
         ModelParameters supernet = randomisedSupernet(spec, options, HAND);
         assertEquals(HAND, GenotypeDerivation.derive(supernet, options));
 
@@ -158,7 +158,7 @@ class WeightInheritanceTest {
     @Test
     void slicesComeFromTheRightStackedRows() {
         ModelSpec spec = supernetSpec(ALL_OPS);
-        DartsOptions options = ModelFactory.dartsOptions(spec);
+        DartsOptions options = DartsFamily.options(spec);
         ModelParameters supernet = randomisedSupernet(spec, options, HAND);
         ModelParameters inherited = WeightInheritance.fromSupernet(supernet, options, HAND);
         // Normal cell 0 (C=4), node 3's first gene: dil_conv_3x3 from state 2, the third of its 3 edges
@@ -192,7 +192,7 @@ class WeightInheritanceTest {
     @Test
     void anOperationTheSupernetLacksIsAClearError() {
         ModelSpec spec = supernetSpec("none,max_pool_3x3,avg_pool_3x3,skip_connect,sep_conv_3x3,dil_conv_3x3");
-        DartsOptions options = ModelFactory.dartsOptions(spec);
+        DartsOptions options = DartsFamily.options(spec);
         ModelParameters supernet = ModelInitializer.initialize(spec, 2);
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> WeightInheritance.fromSupernet(supernet, options, HAND));

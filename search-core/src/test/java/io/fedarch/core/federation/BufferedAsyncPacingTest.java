@@ -27,7 +27,7 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 
-import io.fedarch.core.strategy.FedAvg;
+import io.fedarch.core.algorithms.fedavg.FedAvg;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.core.tensor.NamedTensor;
 import io.fedarch.core.tensor.TensorCodec;

@@ -1,5 +1,6 @@
 package io.fedarch.core.federation;
 
+import io.fedarch.core.darts.DartsFamily;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -20,15 +21,14 @@ import java.util.Optional;
 import java.util.TreeSet;
 
 import io.fedarch.core.darts.OperationMask;
-import io.fedarch.core.model.ModelFactory;
 import io.fedarch.core.strategy.Aggregated;
 import io.fedarch.core.strategy.Aggregation;
 import io.fedarch.core.strategy.BetweenRounds;
 import io.fedarch.core.strategy.ClientInstruction;
 import io.fedarch.core.strategy.ClientProcedure;
 import io.fedarch.core.strategy.ClientResult;
-import io.fedarch.core.strategy.FedAvg;
-import io.fedarch.core.strategy.FedMetaNas;
+import io.fedarch.core.algorithms.fedavg.FedAvg;
+import io.fedarch.core.algorithms.fedmetanas.FedMetaNas;
 import io.fedarch.core.strategy.ServerState;
 import io.fedarch.core.strategy.ServerStateCodec;
 import io.fedarch.core.strategy.Strategy;
@@ -257,7 +257,7 @@ final class EngineFixtures {
 
         @Override
         public ServerState initialState(JobSpec spec) {
-            return FedMetaNas.withMask(ServerState.EMPTY, OperationMask.full(ModelFactory.dartsOptions(spec.getModel())));
+            return FedMetaNas.withMask(ServerState.EMPTY, OperationMask.full(DartsFamily.options(spec.getModel())));
         }
 
         @Override
@@ -286,7 +286,7 @@ final class EngineFixtures {
                 throw new IllegalArgumentException("the state has no mask tables '" + FedMetaNas.MASK
                         + ".normal/.reduce'");
             }
-            mask.requireFits(ModelFactory.dartsOptions(spec.getModel()));
+            mask.requireFits(DartsFamily.options(spec.getModel()));
         }
     }
 

@@ -31,8 +31,8 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import io.fedarch.core.darts.OperationMask;
-import io.fedarch.core.strategy.FedAvg;
-import io.fedarch.core.strategy.FedMetaNas;
+import io.fedarch.core.algorithms.fedavg.FedAvg;
+import io.fedarch.core.algorithms.fedmetanas.FedMetaNas;
 import io.fedarch.core.strategy.Personalization;
 import io.fedarch.core.strategy.RoundPlan;
 import io.fedarch.core.strategy.ServerState;

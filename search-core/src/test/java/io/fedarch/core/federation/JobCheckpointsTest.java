@@ -12,7 +12,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 import io.fedarch.core.strategy.ClientResult;
-import io.fedarch.core.strategy.FedAvg;
+import io.fedarch.core.algorithms.fedavg.FedAvg;
 import io.fedarch.core.strategy.RoundPlan;
 import io.fedarch.core.strategy.Strategy;
 import io.fedarch.core.strategy.StrategyRegistry;

@@ -29,7 +29,7 @@ import io.fedarch.core.strategy.Aggregated;
 import io.fedarch.core.strategy.Aggregation;
 import io.fedarch.core.strategy.ClientInstruction;
 import io.fedarch.core.strategy.ClientResult;
-import io.fedarch.core.strategy.FedAvg;
+import io.fedarch.core.algorithms.fedavg.FedAvg;
 import io.fedarch.core.strategy.ServerState;
 import io.fedarch.core.strategy.StrategyRegistry;
 import io.fedarch.core.tensor.ModelParameters;

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Test;
 
 import io.fedarch.core.strategy.Aggregated;
 import io.fedarch.core.strategy.ClientResult;
-import io.fedarch.core.strategy.FedAvg;
+import io.fedarch.core.algorithms.fedavg.FedAvg;
 import io.fedarch.core.strategy.ServerState;
 import io.fedarch.core.strategy.StrategyRegistry;
 import io.fedarch.core.tensor.ModelParameters;

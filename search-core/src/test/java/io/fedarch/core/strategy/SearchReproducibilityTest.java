@@ -1,5 +1,7 @@
 package io.fedarch.core.strategy;
 
+import io.fedarch.core.algorithms.fednas.FedNasTest;
+import io.fedarch.core.algorithms.fedmetanas.FedMetaNasTest;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

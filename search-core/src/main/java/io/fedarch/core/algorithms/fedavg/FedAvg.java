@@ -1,0 +1,123 @@
+package io.fedarch.core.algorithms.fedavg;
+
+import io.fedarch.core.strategy.SimulatedAttacks;
+import io.fedarch.core.strategy.Strategy;
+import io.fedarch.core.strategy.Aggregation;
+import io.fedarch.core.strategy.ServerState;
+import io.fedarch.core.strategy.ClientProcedure;
+import io.fedarch.core.strategy.Aggregated;
+import io.fedarch.core.strategy.ClientInstruction;
+import io.fedarch.core.strategy.ClientResult;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+import io.fedarch.core.model.ModelFactory;
+import io.fedarch.core.model.ModelInitializer;
+import io.fedarch.core.strategy.robust.RobustAggregators;
+import io.fedarch.core.tensor.ModelParameters;
+import io.fedarch.events.JobSpec;
+
+/**
+ * Federated Averaging (McMahan et al., AISTATS 2017): each round a random subset of clients
+ * trains the global model locally with SGD, and the server replaces it by the sample-weighted
+ * mean of their models.
+ */
+public final class FedAvg implements Strategy {
+    public static final String NAME = "fedavg";
+    /** Round config key carrying the clients' learning rate. */
+    /** Round config key of a client's learning rate (every strategy's clients read it). */
+    public static final String LEARNING_RATE = ClientInstruction.LEARNING_RATE;
+
+    private final FedAvgClient client = new FedAvgClient();
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public String description() {
+        return "FedAvg (McMahan et al., 2017): local SGD, sample-weighted mean of the clients' models";
+    }
+
+    @Override
+    public void validate(JobSpec spec) {
+        List<String> problems = new ArrayList<>();
+        if (spec.getTotalClients() < 1) {
+            problems.add("totalClients must be >= 1 (got " + spec.getTotalClients() + ")");
+        }
+        if (spec.getClientsPerRound() < 1 || spec.getClientsPerRound() > spec.getTotalClients()) {
+            problems.add("clientsPerRound must be in 1..totalClients (got " + spec.getClientsPerRound()
+                    + " of " + spec.getTotalClients() + ")");
+        }
+        if (spec.getRounds() < 1) {
+            problems.add("rounds must be >= 1 (got " + spec.getRounds() + ")");
+        }
+        if (spec.getLocalEpochs() < 1) {
+            problems.add("localEpochs must be >= 1 (got " + spec.getLocalEpochs() + ")");
+        }
+        if (spec.getBatchSize() < 1) {
+            problems.add("batchSize must be >= 1 (got " + spec.getBatchSize() + ")");
+        }
+        if (!(spec.getLearningRate() > 0) || Double.isInfinite(spec.getLearningRate())) {
+            problems.add("learningRate must be positive (got " + spec.getLearningRate() + ")");
+        }
+        if (!(spec.getMomentum() >= 0 && spec.getMomentum() < 1)) {
+            problems.add("momentum must be in [0, 1) (got " + spec.getMomentum() + ")");
+        }
+        if (!(spec.getWeightDecay() >= 0)) {
+            problems.add("weightDecay must be >= 0 (got " + spec.getWeightDecay() + ")");
+        }
+        if (spec.getQuorum() < 0 || spec.getQuorum() > spec.getClientsPerRound()) {
+            problems.add("quorum must be in 0..clientsPerRound (got " + spec.getQuorum() + ")");
+        }
+        if (spec.getPersonalizationEpochs() < 0) {
+            problems.add("personalizationEpochs must be >= 0 (got " + spec.getPersonalizationEpochs() + ")");
+        }
+        double validation = spec.getData().getPartition().getValidationFraction();
+        if (!(validation >= 0 && validation < 1)) {
+            problems.add("validationFraction must be in [0, 1) (got " + validation + ")");
+        }
+        try {
+            ModelFactory.validate(spec.getModel());
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+        }
+        try {
+            RobustAggregators.forSpec(spec);
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+        }
+        try {
+            SimulatedAttacks.validate(spec);
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("invalid fedavg job: " + String.join("; ", problems));
+        }
+    }
+
+    @Override
+    public ModelParameters initialize(JobSpec spec) {
+        return ModelInitializer.initialize(spec.getModel(), spec.getSeed());
+    }
+
+    /** Every client trains with the job's learning rate. */
+    @Override
+    public ClientInstruction instruct(JobSpec spec, int round, int clientId, ModelParameters global, ServerState state) {
+        return ClientInstruction.of(clientId, Map.of(LEARNING_RATE, Double.toString(spec.getLearningRate())));
+    }
+
+    @Override
+    public Aggregated aggregate(JobSpec spec, int round, ModelParameters global, ServerState state,
+                                List<ClientResult> results) {
+        return new Aggregated(Aggregation.of(spec, global, results), state);
+    }
+
+    @Override
+    public ClientProcedure clientProcedure() {
+        return client;
+    }
+}

@@ -1,0 +1,72 @@
+package io.fedarch.core.algorithms.fedavg;
+
+import io.fedarch.core.strategy.ClientTaskContext;
+import io.fedarch.core.strategy.ClientOutcome;
+import io.fedarch.core.strategy.Personalization;
+import io.fedarch.core.strategy.ClientProcedure;
+import java.util.Map;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import io.fedarch.core.data.ImageDataset;
+import io.fedarch.core.model.BlockParameters;
+import io.fedarch.core.model.Engines;
+import io.fedarch.core.model.ModelFactory;
+import io.fedarch.core.train.Evaluator;
+import io.fedarch.core.train.LocalTrainer;
+import io.fedarch.core.train.Metrics;
+import io.fedarch.core.train.TrainingSettings;
+import io.fedarch.core.util.Seeds;
+import io.fedarch.events.JobSpec;
+
+/**
+ * FedAvg's client: evaluate the received global model on the local validation split, train it
+ * with SGD on the local training split, evaluate the result, and send it back weighted by the
+ * training split's size. Personalization is the same local training for personalizationEpochs
+ * (FedAvg + local fine-tuning), evaluated on the client's local test split.
+ */
+public final class FedAvgClient implements ClientProcedure {
+
+    @Override
+    public ClientOutcome run(ClientTaskContext task) {
+        return train(task, task.spec().getLocalEpochs(), null).adaptation();
+    }
+
+    @Override
+    public Personalization personalize(ClientTaskContext task, ImageDataset localTest) {
+        return train(task, task.spec().getPersonalizationEpochs(), localTest);
+    }
+
+    private static Personalization train(ClientTaskContext task, int epochs, ImageDataset localTest) {
+        JobSpec spec = task.spec();
+        int clientId = task.shard().clientId();
+        TrainingSettings settings = new TrainingSettings(epochs, spec.getBatchSize(), learningRate(task),
+                spec.getMomentum(), spec.getWeightDecay(), Seeds.derive(spec.getSeed(), clientId, task.round()));
+        try (NDManager manager = Engines.newManager()) {
+            Block block = ModelFactory.buildAllocated(spec.getModel(), manager);
+            BlockParameters.load(block, task.globalModel());
+            int evalBatch = Math.max(spec.getBatchSize(), Evaluator.DEFAULT_BATCH);
+            Metrics globalTest = localTest == null ? null : Evaluator.evaluate(block, localTest, evalBatch);
+            Metrics before = Evaluator.evaluate(block, task.shard().validation(), evalBatch);
+            Metrics training = LocalTrainer.train(block, task.shard().train(), settings);
+            Metrics after = Evaluator.evaluate(block, task.shard().validation(), evalBatch);
+            Metrics test = localTest == null ? null : Evaluator.evaluate(block, localTest, evalBatch);
+            ClientOutcome outcome = new ClientOutcome(BlockParameters.read(block), task.shard().train().size(),
+                    training.steps(), training.loss(), training.accuracy(), after.loss(), after.accuracy(),
+                    before.accuracy(), after.samples(), Map.of("globalValidationLoss", before.loss()));
+            return new Personalization(outcome, test, globalTest);
+        }
+    }
+
+    public static double learningRate(ClientTaskContext task) {
+        String configured = task.roundConfig() == null ? null : task.roundConfig().get(FedAvg.LEARNING_RATE);
+        if (configured == null) {
+            return task.spec().getLearningRate();
+        }
+        try {
+            return Double.parseDouble(configured);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("round config learningRate='" + configured + "' is not a number", e);
+        }
+    }
+}

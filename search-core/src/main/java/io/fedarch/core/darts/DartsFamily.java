@@ -1,0 +1,40 @@
+package io.fedarch.core.darts;
+
+import java.util.Locale;
+import java.util.Map;
+
+import ai.djl.nn.Block;
+import io.fedarch.core.model.ModelFamily;
+import io.fedarch.events.ModelSpec;
+
+/** Model family "darts": the DARTS search space's supernet, with architecture weights α ({@link SearchNetwork}). */
+public final class DartsFamily implements ModelFamily {
+    public static final String NAME = "darts";
+
+    @Override
+    public String name() {
+        return NAME;
+    }
+
+    @Override
+    public void validate(Map<String, String> options) {
+        DartsOptions.parse(options);
+    }
+
+    @Override
+    public Block build(Map<String, String> options) {
+        return new SearchNetwork(DartsOptions.parse(options));
+    }
+
+    /**
+     * The options of a "darts" spec.
+     *
+     * @throws IllegalArgumentException when the family is not darts or an option is invalid
+     */
+    public static DartsOptions options(ModelSpec spec) {
+        if (!NAME.equals(spec.getFamily() == null ? "" : spec.getFamily().toLowerCase(Locale.ROOT))) {
+            throw new IllegalArgumentException("model family '" + spec.getFamily() + "' is not " + NAME);
+        }
+        return DartsOptions.parse(spec.getOptions());
+    }
+}

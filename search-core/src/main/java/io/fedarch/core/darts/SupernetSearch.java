@@ -1,0 +1,63 @@
+package io.fedarch.core.darts;
+
+import io.fedarch.core.strategy.ClientTaskContext;
+import io.fedarch.core.strategy.ClientOutcome;
+import io.fedarch.core.strategy.Personalization;
+import java.util.HashMap;
+import java.util.Map;
+
+import ai.djl.ndarray.NDManager;
+import io.fedarch.core.darts.Relaxation;
+import io.fedarch.core.darts.SearchNetwork;
+import io.fedarch.core.data.ImageDataset;
+import io.fedarch.core.model.BlockParameters;
+import io.fedarch.core.model.Engines;
+import io.fedarch.core.model.ModelFactory;
+import io.fedarch.core.train.Evaluator;
+import io.fedarch.core.train.Metrics;
+import io.fedarch.events.JobSpec;
+
+/**
+ * What every DARTS-space client does around its own local search: load the received supernet
+ * under a relaxation, evaluate it on the local validation split (and the local test split when
+ * personalizing), let the algorithm search in place, evaluate again, and send back the searched
+ * supernet weighted by the training split's size.
+ */
+public final class SupernetSearch {
+
+    /** The algorithm's local search: trains {@code network} in place. */
+    public interface LocalSearch {
+        Result search(SearchNetwork network);
+    }
+
+    /** Training metrics of the search and the algorithm's own figures for ClientOutcome.custom. */
+    public record Result(Metrics training, Map<String, Double> custom) {
+    }
+
+    private SupernetSearch() {
+    }
+
+    /** @param localTest the client's local test split when personalizing, else null */
+    public static Personalization run(ClientTaskContext task, Relaxation relaxation, ImageDataset localTest,
+                               LocalSearch localSearch) {
+        JobSpec spec = task.spec();
+        try (NDManager manager = Engines.newManager()) {
+            SearchNetwork network = (SearchNetwork) ModelFactory.buildAllocated(spec.getModel(), manager);
+            BlockParameters.load(network, task.globalModel());
+            network.setRelaxation(relaxation);
+            int evalBatch = Math.max(spec.getBatchSize(), Evaluator.DEFAULT_BATCH);
+            Metrics globalTest = localTest == null ? null : Evaluator.evaluate(network, localTest, evalBatch);
+            Metrics before = Evaluator.evaluate(network, task.shard().validation(), evalBatch);
+            Result search = localSearch.search(network);
+            Metrics after = Evaluator.evaluate(network, task.shard().validation(), evalBatch);
+            Metrics test = localTest == null ? null : Evaluator.evaluate(network, localTest, evalBatch);
+            Metrics training = search.training();
+            Map<String, Double> custom = new HashMap<>(search.custom());
+            custom.put("globalValidationLoss", before.loss());
+            ClientOutcome outcome = new ClientOutcome(BlockParameters.read(network), task.shard().train().size(),
+                    training.steps(), training.loss(), training.accuracy(), after.loss(), after.accuracy(),
+                    before.accuracy(), after.samples(), Map.copyOf(custom));
+            return new Personalization(outcome, test, globalTest);
+        }
+    }
+}
