@@ -1,6 +1,5 @@
 package io.fedarch.core.darts;
 
-import java.util.Locale;
 import java.util.Map;
 
 import ai.djl.nn.Block;
@@ -32,9 +31,6 @@ public final class DartsFamily implements ModelFamily {
      * @throws IllegalArgumentException when the family is not darts or an option is invalid
      */
     public static DartsOptions options(ModelSpec spec) {
-        if (!NAME.equals(spec.getFamily() == null ? "" : spec.getFamily().toLowerCase(Locale.ROOT))) {
-            throw new IllegalArgumentException("model family '" + spec.getFamily() + "' is not " + NAME);
-        }
-        return DartsOptions.parse(spec.getOptions());
+        return DartsOptions.parse(ModelFamily.optionsOf(spec, NAME));
     }
 }

@@ -1,6 +1,5 @@
 package io.fedarch.core.darts;
 
-import java.util.Locale;
 import java.util.Map;
 
 import ai.djl.nn.Block;
@@ -35,9 +34,6 @@ public final class DerivedFamily implements ModelFamily {
      * @throws IllegalArgumentException when the family is not darts-derived or an option is invalid
      */
     public static DerivedOptions options(ModelSpec spec) {
-        if (!NAME.equals(spec.getFamily() == null ? "" : spec.getFamily().toLowerCase(Locale.ROOT))) {
-            throw new IllegalArgumentException("model family '" + spec.getFamily() + "' is not " + NAME);
-        }
-        return DerivedOptions.parse(spec.getOptions());
+        return DerivedOptions.parse(ModelFamily.optionsOf(spec, NAME));
     }
 }

@@ -1,8 +1,10 @@
 package io.fedarch.core.model;
 
+import java.util.Locale;
 import java.util.Map;
 
 import ai.djl.nn.Block;
+import io.fedarch.events.ModelSpec;
 
 /**
  * A family of networks a job's {@code ModelSpec.family} can name (a fixed CNN, a search space's
@@ -24,4 +26,16 @@ public interface ModelFamily {
 
     /** An uninitialised network for 1×28×28 inputs and 10 classes. */
     Block build(Map<String, String> options);
+
+    /**
+     * The spec's options, once its family is checked to be {@code family}.
+     *
+     * @throws IllegalArgumentException when the spec names another family
+     */
+    static Map<String, String> optionsOf(ModelSpec spec, String family) {
+        if (!family.equals(spec.getFamily() == null ? "" : spec.getFamily().toLowerCase(Locale.ROOT))) {
+            throw new IllegalArgumentException("model family '" + spec.getFamily() + "' is not " + family);
+        }
+        return spec.getOptions();
+    }
 }
