@@ -174,13 +174,16 @@ public final class RunReport {
             }
             if (!outcome.clientModels().isEmpty()) {
                 List<String> clients = new ArrayList<>();
-                clients.add("client,local_test_accuracy,local_test_loss,local_test_samples,parameters,architecture_dir");
+                clients.add("client,local_test_accuracy,local_test_loss,local_test_samples,parameters,architecture_dir,"
+                        + "macs,device_tier");
                 outcome.clientModels().stream().sorted(java.util.Comparator.comparing(ModelReady::getClientId))
                         .forEach(m -> clients.add(String.join(",", Integer.toString(m.getClientId()),
                                 String.format(Locale.ROOT, "%.4f", m.getTestAccuracy()),
                                 String.format(Locale.ROOT, "%.4f", m.getTestLoss()),
                                 Integer.toString(m.getTestSamples()), Long.toString(m.getParameterCount()),
-                                m.getArtifactUri())));
+                                m.getArtifactUri(), Long.toString(m.getMacs()),
+                                m.getMetrics().containsKey("deviceTier")
+                                        ? String.format(Locale.ROOT, "%.0f", m.getMetrics().get("deviceTier")) : "")));
                 Files.write(runDir.resolve("clients.csv"), clients);
             }
             Map<String, Object> result = summary(spec, outcome, workers);

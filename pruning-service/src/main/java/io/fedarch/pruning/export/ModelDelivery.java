@@ -4,6 +4,7 @@ import java.util.List;
 import java.util.Map;
 
 import io.fedarch.core.darts.Genotype;
+import io.fedarch.core.strategy.ClientArchitecture;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.events.Artifact;
 import io.fedarch.events.JobSpec;
@@ -23,12 +24,23 @@ import io.fedarch.events.ModelSpec;
  * @param extraFiles      files written elsewhere that belong to this delivery (the search artefacts)
  * @param metrics         further figures for ModelReady.metrics; with {@value ModelExporter#RELAXED_ACCURACY}
  *                        present the exporter adds {@value ModelExporter#DISCRETIZATION_GAP}
+ * @param architecture    the architecture the strategy gave this client (its JSON, picture, size and cost
+ *                        replace the family's), or null
  */
 public record ModelDelivery(String jobId, ModelScope scope, Integer clientId, String algorithm, JobSpec job,
                             ModelSpec model, ModelParameters parameters, Genotype genotype, Measured measured,
                             int roundsCompleted, int modelVersion, long searchMs,
                             Map<String, Object> extraDescription, List<Artifact> extraFiles,
-                            Map<String, Double> metrics) {
+                            Map<String, Double> metrics, ClientArchitecture architecture) {
+
+    /** A delivery whose architecture is its model family's (or genotype's). */
+    public ModelDelivery(String jobId, ModelScope scope, Integer clientId, String algorithm, JobSpec job,
+                         ModelSpec model, ModelParameters parameters, Genotype genotype, Measured measured,
+                         int roundsCompleted, int modelVersion, long searchMs,
+                         Map<String, Object> extraDescription, List<Artifact> extraFiles, Map<String, Double> metrics) {
+        this(jobId, scope, clientId, algorithm, job, model, parameters, genotype, measured, roundsCompleted,
+                modelVersion, searchMs, extraDescription, extraFiles, metrics, null);
+    }
 
     /** A delivery without further figures. */
     public ModelDelivery(String jobId, ModelScope scope, Integer clientId, String algorithm, JobSpec job,

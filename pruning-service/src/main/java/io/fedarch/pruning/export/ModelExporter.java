@@ -94,8 +94,10 @@ public class ModelExporter {
         Path dir = delivery.scope() == ModelScope.GLOBAL ? jobDir(delivery.jobId()).resolve("global")
                 : jobDir(delivery.jobId()).resolve("clients").resolve(Integer.toString(delivery.clientId()));
         List<Artifact> files = write(dir, delivery, summary, accuracy, loss, samples);
-        String architecture = delivery.genotype() != null ? delivery.genotype().toJson()
-                : ArtifactFiles.toJson(summary.describe());
+        String architecture = delivery.architecture() != null ? delivery.architecture().json()
+                : delivery.genotype() != null ? delivery.genotype().toJson() : ArtifactFiles.toJson(summary.describe());
+        long parameters = delivery.architecture() != null ? delivery.architecture().parameters() : summary.parameters();
+        long macs = delivery.architecture() != null ? delivery.architecture().macs() : summary.macs();
 
         ModelReady ready = ModelReady.newBuilder()
                 .setEventId(UUID.randomUUID().toString())
@@ -108,8 +110,8 @@ public class ModelExporter {
                 .setTestAccuracy(accuracy)
                 .setTestLoss(loss)
                 .setTestSamples(samples)
-                .setParameterCount(summary.parameters())
-                .setMacs(summary.macs())
+                .setParameterCount(parameters)
+                .setMacs(macs)
                 .setFormat("safetensors")
                 .setArtifactUri(dir.toString())
                 .setFiles(files)
@@ -122,7 +124,7 @@ public class ModelExporter {
         metrics.exported(delivery.algorithm(), ms, accuracy);
         LOG.infof("job %s %s%s: test accuracy %.4f on %d images, %d parameters, %d MACs; artifacts in %s (%d ms)",
                 delivery.jobId(), delivery.scope(), delivery.clientId() == null ? "" : " client " + delivery.clientId(),
-                accuracy, samples, summary.parameters(), summary.macs(), dir, ms);
+                accuracy, samples, parameters, macs, dir, ms);
         return ready;
     }
 
@@ -161,6 +163,17 @@ public class ModelExporter {
                 files.add(ArtifactFiles.artifact(picture, "image/svg+xml"));
             }
 
+            if (delivery.architecture() != null) {
+                Path architecture = dir.resolve("architecture.json");
+                ArtifactFiles.writeString(architecture, delivery.architecture().json());
+                files.add(ArtifactFiles.artifact(architecture, "application/json"));
+                if (delivery.architecture().svg() != null) {
+                    Path picture = dir.resolve("cells.svg");
+                    ArtifactFiles.writeString(picture, delivery.architecture().svg());
+                    files.add(ArtifactFiles.artifact(picture, "image/svg+xml"));
+                }
+            }
+
             Map<String, Object> description = new LinkedHashMap<>();
             description.put("jobId", delivery.jobId());
             description.put("scope", delivery.scope().name().toLowerCase());
@@ -175,9 +188,16 @@ public class ModelExporter {
                 description.put("genotype", ArtifactFiles.parse(delivery.genotype().toJson()));
                 description.put("genotypePython", delivery.genotype().toString());
             }
-            description.put("architecture", summary.describe());
-            description.put("parameterCount", summary.parameters());
-            description.put("macs", summary.macs());
+            if (delivery.architecture() != null) {
+                description.put("architecture", ArtifactFiles.parse(delivery.architecture().json()));
+                description.put("architectureDetails", delivery.architecture().details());
+                description.put("supernet", summary.describe());
+            } else {
+                description.put("architecture", summary.describe());
+            }
+            description.put("parameterCount", delivery.architecture() != null ? delivery.architecture().parameters()
+                    : summary.parameters());
+            description.put("macs", delivery.architecture() != null ? delivery.architecture().macs() : summary.macs());
             description.put("testAccuracy", accuracy);
             description.put("testLoss", loss);
             description.put("testSamples", samples);

@@ -10,6 +10,8 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
 import io.fedarch.core.darts.report.AlphaTables;
+import io.fedarch.core.strategy.ClientArchitecture;
+import io.fedarch.core.strategy.StrategyRegistry;
 import io.fedarch.core.darts.DartsOptions;
 import io.fedarch.core.darts.Genotype;
 import io.fedarch.core.darts.GenotypeDerivation;
@@ -29,6 +31,8 @@ public class PersonalizedModelExporter {
     @Inject
     ModelExporter exporter;
 
+    private final StrategyRegistry strategies = StrategyRegistry.builtIn();
+
     public void export(PersonalizedModel personalized) {
         ModelParameters parameters;
         try {
@@ -45,7 +49,15 @@ public class PersonalizedModelExporter {
         var spec = personalized.getSpec();
         Genotype genotype = null;
         Map<String, Object> extra = new LinkedHashMap<>();
-        if (spec.getModel().getFamily().toLowerCase(Locale.ROOT).equals(DartsFamily.NAME)) {
+        ClientArchitecture own;
+        try {
+            own = strategies.get(spec.getAlgorithm()).clientArchitecture(spec, personalized.getClientId(),
+                    personalized.getMetrics().getCustom()).orElse(null);
+        } catch (IllegalArgumentException e) {
+            throw new ExportRejectedException("cannot describe the architecture of client " + personalized.getClientId()
+                    + " of job " + personalized.getJobId() + ": " + e.getMessage());
+        }
+        if (own == null && spec.getModel().getFamily().toLowerCase(Locale.ROOT).equals(DartsFamily.NAME)) {
             try {
                 DartsOptions options = DartsFamily.options(spec.getModel());
                 genotype = GenotypeDerivation.derive(parameters, options);
@@ -65,6 +77,17 @@ public class PersonalizedModelExporter {
                 spec.getAlgorithm(), spec, spec.getModel(), parameters, genotype,
                 new ModelDelivery.Measured(accuracy, personalized.getLocalTestLoss(), personalized.getLocalTestSamples()),
                 spec.getRounds(), personalized.getBaseModelVersion(), personalized.getMetrics().getComputeMs(), extra,
-                List.of()));
+                List.of(), own == null ? Map.of() : numbers(own.details()), own));
+    }
+
+    /** The numeric details of a client's architecture, for ModelReady.metrics. */
+    private static Map<String, Double> numbers(Map<String, Object> details) {
+        Map<String, Double> figures = new java.util.TreeMap<>();
+        details.forEach((key, value) -> {
+            if (value instanceof Number n) {
+                figures.put(key, n.doubleValue());
+            }
+        });
+        return figures;
     }
 }

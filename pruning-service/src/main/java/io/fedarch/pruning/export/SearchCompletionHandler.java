@@ -1,7 +1,13 @@
 package io.fedarch.pruning.export;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -14,6 +20,7 @@ import io.fedarch.core.strategy.ServerStateCodec;
 import io.fedarch.core.strategy.StrategyRegistry;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.core.tensor.TensorCodec;
+import io.fedarch.events.Artifact;
 import io.fedarch.events.ModelScope;
 import io.fedarch.events.SearchCompleted;
 import io.fedarch.events.SearchStatus;
@@ -63,12 +70,36 @@ public class SearchCompletionHandler {
         }
         if (result instanceof DerivedArchitecture architecture) {
             architectures.searchCompleted(completed, parameters, architecture);
+        } else if (result instanceof SearchResult.AsTrainedWithReports reported) {
+            List<Artifact> reports = writeReports(completed.getJobId(), reported.files());
+            exporter.deliver(new ModelDelivery(completed.getJobId(), ModelScope.GLOBAL, null,
+                    completed.getSpec().getAlgorithm(), completed.getSpec(), completed.getSpec().getModel(), parameters,
+                    null, null, completed.getRoundsCompleted(), completed.getModelVersion(), completed.getSearchMs(),
+                    Map.of("reports", reported.files().keySet().stream().sorted().toList()), reports,
+                    reported.metrics()));
         } else {
             exporter.deliver(new ModelDelivery(completed.getJobId(), ModelScope.GLOBAL, null,
                     completed.getSpec().getAlgorithm(), completed.getSpec(), completed.getSpec().getModel(), parameters,
                     null, null, completed.getRoundsCompleted(), completed.getModelVersion(), completed.getSearchMs(),
                     Map.of(), List.of()));
         }
+    }
+
+    /** The strategy's reports, written to the job's {@code search/} directory. */
+    private List<Artifact> writeReports(String jobId, Map<String, String> files) {
+        Path dir = exporter.jobDir(jobId).resolve("search");
+        List<Artifact> written = new ArrayList<>();
+        try {
+            Files.createDirectories(dir);
+            for (Map.Entry<String, String> file : new TreeMap<>(files).entrySet()) {
+                Path path = dir.resolve(ArtifactFiles.safeName(file.getKey()));
+                ArtifactFiles.writeString(path, file.getValue());
+                written.add(ArtifactFiles.artifact(path, file.getKey().endsWith(".csv") ? "text/csv" : "application/json"));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the reports of job " + jobId, e);
+        }
+        return written;
     }
 
     static ModelParameters decode(SearchCompleted completed) {

@@ -73,7 +73,7 @@ public final class ClientTaskExecution {
         }
         ClientShard shard = shards.shard(task.getSpec(), task.getClientId());
         ClientTaskContext context = new ClientTaskContext(task.getSpec(), task.getRound(), task.getRoundConfig(),
-                payload, global, shard);
+                payload, global, shard, () -> shards.localTestSet(task.getSpec(), task.getClientId()));
         ClientOutcome outcome;
         Map<String, Double> custom = new HashMap<>();
         boolean personalization = RoundPlan.isPersonalization(task.getRoundConfig());

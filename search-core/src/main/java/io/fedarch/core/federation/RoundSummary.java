@@ -24,6 +24,7 @@ public final class RoundSummary {
         long samples = 0;
         long validationSamples = 0;
         double trainLoss = 0;
+        long trainedSamples = 0;
         double localAccuracy = 0;
         double globalAccuracy = 0;
         long computeSum = 0;
@@ -34,7 +35,11 @@ public final class RoundSummary {
             ClientMetrics m = update.metrics();
             long n = update.result().sampleCount();
             samples += n;
-            trainLoss += n * m.getTrainLoss();
+            if (Double.isFinite(m.getTrainLoss())) {
+                // A client that took no step (e.g. a subnet over its memory budget) has no training loss.
+                trainLoss += n * m.getTrainLoss();
+                trainedSamples += n;
+            }
             validationSamples += m.getValidationSamples();
             localAccuracy += m.getValidationSamples() * m.getValidationAccuracy();
             globalAccuracy += m.getValidationSamples() * m.getGlobalValidationAccuracy();
@@ -48,7 +53,7 @@ public final class RoundSummary {
                 .setClientsSelected(selected)
                 .setClientsReported(reported)
                 .setSampleCount(samples)
-                .setTrainLoss(samples == 0 ? Double.NaN : trainLoss / samples)
+                .setTrainLoss(trainedSamples == 0 ? Double.NaN : trainLoss / trainedSamples)
                 .setValidationAccuracy(validationSamples == 0 ? Double.NaN : localAccuracy / validationSamples)
                 .setGlobalValidationAccuracy(validationSamples == 0 ? Double.NaN : globalAccuracy / validationSamples)
                 .setRoundMs(roundMs)

@@ -17,7 +17,7 @@ import java.util.Locale;
 public record HyperParameter(String name, Kind kind, String defaultValue, double min, boolean minExclusive, double max,
                              List<String> choices, String doc) {
 
-    public enum Kind { NUMBER, WHOLE_NUMBER, BOOLEAN, CHOICE }
+    public enum Kind { NUMBER, WHOLE_NUMBER, BOOLEAN, CHOICE, NUMBER_LIST }
 
     public HyperParameter {
         choices = List.copyOf(choices);
@@ -48,10 +48,16 @@ public record HyperParameter(String name, Kind kind, String defaultValue, double
                 Double.POSITIVE_INFINITY, choices, doc);
     }
 
+    /** Comma-separated numbers, each strictly above zero (one per tier, say); absent means none. */
+    public static HyperParameter positiveList(String name, String defaultValue, String doc) {
+        return new HyperParameter(name, Kind.NUMBER_LIST, defaultValue, 0, true, Double.POSITIVE_INFINITY, List.of(), doc);
+    }
+
     /** What a value may be, in words: "> 0", "whole number >= 1", "hard | soft". */
     public String range() {
         return switch (kind) {
             case BOOLEAN, CHOICE -> String.join(" | ", choices);
+            case NUMBER_LIST -> "comma-separated numbers " + (minExclusive ? "> " : ">= ") + format(min);
             case NUMBER, WHOLE_NUMBER -> {
                 String lower = Double.isInfinite(min) ? "" : (minExclusive ? "> " : ">= ") + format(min);
                 String upper = Double.isInfinite(max) ? "" : "<= " + format(max);
@@ -69,6 +75,16 @@ public record HyperParameter(String name, Kind kind, String defaultValue, double
                 return choices.contains(value.toLowerCase(Locale.ROOT)) ? null
                         : name + "='" + raw + "' must be " + String.join(" or ", choices);
             }
+            case NUMBER_LIST -> {
+                for (String part : value.split(",", -1)) {
+                    String problem = number(part.trim());
+                    if (problem != null) {
+                        return name + "='" + raw + "': every value must be a number " + (minExclusive ? "> " : ">= ")
+                                + format(min) + " (got '" + part.trim() + "')";
+                    }
+                }
+                return null;
+            }
             default -> {
                 double number;
                 try {
@@ -81,6 +97,17 @@ public record HyperParameter(String name, Kind kind, String defaultValue, double
                 boolean whole = kind != Kind.WHOLE_NUMBER || number == Math.rint(number);
                 return inRange && whole ? null : name + "=" + raw + " must be " + range();
             }
+        }
+    }
+
+    /** Null when {@code value} is one number in range, else why not. */
+    private String number(String value) {
+        try {
+            double number = Double.parseDouble(value);
+            boolean inRange = (minExclusive ? number > min : number >= min) && number <= max && !Double.isInfinite(number);
+            return inRange ? null : "out of range";
+        } catch (NumberFormatException e) {
+            return "not a number";
         }
     }
 

@@ -12,4 +12,17 @@ public interface SearchResult {
     /** The final global model is the product, as trained (FedAvg). */
     record AsTrained() implements SearchResult {
     }
+
+    /**
+     * The final model as trained, plus the strategy's own reports of the search (file name → text,
+     * e.g. PerFedRLNAS's per-client policy table), which the pruning service writes to the job's
+     * {@code search/} directory and lists with the model, and figures for the model-ready event's metrics.
+     */
+    record AsTrainedWithReports(java.util.Map<String, String> files, java.util.Map<String, Double> metrics)
+            implements SearchResult {
+        public AsTrainedWithReports {
+            files = java.util.Map.copyOf(files);
+            metrics = java.util.Map.copyOf(metrics);
+        }
+    }
 }

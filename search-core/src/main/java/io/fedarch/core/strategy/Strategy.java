@@ -114,6 +114,18 @@ public interface Strategy {
         return new SearchResult.AsTrained();
     }
 
+    /**
+     * The architecture of a client's personalized model, when the strategy gives each client its own
+     * (the pruning service describes it in the client's model-ready event); empty by default, and the
+     * model is described by its family.
+     *
+     * @param reported the metrics the client reported with its personalized model ({@code ClientMetrics.custom})
+     * @throws IllegalArgumentException when the report does not describe an architecture of this job
+     */
+    default Optional<ClientArchitecture> clientArchitecture(JobSpec spec, int clientId, Map<String, Double> reported) {
+        return Optional.empty();
+    }
+
     /** The local procedure this strategy's clients run. */
     ClientProcedure clientProcedure();
 }

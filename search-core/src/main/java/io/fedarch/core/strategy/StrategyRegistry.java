@@ -3,6 +3,7 @@ package io.fedarch.core.strategy;
 import io.fedarch.core.algorithms.fedavg.FedAvg;
 import io.fedarch.core.algorithms.fednas.FedNas;
 import io.fedarch.core.algorithms.fedmetanas.FedMetaNas;
+import io.fedarch.core.algorithms.perfedrlnas.PerFedRlNas;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -31,7 +32,7 @@ public final class StrategyRegistry {
 
     /** Every strategy fedarch ships, and those of the jars on the strategy path ({@link StrategyPlugins}). */
     public static StrategyRegistry builtIn() {
-        List<Strategy> all = new ArrayList<>(List.of(new FedAvg(), new FedNas(), new FedMetaNas()));
+        List<Strategy> all = new ArrayList<>(List.of(new FedAvg(), new FedNas(), new FedMetaNas(), new PerFedRlNas()));
         all.addAll(StrategyPlugins.load());
         return new StrategyRegistry(all);
     }

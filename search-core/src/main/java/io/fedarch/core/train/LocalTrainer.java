@@ -29,16 +29,32 @@ public final class LocalTrainer {
     private LocalTrainer() {
     }
 
+    /** What a training loop does after each batch's backward pass: update the weights and clear the gradients. */
+    @FunctionalInterface
+    public interface Update {
+        /** @param epoch the current epoch, 0-based */
+        void apply(int epoch);
+    }
+
     /** Trains for {@code settings.epochs()} passes over {@code data}; returns the running training metrics. */
     public static Metrics train(Block block, ImageDataset data, TrainingSettings settings) {
-        if (data.size() == 0 || settings.epochs() == 0) {
-            return Metrics.empty();
-        }
         Optimizer sgd = Optimizer.sgd()
                 .setLearningRateTracker(Tracker.fixed((float) settings.learningRate()))
                 .optMomentum((float) settings.momentum())
                 .optWeightDecays((float) settings.weightDecay())
                 .build();
+        return run(block, data, settings.epochs(), settings.batchSize(), settings.shuffleSeed(), epoch -> step(block, sgd));
+    }
+
+    /**
+     * The mini-batch loop every local trainer shares: per epoch a seeded shuffle, then per batch a
+     * training forward pass, cross-entropy, backward, and {@code update}.
+     */
+    public static Metrics run(Block block, ImageDataset data, int epochs, int batchSize, long shuffleSeed,
+                              Update update) {
+        if (data.size() == 0 || epochs == 0) {
+            return Metrics.empty();
+        }
         int[] order = new int[data.size()];
         double lossSum = 0;
         long hits = 0;
@@ -47,13 +63,13 @@ public final class LocalTrainer {
         GRADIENT_LOCK.lock();
         try (NDManager manager = Engines.newManager()) {
             ParameterStore parameters = new ParameterStore(manager, false);
-            for (int epoch = 0; epoch < settings.epochs(); epoch++) {
+            for (int epoch = 0; epoch < epochs; epoch++) {
                 for (int i = 0; i < order.length; i++) {
                     order[i] = i;
                 }
-                Seeds.shuffle(order, new Random(Seeds.derive(settings.shuffleSeed(), epoch)));
-                for (int from = 0; from < order.length; from += settings.batchSize()) {
-                    int to = Math.min(order.length, from + settings.batchSize());
+                Seeds.shuffle(order, new Random(Seeds.derive(shuffleSeed, epoch)));
+                for (int from = 0; from < order.length; from += batchSize) {
+                    int to = Math.min(order.length, from + batchSize);
                     try (NDManager batch = manager.newSubManager()) {
                         NDArray x = Batches.images(batch, data, order, from, to);
                         NDArray y = Batches.labels(batch, data, order, from, to);
@@ -64,7 +80,7 @@ public final class LocalTrainer {
                             loss = Batches.crossEntropy(logits, y);
                             collector.backward(loss);
                         }
-                        step(block, sgd);
+                        update.apply(epoch);
                         lossSum += loss.getFloat() * (double) (to - from);
                         hits += Batches.correct(logits, Batches.labelValues(data, order, from, to));
                         seen += to - from;

@@ -1,11 +1,15 @@
 package io.fedarch.core.darts.report;
 
+import io.fedarch.core.darts.CellTopology;
 import io.fedarch.core.darts.Genotype;
+import io.fedarch.core.darts.Primitive;
+import io.fedarch.core.darts.SinglePath;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 
@@ -39,13 +43,50 @@ public final class CellDiagram {
     private CellDiagram() {
     }
 
+    /** One drawn edge: the operation, the state it reads and the state (node + 2) it feeds. */
+    private record Arc(String operation, int from, int to) {
+    }
+
     /** The SVG document showing both cells, normal on top. */
     public static String svg(Genotype genotype) {
         int nodes = Math.max(genotype.normal().size(), genotype.reduce().size()) / 2;
+        return svg(geneArcs(genotype.normal()), genotype.normalConcat(), geneArcs(genotype.reduce()),
+                genotype.reduceConcat(), nodes);
+    }
+
+    /** Both cells of a single-path subnet: every edge whose operation is not 'none'. */
+    public static String svg(SinglePath path) {
+        return svg(pathArcs(path, false), List.of(2, 3, 4, 5), pathArcs(path, true), List.of(2, 3, 4, 5),
+                CellTopology.NODES);
+    }
+
+    private static List<Arc> geneArcs(List<Genotype.Gene> genes) {
+        List<Arc> arcs = new ArrayList<>();
+        for (int i = 0; i < genes.size(); i++) {
+            arcs.add(new Arc(genes.get(i).operation(), genes.get(i).input(), i / 2 + 2));
+        }
+        return arcs;
+    }
+
+    private static List<Arc> pathArcs(SinglePath path, boolean reduction) {
+        List<Arc> arcs = new ArrayList<>();
+        for (int node = 0; node < CellTopology.NODES; node++) {
+            for (int source = 0; source <= node + 1; source++) {
+                Primitive op = path.operation(reduction, CellTopology.edge(source, node));
+                if (op != Primitive.NONE) {
+                    arcs.add(new Arc(op.dartsName(), source, node + 2));
+                }
+            }
+        }
+        return arcs;
+    }
+
+    private static String svg(List<Arc> normal, List<Integer> normalConcat, List<Arc> reduce,
+                              List<Integer> reduceConcat, int nodes) {
         int states = nodes + 3;
         int width = 2 * MARGIN + (states - 1) * SPACING + BOX_W;
-        int normalH = cellHeight(genotype.normal(), genotype.normalConcat());
-        int reduceH = cellHeight(genotype.reduce(), genotype.reduceConcat());
+        int normalH = cellHeight(normal, normalConcat, nodes);
+        int reduceH = cellHeight(reduce, reduceConcat, nodes);
         int height = normalH + reduceH;
         StringBuilder out = new StringBuilder(8192);
         out.append("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
@@ -56,8 +97,8 @@ public final class CellDiagram {
                 + " markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M0,0 L10,5 L0,10 z\" fill=\"#444\"/>"
                 + "</marker></defs>\n");
         out.append("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-        cell(out, "normal cell", "normal", genotype.normal(), genotype.normalConcat(), 0);
-        cell(out, "reduction cell", "reduce", genotype.reduce(), genotype.reduceConcat(), normalH);
+        cell(out, "normal cell", "normal", normal, normalConcat, nodes, 0);
+        cell(out, "reduction cell", "reduce", reduce, reduceConcat, nodes, normalH);
         out.append("</svg>\n");
         return out.toString();
     }
@@ -75,21 +116,21 @@ public final class CellDiagram {
         }
     }
 
-    private static int cellHeight(List<Genotype.Gene> genes, List<Integer> concat) {
-        return TITLE_H + aboveRow(genes) + BOX_H + belowRow(genes, concat) + MARGIN;
+    private static int cellHeight(List<Arc> arcs, List<Integer> concat, int nodes) {
+        return TITLE_H + aboveRow(arcs) + BOX_H + belowRow(nodes, concat) + MARGIN;
     }
 
     /** Room above the row: the tallest gene arc plus its label. */
-    private static int aboveRow(List<Genotype.Gene> genes) {
+    private static int aboveRow(List<Arc> arcs) {
         int maxSpan = 1;
-        for (int i = 0; i < genes.size(); i++) {
-            maxSpan = Math.max(maxSpan, i / 2 + 2 - genes.get(i).input());
+        for (Arc arc : arcs) {
+            maxSpan = Math.max(maxSpan, arc.to() - arc.from());
         }
         return arcHeight(maxSpan) + LABEL_H + 6;
     }
 
-    private static int belowRow(List<Genotype.Gene> genes, List<Integer> concat) {
-        int output = genes.size() / 2 + 2;
+    private static int belowRow(int nodes, List<Integer> concat) {
+        int output = nodes + 2;
         int maxSpan = 1;
         for (int s : concat) {
             maxSpan = Math.max(maxSpan, output - s);
@@ -101,11 +142,10 @@ public final class CellDiagram {
         return ARC_BASE + span * ARC_UNIT;
     }
 
-    private static void cell(StringBuilder out, String title, String kind, List<Genotype.Gene> genes,
-            List<Integer> concat, int top) {
-        int nodes = genes.size() / 2;
+    private static void cell(StringBuilder out, String title, String kind, List<Arc> arcs,
+            List<Integer> concat, int nodes, int top) {
         int output = nodes + 2;
-        int rowTop = top + TITLE_H + aboveRow(genes);
+        int rowTop = top + TITLE_H + aboveRow(arcs);
         int rowMid = rowTop + BOX_H / 2;
         out.append("<g class=\"cell\" id=\"").append(kind).append("\">\n");
         out.append("<text class=\"title\" x=\"").append(MARGIN).append("\" y=\"").append(top + 22)
@@ -125,10 +165,9 @@ public final class CellDiagram {
         }
         // Gene arcs, then their labels on top of all arcs so crossings never hide a label.
         StringBuilder labels = new StringBuilder();
-        for (int i = 0; i < genes.size(); i++) {
-            Genotype.Gene gene = genes.get(i);
-            int to = i / 2 + 2;
-            int from = gene.input();
+        for (Arc gene : arcs) {
+            int to = gene.to();
+            int from = gene.from();
             double x1 = centre(from) + endOffset(to - from);
             double x2 = centre(to) - endOffset(to - from);
             double y = rowTop;
