@@ -9,6 +9,13 @@ public final class HyperParameters {
     private HyperParameters() {
     }
 
+    /** A choice entry, trimmed and lower-cased, or {@code fallback} when absent or blank (declared knobs are checked before). */
+    public static String choice(JobSpec spec, String key, String fallback) {
+        Map<String, String> map = spec.getHyperParameters();
+        String value = map == null ? null : map.get(key);
+        return value == null || value.isBlank() ? fallback : value.trim().toLowerCase(java.util.Locale.ROOT);
+    }
+
     /**
      * A numeric entry, or {@code fallback} when absent or blank.
      *

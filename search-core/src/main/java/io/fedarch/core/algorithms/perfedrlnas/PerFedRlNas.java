@@ -12,7 +12,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.fedarch.core.algorithms.fedavg.FedAvg;
-import io.fedarch.core.algorithms.fedavg.FedAvgClient;
 import io.fedarch.core.darts.DartsFamily;
 import io.fedarch.core.darts.DartsOptions;
 import io.fedarch.core.darts.PathCost;
@@ -23,7 +22,6 @@ import io.fedarch.core.strategy.ClientArchitecture;
 import io.fedarch.core.strategy.ClientInstruction;
 import io.fedarch.core.strategy.ClientProcedure;
 import io.fedarch.core.strategy.ClientResult;
-import io.fedarch.core.strategy.ClientTaskContext;
 import io.fedarch.core.strategy.HyperParameter;
 import io.fedarch.core.strategy.HyperParameters;
 import io.fedarch.core.strategy.RoundPlan;
@@ -219,7 +217,7 @@ public final class PerFedRlNas implements Strategy {
         double[] conflicts = new double[reports.size()];
         if (!contributions.isEmpty()) {
             MaskedDeltaFusion.Fused fused = MaskedDeltaFusion.fuse(global, contributions,
-                    "renormalised".equals(choice(spec, FUSION, "reference")));
+                    "renormalised".equals(HyperParameters.choice(spec, FUSION, "reference")));
             next = fused.supernet();
             for (int i = 0; i < fusedIndex.size(); i++) {
                 conflicts[fusedIndex.get(i)] = fused.conflictRatios()[i];
@@ -280,19 +278,11 @@ public final class PerFedRlNas implements Strategy {
     }
 
     static boolean rewardOnTest(JobSpec spec) {
-        return "test".equals(choice(spec, REWARD_SPLIT, "validation"));
+        return "test".equals(HyperParameters.choice(spec, REWARD_SPLIT, "validation"));
     }
 
     static boolean measuredTime(JobSpec spec) {
-        return "measured".equals(choice(spec, TIME_SOURCE, "simulated"));
+        return "measured".equals(HyperParameters.choice(spec, TIME_SOURCE, "simulated"));
     }
 
-    static double personalizationLearningRate(ClientTaskContext task) {
-        return FedAvgClient.learningRate(task);
-    }
-
-    private static String choice(JobSpec spec, String key, String fallback) {
-        String value = spec.getHyperParameters() == null ? null : spec.getHyperParameters().get(key);
-        return value == null || value.isBlank() ? fallback : value.trim().toLowerCase(Locale.ROOT);
-    }
 }

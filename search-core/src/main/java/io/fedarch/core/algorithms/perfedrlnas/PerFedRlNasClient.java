@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.function.IntToDoubleFunction;
 
 import ai.djl.ndarray.NDManager;
+import io.fedarch.core.algorithms.fedavg.FedAvgClient;
 import io.fedarch.core.darts.DartsFamily;
 import io.fedarch.core.darts.DartsOptions;
 import io.fedarch.core.darts.MixingMode;
@@ -61,7 +62,7 @@ public final class PerFedRlNasClient implements ClientProcedure {
 
     @Override
     public Personalization personalize(ClientTaskContext task, ImageDataset localTest) {
-        double rate = PerFedRlNas.personalizationLearningRate(task);
+        double rate = FedAvgClient.learningRate(task);
         return train(task, task.spec().getPersonalizationEpochs(), epoch -> rate, localTest, false);
     }
 
