@@ -10,8 +10,10 @@ import ai.djl.ndarray.NDList;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.pooling.Pool;
+import io.fedarch.core.model.BatchNormLayer;
 import io.fedarch.core.model.ModelFactory;
 import io.fedarch.core.model.ModelSummary;
+import io.fedarch.core.model.ParameterRegistry;
 
 /**
  * The frame both DARTS networks share (DARTS's Network and NetworkCIFAR): a 3×3 stem convolution

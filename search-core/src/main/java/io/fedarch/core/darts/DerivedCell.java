@@ -6,6 +6,7 @@ import java.util.List;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
+import io.fedarch.core.model.ParameterRegistry;
 
 /**
  * One cell of a derived network (DARTS's evaluation {@code Cell}): the two previous cells' outputs

@@ -3,6 +3,8 @@ package io.fedarch.core.darts;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
+import io.fedarch.core.model.BatchNormLayer;
+import io.fedarch.core.model.ParameterRegistry;
 
 /**
  * DARTS's DilConv as the search network runs it (ReLU, dilated depthwise k×k at the edge's stride,

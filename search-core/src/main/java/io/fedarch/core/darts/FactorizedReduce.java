@@ -5,6 +5,8 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
+import io.fedarch.core.model.BatchNormLayer;
+import io.fedarch.core.model.ParameterRegistry;
 
 /**
  * DARTS's FactorizedReduce (ReLU, two stride-2 1×1 convolutions, the second on the input shifted by

@@ -13,6 +13,8 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
 import ai.djl.nn.pooling.Pool;
+import io.fedarch.core.model.BatchNormLayer;
+import io.fedarch.core.model.ParameterRegistry;
 
 /**
  * The DARTS mixed operations of every edge that leaves one cell state, evaluated together.

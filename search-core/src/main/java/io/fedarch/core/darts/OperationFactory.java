@@ -1,5 +1,7 @@
 package io.fedarch.core.darts;
 
+import io.fedarch.core.model.ParameterRegistry;
+
 /**
  * Builds the {@link CellOperation} a genotype names on an edge of the given stride. skip_connect
  * becomes the identity at stride 1 and a single {@link FactorizedReduce} at stride 2, as in DARTS.

@@ -3,6 +3,8 @@ package io.fedarch.core.darts;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.pooling.Pool;
+import io.fedarch.core.model.BatchNormLayer;
+import io.fedarch.core.model.ParameterRegistry;
 
 /**
  * 3×3 max or average pooling (padding 1, average without counting the padding) followed by an

@@ -3,6 +3,8 @@ package io.fedarch.core.darts;
 import ai.djl.ndarray.NDArray;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
+import io.fedarch.core.model.BatchNormLayer;
+import io.fedarch.core.model.ParameterRegistry;
 
 /** DARTS's ReLUConvBN with a 1×1 kernel: how a cell adapts its inputs to C channels. */
 final class ReluConvBn implements CellOperation {

@@ -7,6 +7,7 @@ import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.Shape;
+import io.fedarch.core.model.ParameterRegistry;
 
 /**
  * One DARTS search cell: the two previous cells' outputs are preprocessed to C channels (states 0

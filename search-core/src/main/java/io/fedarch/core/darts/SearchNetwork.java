@@ -15,6 +15,7 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 import io.fedarch.core.model.ModelFactory;
 import io.fedarch.core.model.ModelSummary;
+import io.fedarch.core.model.ParameterRegistry;
 import io.fedarch.core.model.SelfDescribingBlock;
 
 /**

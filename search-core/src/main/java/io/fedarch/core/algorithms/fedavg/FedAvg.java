@@ -43,6 +43,17 @@ public final class FedAvg implements Strategy {
 
     @Override
     public void validate(JobSpec spec) {
+        List<String> problems = problems(spec);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("invalid fedavg job: " + String.join("; ", problems));
+        }
+    }
+
+    /**
+     * What is wrong with a job as every algorithm on FedAvg's rounds sees it (clients, rounds, optimiser,
+     * model, robust aggregation, simulated attacks), one entry per problem; empty when nothing is.
+     */
+    public List<String> problems(JobSpec spec) {
         List<String> problems = new ArrayList<>();
         if (spec.getTotalClients() < 1) {
             problems.add("totalClients must be >= 1 (got " + spec.getTotalClients() + ")");
@@ -94,9 +105,7 @@ public final class FedAvg implements Strategy {
         } catch (IllegalArgumentException e) {
             problems.add(e.getMessage());
         }
-        if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("invalid fedavg job: " + String.join("; ", problems));
-        }
+        return problems;
     }
 
     @Override

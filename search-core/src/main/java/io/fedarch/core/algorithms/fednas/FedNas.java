@@ -99,12 +99,7 @@ public final class FedNas implements Strategy {
 
     @Override
     public void validate(JobSpec spec) {
-        List<String> problems = new ArrayList<>();
-        try {
-            selection.validate(spec);
-        } catch (IllegalArgumentException e) {
-            problems.add(e.getMessage().replaceFirst("^invalid fedavg job: ", ""));
-        }
+        List<String> problems = new ArrayList<>(selection.problems(spec));
         String family = spec.getModel().getFamily() == null ? "" : spec.getModel().getFamily().toLowerCase(Locale.ROOT);
         if (!family.equals(DartsFamily.NAME)) {
             problems.add("fednas searches the '" + DartsFamily.NAME + "' model family (got '" + spec.getModel().getFamily() + "')");

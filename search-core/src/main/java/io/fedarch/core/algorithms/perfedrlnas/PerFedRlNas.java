@@ -120,12 +120,7 @@ public final class PerFedRlNas implements Strategy {
 
     @Override
     public void validate(JobSpec spec) {
-        List<String> problems = new ArrayList<>();
-        try {
-            basics.validate(spec);
-        } catch (IllegalArgumentException e) {
-            problems.add(e.getMessage().replaceFirst("^invalid fedavg job: ", ""));
-        }
+        List<String> problems = new ArrayList<>(basics.problems(spec));
         String family = spec.getModel().getFamily() == null ? "" : spec.getModel().getFamily().toLowerCase(Locale.ROOT);
         if (!family.equals(DartsFamily.NAME)) {
             problems.add(NAME + " samples subnets of the '" + DartsFamily.NAME + "' supernet (got family '"

@@ -1,4 +1,4 @@
-package io.fedarch.core.darts;
+package io.fedarch.core.model;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.index.NDIndex;
@@ -10,7 +10,7 @@ import ai.djl.nn.norm.BatchNorm;
  * (momentum 0.1, eps 1e-5). DARTS's search network uses {@code affine=False} everywhere except
  * in the stem; without affine parameters the scale and shift are fixed ones and zeros.
  */
-final class BatchNormLayer {
+public final class BatchNormLayer {
     /** DJL's momentum weighs the old running value: 0.9 here is PyTorch's momentum 0.1. */
     private static final float MOMENTUM = 0.9f;
     private static final float EPSILON = 1e-5f;
@@ -24,7 +24,7 @@ final class BatchNormLayer {
     private NDArray ones;
     private NDArray zeros;
 
-    BatchNormLayer(ParameterRegistry registry, String prefix, int channels, boolean affine) {
+    public BatchNormLayer(ParameterRegistry registry, String prefix, int channels, boolean affine) {
         this.gamma = affine ? registry.gamma(prefix + ".weight", channels) : null;
         this.beta = affine ? registry.beta(prefix + ".bias", channels) : null;
         this.runningMean = registry.runningMean(prefix + ".running_mean", channels);
@@ -32,7 +32,7 @@ final class BatchNormLayer {
     }
 
     /** Normalises with batch statistics (updating the running ones) when training, else with the running ones. */
-    NDArray apply(NDArray x, boolean training) {
+    public NDArray apply(NDArray x, boolean training) {
         NDArray scale;
         NDArray shift;
         if (gamma != null) {
@@ -56,7 +56,7 @@ final class BatchNormLayer {
      * operation evaluated on its own out of a stacked layer. The running statistics are passed as
      * views, so libtorch's in-place update of them lands in the stacked tensors.
      */
-    NDArray applyChannels(NDArray x, long from, boolean training) {
+    public NDArray applyChannels(NDArray x, long from, boolean training) {
         long to = from + x.getShape().get(1);
         NDIndex rows = NDIndex.sliceAxis(0, from, to);
         NDArray mean = owned(runningMean.getArray().get(rows), x);

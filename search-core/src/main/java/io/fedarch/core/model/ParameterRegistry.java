@@ -1,4 +1,4 @@
-package io.fedarch.core.darts;
+package io.fedarch.core.model;
 
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -13,43 +13,43 @@ import ai.djl.training.initializer.NormalInitializer;
  * names ({@code cells.2.state0.sep_conv_3x3.dw1.weight}), in creation order. Those names are what
  * travels in {@code ModelParameters}, so they must not depend on DJL's block paths.
  */
-final class ParameterRegistry {
+public final class ParameterRegistry {
     private final Map<String, Parameter> parameters = new LinkedHashMap<>();
 
     /** A trainable convolution or linear weight. */
-    Parameter weight(String name, long... shape) {
+    public Parameter weight(String name, long... shape) {
         return add(name, Parameter.Type.WEIGHT, true, shape);
     }
 
-    Parameter bias(String name, long size) {
+    public Parameter bias(String name, long size) {
         return add(name, Parameter.Type.BIAS, true, size);
     }
 
-    Parameter gamma(String name, long size) {
+    public Parameter gamma(String name, long size) {
         return add(name, Parameter.Type.GAMMA, true, size);
     }
 
-    Parameter beta(String name, long size) {
+    public Parameter beta(String name, long size) {
         return add(name, Parameter.Type.BETA, true, size);
     }
 
     /** Batch-norm running statistics: state that travels and averages, but receives no gradient. */
-    Parameter runningMean(String name, long size) {
+    public Parameter runningMean(String name, long size) {
         return add(name, Parameter.Type.RUNNING_MEAN, false, size);
     }
 
-    Parameter runningVar(String name, long size) {
+    public Parameter runningVar(String name, long size) {
         return add(name, Parameter.Type.RUNNING_VAR, false, size);
     }
 
     /** An architecture table α, initialised like DARTS with 1e-3·N(0, 1). */
-    Parameter architecture(String name, long... shape) {
+    public Parameter architecture(String name, long... shape) {
         Parameter p = Parameter.builder().setName(name).setType(Parameter.Type.OTHER)
                 .optShape(new Shape(shape)).optInitializer(new NormalInitializer(1e-3f)).build();
         return register(p);
     }
 
-    Map<String, Parameter> all() {
+    public Map<String, Parameter> all() {
         return Collections.unmodifiableMap(parameters);
     }
 
