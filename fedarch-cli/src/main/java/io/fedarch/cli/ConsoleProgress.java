@@ -67,6 +67,13 @@ public final class ConsoleProgress implements JobProgress {
 
     @Override
     public void modelReady(ModelReady model) {
+        if (model.getScope() == ModelScope.BUDGET) {
+            out.printf("model for the %,d-MACs budget: %,d MACs, %,d parameters, test accuracy %.4f on %d images "
+                    + "(validation %.4f), %s%n", model.getMacsBudget(), model.getMacs(), model.getParameterCount(),
+                    model.getTestAccuracy(), model.getTestSamples(), model.getMetrics().getOrDefault("validationAccuracy",
+                            Double.NaN), model.getArtifactUri());
+            return;
+        }
         if (model.getScope() == ModelScope.CLIENT) {
             out.printf("personalized model of client %d: local test accuracy %.4f on %d images, %s%n",
                     model.getClientId(), model.getTestAccuracy(), model.getTestSamples(), model.getArtifactUri());

@@ -17,7 +17,8 @@ import io.fedarch.events.wire.Topics;
 /**
  * Everything observed on the topics for one job, from submission to its last model-ready event:
  * the search rounds, the rounds of the fine-tuning job its pipeline started (FedNAS), the
- * soft-pruning masks published between rounds (FedMetaNAS), and the global and per-client models.
+ * soft-pruning masks published between rounds (FedMetaNAS), and the global, per-client and per-budget
+ * models (a budget's model-ready precedes the global one).
  * Global models are kept with their tensors dropped to keep memory flat over long runs.
  * {@code submittedAt} is the JobSubmitted event's timestamp: the origin of the run's time axis.
  */
@@ -69,5 +70,11 @@ public record JobOutcome(String jobId, Instant submittedAt, List<GlobalModel> ro
 
     public List<ModelReady> clientModels() {
         return models.stream().filter(m -> m.getScope() == ModelScope.CLIENT).toList();
+    }
+
+    /** The models a once-for-all search chose per MACs budget (SuperFedNAS), smallest budget first. */
+    public List<ModelReady> budgetModels() {
+        return models.stream().filter(m -> m.getScope() == ModelScope.BUDGET)
+                .sorted(Comparator.comparing(ModelReady::getMacsBudget)).toList();
     }
 }

@@ -24,7 +24,8 @@ import io.fedarch.events.RoundMetrics;
  * The measured record of one run, written next to its logs: {@code rounds.csv} (one row per
  * round of the search and of its fine-tuning, with the round's wall time split into client
  * compute and everything else, and its time since the run was submitted), {@code masks.csv} (the
- * soft-pruning masks of a FedMetaNAS search), {@code clients.csv} (personalized models) and
+ * soft-pruning masks of a FedMetaNAS search), {@code clients.csv} (personalized models),
+ * {@code budgets.csv} (a SuperFedNAS job's model per MACs budget) and
  * {@code result.json} (the job, the final model, the totals).
  */
 public final class RunReport {
@@ -88,6 +89,21 @@ public final class RunReport {
                     .orElse(Double.NaN));
             result.put("maxPersonalizedAccuracy", clients.stream().mapToDouble(ModelReady::getTestAccuracy).max()
                     .orElse(Double.NaN));
+        }
+        List<ModelReady> budgets = outcome.budgetModels();
+        if (!budgets.isEmpty()) {
+            List<Map<String, Object>> perBudget = new ArrayList<>();
+            for (ModelReady m : budgets) {
+                Map<String, Object> b = new LinkedHashMap<>();
+                b.put("macsBudget", m.getMacsBudget());
+                b.put("macs", m.getMacs());
+                b.put("parameterCount", m.getParameterCount());
+                b.put("testAccuracy", m.getTestAccuracy());
+                b.put("validationAccuracy", m.getMetrics().get("validationAccuracy"));
+                b.put("architecture", m.getArchitecture());
+                perBudget.add(b);
+            }
+            result.put("budgetModels", perBudget);
         }
         result.put("deadLetters", outcome.deadLetters().size());
         return result;
@@ -171,6 +187,17 @@ public final class RunReport {
                             Csv.quoted(mask.getGenotype())));
                 }
                 Files.write(runDir.resolve("masks.csv"), masks);
+            }
+            if (!outcome.budgetModels().isEmpty()) {
+                List<String> budgets = new ArrayList<>();
+                budgets.add("macs_budget,macs,parameters,test_accuracy,validation_accuracy,architecture_dir");
+                for (ModelReady m : outcome.budgetModels()) {
+                    Double validation = m.getMetrics().get("validationAccuracy");
+                    budgets.add(String.join(",", Long.toString(m.getMacsBudget()), Long.toString(m.getMacs()),
+                            Long.toString(m.getParameterCount()), String.format(Locale.ROOT, "%.4f", m.getTestAccuracy()),
+                            validation == null ? "" : String.format(Locale.ROOT, "%.4f", validation), m.getArtifactUri()));
+                }
+                Files.write(runDir.resolve("budgets.csv"), budgets);
             }
             if (!outcome.clientModels().isEmpty()) {
                 List<String> clients = new ArrayList<>();

@@ -9,9 +9,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -24,13 +21,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.fedarch.core.darts.DartsOptions;
 import io.fedarch.core.darts.PathCost;
 import io.fedarch.core.darts.SinglePath;
-import io.fedarch.events.ClientUpdate;
 import io.fedarch.events.JobSpec;
 import io.fedarch.events.ModelReady;
 import io.fedarch.events.ModelScope;
 import io.fedarch.events.SearchStatus;
-import io.fedarch.events.wire.TopicTap;
-import io.fedarch.events.wire.Topics;
 
 /**
  * PerFedRLNAS through the real services ({@code examples/perfedrlnas-tiny.yaml}): every client ends
@@ -128,20 +122,7 @@ class PerFedRlNasSystemTest {
         return byClient;
     }
 
-    /** Runs the job; with {@code killCoordinator}, kills it with SIGKILL once round 2's first update is out. */
     private static JobOutcome run(JobSpec spec, boolean killCoordinator) throws Exception {
-        ExecutorService executor = Executors.newSingleThreadExecutor();
-        try (TopicTap tap = new TopicTap(stack.bootstrapServers());
-             var updates = tap.follow(Topics.CLIENT_UPDATES, ClientUpdate.class)) {
-            Future<JobOutcome> running = executor.submit(() -> new JobRunner(stack.bootstrapServers())
-                    .run(spec, Duration.ofSeconds(job.timeoutSeconds()), new ConsoleProgress(System.out)));
-            if (killCoordinator) {
-                updates.await(1, u -> u.getRound() == 2, Duration.ofSeconds(300));
-                stack.killAndRestartCoordinator(Duration.ofSeconds(2));
-            }
-            return running.get();
-        } finally {
-            executor.shutdownNow();
-        }
+        return JobRuns.run(stack, spec, Duration.ofSeconds(job.timeoutSeconds()), killCoordinator ? 2 : 0);
     }
 }

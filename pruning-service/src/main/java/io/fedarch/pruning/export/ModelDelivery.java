@@ -24,14 +24,25 @@ import io.fedarch.events.ModelSpec;
  * @param extraFiles      files written elsewhere that belong to this delivery (the search artefacts)
  * @param metrics         further figures for ModelReady.metrics; with {@value ModelExporter#RELAXED_ACCURACY}
  *                        present the exporter adds {@value ModelExporter#DISCRETIZATION_GAP}
- * @param architecture    the architecture the strategy gave this client (its JSON, picture, size and cost
- *                        replace the family's), or null
+ * @param architecture    the architecture the strategy gave this client or budget (its JSON, picture, size and
+ *                        cost replace the family's), or null
+ * @param macsBudget      for scope BUDGET, the MACs budget the model was chosen for; else null
  */
 public record ModelDelivery(String jobId, ModelScope scope, Integer clientId, String algorithm, JobSpec job,
                             ModelSpec model, ModelParameters parameters, Genotype genotype, Measured measured,
                             int roundsCompleted, int modelVersion, long searchMs,
                             Map<String, Object> extraDescription, List<Artifact> extraFiles,
-                            Map<String, Double> metrics, ClientArchitecture architecture) {
+                            Map<String, Double> metrics, ClientArchitecture architecture, Long macsBudget) {
+
+    /** A delivery whose architecture the strategy gave (a client's own subnet). */
+    public ModelDelivery(String jobId, ModelScope scope, Integer clientId, String algorithm, JobSpec job,
+                         ModelSpec model, ModelParameters parameters, Genotype genotype, Measured measured,
+                         int roundsCompleted, int modelVersion, long searchMs,
+                         Map<String, Object> extraDescription, List<Artifact> extraFiles, Map<String, Double> metrics,
+                         ClientArchitecture architecture) {
+        this(jobId, scope, clientId, algorithm, job, model, parameters, genotype, measured, roundsCompleted,
+                modelVersion, searchMs, extraDescription, extraFiles, metrics, architecture, null);
+    }
 
     /** A delivery whose architecture is its model family's (or genotype's). */
     public ModelDelivery(String jobId, ModelScope scope, Integer clientId, String algorithm, JobSpec job,

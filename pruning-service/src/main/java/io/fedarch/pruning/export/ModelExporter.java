@@ -91,8 +91,11 @@ public class ModelExporter {
             loss = test.loss();
             samples = testSet.size();
         }
-        Path dir = delivery.scope() == ModelScope.GLOBAL ? jobDir(delivery.jobId()).resolve("global")
-                : jobDir(delivery.jobId()).resolve("clients").resolve(Integer.toString(delivery.clientId()));
+        Path dir = switch (delivery.scope()) {
+            case GLOBAL -> jobDir(delivery.jobId()).resolve("global");
+            case CLIENT -> jobDir(delivery.jobId()).resolve("clients").resolve(Integer.toString(delivery.clientId()));
+            case BUDGET -> jobDir(delivery.jobId()).resolve("budgets").resolve(Long.toString(delivery.macsBudget()));
+        };
         List<Artifact> files = write(dir, delivery, summary, accuracy, loss, samples);
         String architecture = delivery.architecture() != null ? delivery.architecture().json()
                 : delivery.genotype() != null ? delivery.genotype().toJson() : ArtifactFiles.toJson(summary.describe());
@@ -118,19 +121,25 @@ public class ModelExporter {
                 .setRoundsCompleted(delivery.roundsCompleted())
                 .setSearchMs(delivery.searchMs())
                 .setMetrics(figures(delivery.metrics(), accuracy))
+                .setMacsBudget(delivery.macsBudget())
                 .build();
         publisher.publish(ready);
         long ms = (System.nanoTime() - start) / 1_000_000;
         metrics.exported(delivery.algorithm(), ms, accuracy);
-        LOG.infof("job %s %s%s: test accuracy %.4f on %d images, %d parameters, %d MACs; artifacts in %s (%d ms)",
+        LOG.infof("job %s %s%s%s: test accuracy %.4f on %d images, %d parameters, %d MACs; artifacts in %s (%d ms)",
                 delivery.jobId(), delivery.scope(), delivery.clientId() == null ? "" : " client " + delivery.clientId(),
-                accuracy, samples, parameters, macs, dir, ms);
+                delivery.macsBudget() == null ? "" : " " + delivery.macsBudget() + " MACs", accuracy, samples, parameters, macs, dir, ms);
         return ready;
     }
 
     /** Accuracy of an already built network (e.g. a masked supernet) on the job's held-out test set. */
     public Metrics evaluateOnTestSet(JobSpec job, ai.djl.nn.Block network) {
         return Evaluator.evaluate(network, data.testSet(job), evalBatchSize);
+    }
+
+    /** Accuracy and loss of a network given by its spec and weights on the job's held-out test set. */
+    public Metrics evaluateOnTestSet(JobSpec job, io.fedarch.events.ModelSpec model, io.fedarch.core.tensor.ModelParameters weights) {
+        return Evaluator.evaluate(model, weights, data.testSet(job), evalBatchSize);
     }
 
     /** The delivery's figures, plus the gap between the relaxed supernet and this (discrete) model when known. */
@@ -180,6 +189,9 @@ public class ModelExporter {
             if (delivery.clientId() != null) {
                 description.put("clientId", delivery.clientId());
             }
+            if (delivery.macsBudget() != null) {
+                description.put("macsBudget", delivery.macsBudget());
+            }
             description.put("algorithm", delivery.algorithm());
             description.put("format", "safetensors");
             description.put("weights", weights.getFileName().toString());
@@ -191,7 +203,8 @@ public class ModelExporter {
             if (delivery.architecture() != null) {
                 description.put("architecture", ArtifactFiles.parse(delivery.architecture().json()));
                 description.put("architectureDetails", delivery.architecture().details());
-                description.put("supernet", summary.describe());
+                // A client's subnet is delivered inside its supernet; a budget's subnet is a network of its own.
+                description.put(delivery.scope() == ModelScope.BUDGET ? "layers" : "supernet", summary.describe());
             } else {
                 description.put("architecture", summary.describe());
             }

@@ -15,6 +15,7 @@ import jakarta.inject.Inject;
 import org.jboss.logging.Logger;
 
 import io.fedarch.core.darts.DerivedArchitecture;
+import io.fedarch.core.ofa.SubnetsPerBudget;
 import io.fedarch.core.strategy.SearchResult;
 import io.fedarch.core.strategy.ServerStateCodec;
 import io.fedarch.core.strategy.StrategyRegistry;
@@ -28,7 +29,8 @@ import io.fedarch.events.SearchStatus;
 /**
  * Delivers what a completed job becomes, as its strategy decides ({@code Strategy.afterSearch}): a
  * derived DARTS architecture goes through architecture export (files, fine-tuning job or the
- * surviving path), any other result is the final model as it is; a finished fine-tuning job
+ * surviving path), subnets per MACs budget go through budget export (one model each, then the
+ * supernet), any other result is the final model as it is; a finished fine-tuning job
  * delivers its parent's final model.
  */
 @ApplicationScoped
@@ -40,6 +42,9 @@ public class SearchCompletionHandler {
 
     @Inject
     ArchitectureExport architectures;
+
+    @Inject
+    BudgetSubnetExport subnets;
 
     private final StrategyRegistry strategies = StrategyRegistry.builtIn();
 
@@ -68,10 +73,12 @@ public class SearchCompletionHandler {
         } catch (IllegalArgumentException e) {
             throw new ExportRejectedException("cannot export job " + completed.getJobId() + ": " + e.getMessage());
         }
-        if (result instanceof DerivedArchitecture architecture) {
+        if (result instanceof SubnetsPerBudget perBudget) {
+            subnets.deliver(completed, parameters, perBudget);
+        } else if (result instanceof DerivedArchitecture architecture) {
             architectures.searchCompleted(completed, parameters, architecture);
         } else if (result instanceof SearchResult.AsTrainedWithReports reported) {
-            List<Artifact> reports = writeReports(completed.getJobId(), reported.files());
+            List<Artifact> reports = writeReports(exporter, completed.getJobId(), reported.files());
             exporter.deliver(new ModelDelivery(completed.getJobId(), ModelScope.GLOBAL, null,
                     completed.getSpec().getAlgorithm(), completed.getSpec(), completed.getSpec().getModel(), parameters,
                     null, null, completed.getRoundsCompleted(), completed.getModelVersion(), completed.getSearchMs(),
@@ -86,7 +93,7 @@ public class SearchCompletionHandler {
     }
 
     /** The strategy's reports, written to the job's {@code search/} directory. */
-    private List<Artifact> writeReports(String jobId, Map<String, String> files) {
+    static List<Artifact> writeReports(ModelExporter exporter, String jobId, Map<String, String> files) {
         Path dir = exporter.jobDir(jobId).resolve("search");
         List<Artifact> written = new ArrayList<>();
         try {
@@ -94,7 +101,9 @@ public class SearchCompletionHandler {
             for (Map.Entry<String, String> file : new TreeMap<>(files).entrySet()) {
                 Path path = dir.resolve(ArtifactFiles.safeName(file.getKey()));
                 ArtifactFiles.writeString(path, file.getValue());
-                written.add(ArtifactFiles.artifact(path, file.getKey().endsWith(".csv") ? "text/csv" : "application/json"));
+                String type = file.getKey().endsWith(".csv") ? "text/csv"
+                        : file.getKey().endsWith(".svg") ? "image/svg+xml" : "application/json";
+                written.add(ArtifactFiles.artifact(path, type));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the reports of job " + jobId, e);
