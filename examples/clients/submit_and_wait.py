@@ -185,11 +185,17 @@ def main():
         elif kind == "DeadLetter":
             print(f"dead letter: {event['reason']}")
         elif kind == "ModelReady":
-            print(f"model ready: test accuracy {event['testAccuracy']:.4f} on {event['testSamples']} images, "
-                  f"{event['parameterCount']} parameters, {event['macs']} MACs")
+            # CLIENT (a personalized model) and BUDGET (SuperFedNAS: one per MACs budget) models come
+            # before the job's GLOBAL one, which is its last.
+            scope = event["scope"]
+            which = {"CLIENT": f" of client {event.get('clientId')}",
+                     "BUDGET": f" for the {event.get('macsBudget')}-MACs budget"}.get(scope, "")
+            print(f"model ready ({scope.lower()}{which}): test accuracy {event['testAccuracy']:.4f} on "
+                  f"{event['testSamples']} images, {event['parameterCount']} parameters, {event['macs']} MACs")
             for artifact in event["files"]:
                 print(f"  {artifact['path']} ({artifact['sizeBytes']} bytes, sha256 {artifact['sha256'][:12]}...)")
-            return 0
+            if scope == "GLOBAL":
+                return 0
     print("timed out")
     return 1
 

@@ -16,7 +16,8 @@ import io.fedarch.core.util.Seeds;
  * shapes; the classifier and BN as PyTorch's defaults ({@link ModelInitializer}). PyTorch's default
  * convolution init (uniform ±1/√fan_in, a third of that variance and less for wide layers) leaves a
  * ResNet without BN — the reference's default — near chance for several rounds (measured: 0.095
- * test accuracy after 4 FedAvg rounds of the largest subnet, 4 clients, against 0.36 with this).
+ * test accuracy after 4 FedAvg rounds of the largest subnet, 4 clients, 6,000 images, lr 0.1 without
+ * momentum, against 0.378 with this).
  */
 public final class ElasticInitializer {
     private ElasticInitializer() {
