@@ -40,6 +40,8 @@ public final class ElasticResNet extends AbstractBlock implements SelfDescribing
     private final Map<String, Parameter> named;
     private final Map<String, BatchNormLayer> norms = new HashMap<>();
     private SubnetLayout active;
+    /** The active subnet's region of every tensor it uses, computed once per subnet, not per batch. */
+    private Map<String, SubnetLayout.Box> activeBoxes;
 
     /** The supernet of the space. */
     public static ElasticResNet supernet(ElasticOptions options) {
@@ -80,6 +82,7 @@ public final class ElasticResNet extends AbstractBlock implements SelfDescribing
             addParameter(p);
         }
         this.active = capacity;
+        this.activeBoxes = capacity.boxes(b -> kernelCapacity[b]);
     }
 
     /**
@@ -97,6 +100,7 @@ public final class ElasticResNet extends AbstractBlock implements SelfDescribing
             }
         }
         this.active = layout;
+        this.activeBoxes = boxes;
     }
 
     public SubnetConfig activeSubnet() {
@@ -115,7 +119,7 @@ public final class ElasticResNet extends AbstractBlock implements SelfDescribing
     @Override
     protected NDList forwardInternal(ParameterStore parameterStore, NDList inputs, boolean training,
                                      PairList<String, Object> params) {
-        Map<String, SubnetLayout.Box> boxes = active.boxes(b -> kernelCapacity[b]);
+        Map<String, SubnetLayout.Box> boxes = activeBoxes;
         NDArray x = inputs.singletonOrThrow();
         x = conv(x, slice("stem.conv.weight", boxes, x), options.stemStride(), SubnetLayout.STEM_KERNEL / 2);
         x = Activation.relu(norm("stem.bn", x, training));
@@ -188,20 +192,16 @@ public final class ElasticResNet extends AbstractBlock implements SelfDescribing
         List<ModelSummary.Layer> layers = new ArrayList<>();
         long[] stemOut = {a.stemChannels(), a.stemSize(), a.stemSize()};
         layers.add(new ModelSummary.Layer("stem", "Conv3x3", new long[] {ModelFactory.CHANNELS, ModelFactory.HEIGHT,
-                ModelFactory.WIDTH}, stemOut, count(boxes, "stem."),
-                (long) a.stemChannels() * ModelFactory.CHANNELS * 9 * a.stemSize() * a.stemSize()));
+                ModelFactory.WIDTH}, stemOut, count(boxes, "stem."), a.stemMacs()));
         long[] in = stemOut;
         for (SubnetLayout.Block b : a.blocks()) {
-            long pixels = (long) b.outSize() * b.outSize();
-            long macs = pixels * b.kernel() * b.kernel() * ((long) b.mid() * b.in() + (long) b.out() * b.mid())
-                    + (b.downsample() ? pixels * b.out() * b.in() : 0);
             long[] out = {b.out(), b.outSize(), b.outSize()};
             layers.add(new ModelSummary.Layer(b.prefix(), "ResidualBlock(k" + b.kernel() + ",mid" + b.mid() + ")", in, out,
-                    count(boxes, b.prefix() + "."), macs));
+                    count(boxes, b.prefix() + "."), b.macs()));
             in = out;
         }
         layers.add(new ModelSummary.Layer("classifier", "GlobalAvgPoolLinear", in, new long[] {ModelFactory.CLASSES},
-                count(boxes, "classifier."), (long) a.lastChannels() * ModelFactory.CLASSES));
+                count(boxes, "classifier."), a.classifierMacs()));
         return layers;
     }
 

@@ -58,35 +58,14 @@ public final class SubnetExtraction {
      * {@code write}) writing {@code part} into it.
      */
     static void copy(NamedTensor full, SubnetLayout.Box box, float[] part, boolean write) {
-        int[] shape = full.shape();
-        int[] extent = box.extent();
-        int dims = shape.length;
-        int[] stride = new int[dims];
-        stride[dims - 1] = 1;
-        for (int d = dims - 2; d >= 0; d--) {
-            stride[d] = stride[d + 1] * shape[d + 1];
-        }
-        int[] at = new int[dims];
-        int inner = extent[dims - 1];
-        int rows = part.length / Math.max(1, inner);
         float[] values = full.values();
-        for (int row = 0; row < rows; row++) {
-            int offset = 0;
-            for (int d = 0; d < dims - 1; d++) {
-                offset += (box.from()[d] + at[d]) * stride[d];
-            }
-            offset += box.from()[dims - 1];
+        int[] next = {0};
+        box.forEachOffset(full.shape(), offset -> {
             if (write) {
-                System.arraycopy(part, row * inner, values, offset, inner);
+                values[offset] = part[next[0]++];
             } else {
-                System.arraycopy(values, offset, part, row * inner, inner);
+                part[next[0]++] = values[offset];
             }
-            for (int d = dims - 2; d >= 0; d--) {
-                if (++at[d] < extent[d]) {
-                    break;
-                }
-                at[d] = 0;
-            }
-        }
+        });
     }
 }

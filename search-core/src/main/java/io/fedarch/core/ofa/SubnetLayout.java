@@ -32,6 +32,12 @@ public record SubnetLayout(ElasticOptions options, SubnetConfig config, int stem
      */
     public record Block(String prefix, int stage, int indexInStage, int in, int mid, int out, int stride, int kernel,
                         boolean downsample, int outSize) {
+        /** Multiply–accumulates of its convolutions for one image (pooling and sums not counted). */
+        public long macs() {
+            long pixels = (long) outSize * outSize;
+            long k2 = (long) kernel * kernel;
+            return pixels * k2 * ((long) mid * in + (long) out * mid) + (downsample ? pixels * out * in : 0);
+        }
     }
 
     /** A region [from, to) of a tensor, dimension by dimension. */
@@ -189,16 +195,15 @@ public record SubnetLayout(ElasticOptions options, SubnetConfig config, int stem
 
     /** Multiply–accumulates of one forward pass of one image: convolutions and the classifier. */
     public long macs() {
-        long macs = (long) stemChannels * ModelFactory.CHANNELS * STEM_KERNEL * STEM_KERNEL * stemSize * stemSize;
-        for (Block b : blocks) {
-            long pixels = (long) b.outSize() * b.outSize();
-            long k2 = (long) b.kernel() * b.kernel();
-            macs += pixels * k2 * ((long) b.mid() * b.in() + (long) b.out() * b.mid());
-            if (b.downsample()) {
-                macs += pixels * b.out() * b.in();
-            }
-        }
-        return macs + (long) lastChannels * ModelFactory.CLASSES;
+        return stemMacs() + blocks.stream().mapToLong(Block::macs).sum() + classifierMacs();
+    }
+
+    public long stemMacs() {
+        return (long) stemChannels * ModelFactory.CHANNELS * STEM_KERNEL * STEM_KERNEL * stemSize * stemSize;
+    }
+
+    public long classifierMacs() {
+        return (long) lastChannels * ModelFactory.CLASSES;
     }
 
     /** FP32 bytes of the subnet's tensors: what a subnet-only link would carry one way. */
