@@ -160,6 +160,12 @@ public final class RunReport {
                 Long.toString(outcome.elapsedMs(round)), activeOperations);
     }
 
+    /** A model-ready figure formatted for a CSV cell, or empty when the model has none. */
+    private static String figure(ModelReady model, String key, String format) {
+        Double value = model.getMetrics().get(key);
+        return value == null ? "" : String.format(Locale.ROOT, format, value);
+    }
+
     public static void write(Path runDir, JobSpec spec, JobOutcome outcome, int workers) {
         try {
             Files.createDirectories(runDir);
@@ -202,15 +208,15 @@ public final class RunReport {
             if (!outcome.clientModels().isEmpty()) {
                 List<String> clients = new ArrayList<>();
                 clients.add("client,local_test_accuracy,local_test_loss,local_test_samples,parameters,architecture_dir,"
-                        + "macs,device_tier");
+                        + "macs,device_tier,global_local_test_accuracy,held_out,parameter_free_share");
                 outcome.clientModels().stream().sorted(java.util.Comparator.comparing(ModelReady::getClientId))
                         .forEach(m -> clients.add(String.join(",", Integer.toString(m.getClientId()),
                                 String.format(Locale.ROOT, "%.4f", m.getTestAccuracy()),
                                 String.format(Locale.ROOT, "%.4f", m.getTestLoss()),
                                 Integer.toString(m.getTestSamples()), Long.toString(m.getParameterCount()),
                                 m.getArtifactUri(), Long.toString(m.getMacs()),
-                                m.getMetrics().containsKey("deviceTier")
-                                        ? String.format(Locale.ROOT, "%.0f", m.getMetrics().get("deviceTier")) : "")));
+                                figure(m, "deviceTier", "%.0f"), figure(m, "globalLocalTestAccuracy", "%.4f"),
+                                figure(m, "heldOut", "%.0f"), figure(m, "parameterFreeShare", "%.4f"))));
                 Files.write(runDir.resolve("clients.csv"), clients);
             }
             Map<String, Object> result = summary(spec, outcome, workers);

@@ -203,8 +203,10 @@ public class ModelExporter {
             if (delivery.architecture() != null) {
                 description.put("architecture", ArtifactFiles.parse(delivery.architecture().json()));
                 description.put("architectureDetails", delivery.architecture().details());
-                // A client's subnet is delivered inside its supernet; a budget's subnet is a network of its own.
-                description.put(delivery.scope() == ModelScope.BUDGET ? "layers" : "supernet", summary.describe());
+                // A client's subnet is delivered inside its supernet; a budget's subnet, or a client's derived
+                // network, is a network of its own.
+                boolean ownNetwork = delivery.scope() == ModelScope.BUDGET || delivery.architecture().model() != null;
+                description.put(ownNetwork ? "layers" : "supernet", summary.describe());
             } else {
                 description.put("architecture", summary.describe());
             }

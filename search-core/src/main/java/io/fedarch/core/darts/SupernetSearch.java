@@ -15,6 +15,7 @@ import io.fedarch.core.model.Engines;
 import io.fedarch.core.model.ModelFactory;
 import io.fedarch.core.train.Evaluator;
 import io.fedarch.core.train.Metrics;
+import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.events.JobSpec;
 
 /**
@@ -30,8 +31,16 @@ public final class SupernetSearch {
         Result search(SearchNetwork network);
     }
 
-    /** Training metrics of the search and the algorithm's own figures for ClientOutcome.custom. */
-    public record Result(Metrics training, Map<String, Double> custom) {
+    /**
+     * Training metrics of the search and the algorithm's own figures for ClientOutcome.custom.
+     *
+     * @param sent what the client sends instead of the searched supernet (Meta-DNAS's FOMAML: its query
+     *             gradient, in the supernet's shape), or null to send the supernet
+     */
+    public record Result(Metrics training, Map<String, Double> custom, ModelParameters sent) {
+        public Result(Metrics training, Map<String, Double> custom) {
+            this(training, custom, null);
+        }
     }
 
     private SupernetSearch() {
@@ -54,7 +63,8 @@ public final class SupernetSearch {
             Metrics training = search.training();
             Map<String, Double> custom = new HashMap<>(search.custom());
             custom.put("globalValidationLoss", before.loss());
-            ClientOutcome outcome = new ClientOutcome(BlockParameters.read(network), task.shard().train().size(),
+            ClientOutcome outcome = new ClientOutcome(
+                    search.sent() != null ? search.sent() : BlockParameters.read(network), task.shard().train().size(),
                     training.steps(), training.loss(), training.accuracy(), after.loss(), after.accuracy(),
                     before.accuracy(), after.samples(), Map.copyOf(custom));
             return new Personalization(outcome, test, globalTest);

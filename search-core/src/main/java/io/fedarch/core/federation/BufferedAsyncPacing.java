@@ -229,7 +229,7 @@ final class BufferedAsyncPacing implements Pacing {
     private int issueTask(JobState job, Instant now, int exclude, List<Decision> out) {
         AsyncState async = job.async;
         List<Integer> idle = new ArrayList<>();
-        for (int c = 0; c < job.spec.getTotalClients(); c++) {
+        for (int c : job.strategy.trainingClients(job.spec)) {
             if (!async.outstanding.containsKey(c) && c != exclude) {
                 idle.add(c);
             }

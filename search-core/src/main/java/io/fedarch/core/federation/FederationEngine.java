@@ -14,6 +14,9 @@ import io.fedarch.core.strategy.BetweenRounds;
 import io.fedarch.core.strategy.ClientInstruction;
 import io.fedarch.core.strategy.ClientResult;
 import io.fedarch.core.strategy.Personalization;
+import io.fedarch.core.strategy.ClientArchitecture;
+import io.fedarch.core.model.ModelInitializer;
+import io.fedarch.events.ModelSpec;
 import io.fedarch.core.strategy.RoundPlan;
 import io.fedarch.core.strategy.ServerState;
 import io.fedarch.core.strategy.ServerStateCodec;
@@ -241,10 +244,11 @@ public final class FederationEngine {
 
     /** Decodes and checks an update of the open round; personalization updates are kept without their model. */
     private ReceivedUpdate received(JobState job, ClientUpdate update, UpdateOrigin origin) {
-        ModelParameters parameters = decode(job, update.getModelState(), update.getClientId());
         if (job.phase == JobPhase.PERSONALIZING) {
+            decode(job, update.getModelState(), update.getClientId(), personalizedReference(job, update));
             return new ReceivedUpdate(null, update.getMetrics(), update.getWorkerId(), origin);
         }
+        ModelParameters parameters = decode(job, update.getModelState(), update.getClientId());
         ClientResult result = new ClientResult(job.openRound.instructions.get(update.getClientId()),
                 update.getSampleCount(), parameters, update.getMetrics());
         return new ReceivedUpdate(result, update.getMetrics(), update.getWorkerId(), origin);
@@ -252,10 +256,38 @@ public final class FederationEngine {
 
     /** The checks every client model goes through before it is counted, synchronous or not: it fits the job's model and is finite. */
     ModelParameters decode(JobState job, ModelState state, int clientId) {
+        return decode(job, state, clientId, job.global);
+    }
+
+    /**
+     * What a personalized model must fit: the global model, unless the strategy gives the client a
+     * network of its own (Meta-DNAS's derived network), named by what the client reported.
+     */
+    private static ModelParameters personalizedReference(JobState job, ClientUpdate update) {
+        ModelSpec own;
+        try {
+            own = job.strategy.clientArchitecture(job.spec, update.getClientId(), update.getMetrics().getCustom())
+                    .map(ClientArchitecture::model).orElse(null);
+        } catch (IllegalArgumentException e) {
+            throw new InputRejectedException("personalized model of client " + update.getClientId() + " of job "
+                    + job.jobId + " describes no architecture of this job: " + e.getMessage(), e);
+        }
+        if (own == null) {
+            return job.global;
+        }
+        try {
+            return ModelInitializer.initialize(own, 0);
+        } catch (IllegalArgumentException e) {
+            throw new InputRejectedException("personalized model of client " + update.getClientId() + " of job "
+                    + job.jobId + " names a network that cannot be built: " + e.getMessage(), e);
+        }
+    }
+
+    private ModelParameters decode(JobState job, ModelState state, int clientId, ModelParameters reference) {
         ModelParameters parameters;
         try {
             parameters = TensorCodec.fromAvro(state);
-            job.global.requireCompatible(parameters);
+            reference.requireCompatible(parameters);
         } catch (IllegalArgumentException e) {
             throw new InputRejectedException("update of client " + clientId + " does not fit the model of job "
                     + job.jobId + ": " + e.getMessage(), e);

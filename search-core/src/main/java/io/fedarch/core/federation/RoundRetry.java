@@ -18,10 +18,11 @@ final class RoundRetry {
     private RoundRetry() {
     }
 
-    static List<Integer> replacements(RoundState round, int totalClients, long seed) {
+    /** @param trainingClients the clients the strategy lets train ({@code Strategy.trainingClients}) */
+    static List<Integer> replacements(RoundState round, List<Integer> trainingClients, long seed) {
         int missing = round.expectedUpdates() - round.updates.size();
         List<Integer> unasked = new ArrayList<>();
-        for (int client = 0; client < totalClients; client++) {
+        for (int client : trainingClients) {
             if (!round.asked.contains(client)) {
                 unasked.add(client);
             }

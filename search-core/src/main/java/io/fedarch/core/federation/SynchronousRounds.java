@@ -97,7 +97,8 @@ final class SynchronousRounds implements Pacing {
     /** Asks replacement clients for the updates a round still misses; the updates it has stay counted. */
     private void retryRound(JobState job, Instant now, List<Decision> out) {
         RoundState round = job.openRound;
-        List<Integer> replacements = RoundRetry.replacements(round, job.spec.getTotalClients(), job.spec.getSeed());
+        List<Integer> replacements = RoundRetry.replacements(round, job.strategy.trainingClients(job.spec),
+                job.spec.getSeed());
         round.attempt++;
         round.deadline = now.plusMillis(job.spec.getRoundDeadlineMs());
         // Replacement clients get their instructions from the strategy, like the clients it selected.

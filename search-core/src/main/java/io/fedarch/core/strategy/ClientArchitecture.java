@@ -2,6 +2,8 @@ package io.fedarch.core.strategy;
 
 import java.util.Map;
 
+import io.fedarch.events.ModelSpec;
+
 /**
  * The architecture of one client's personalized model where the strategy, not the global model's
  * family, decides it (PerFedRLNAS: each client's own subnet): what the CLIENT-scoped model-ready
@@ -12,9 +14,17 @@ import java.util.Map;
  * @param parameters the architecture's parameter count (ModelReady.parameterCount)
  * @param macs       its multiply–accumulates per input (ModelReady.macs)
  * @param details    further entries for model.json
+ * @param model      the network the personalized weights fit when it is not the job's model (Meta-DNAS:
+ *                   the client's derived network), or null: then the weights are the job's model's
  */
-public record ClientArchitecture(String json, String svg, long parameters, long macs, Map<String, Object> details) {
+public record ClientArchitecture(String json, String svg, long parameters, long macs, Map<String, Object> details,
+                                 ModelSpec model) {
     public ClientArchitecture {
         details = Map.copyOf(details);
+    }
+
+    /** An architecture whose weights are the job's model's (a path inside the supernet). */
+    public ClientArchitecture(String json, String svg, long parameters, long macs, Map<String, Object> details) {
+        this(json, svg, parameters, macs, details, null);
     }
 }

@@ -61,6 +61,15 @@ public interface Strategy {
         return ServerState.EMPTY;
     }
 
+    /**
+     * The clients that may be asked to train (selection, round retries, asynchronous tasks): all of
+     * them by default. The others only take part in the personalization stage (Meta-DNAS's held-out
+     * clients, the "new clients" it adapts to).
+     */
+    default List<Integer> trainingClients(JobSpec spec) {
+        return IntStream.range(0, spec.getTotalClients()).boxed().toList();
+    }
+
     /** Which clients take part in {@code round} (1-based): by default FedAvg's seeded draw of clientsPerRound. */
     default List<Integer> selectClients(JobSpec spec, int round) {
         return ClientSelection.seeded(spec.getTotalClients(), spec.getClientsPerRound(), spec.getSeed(), round);

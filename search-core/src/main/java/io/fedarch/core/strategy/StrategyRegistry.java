@@ -5,6 +5,7 @@ import io.fedarch.core.algorithms.fednas.FedNas;
 import io.fedarch.core.algorithms.fedmetanas.FedMetaNas;
 import io.fedarch.core.algorithms.perfedrlnas.PerFedRlNas;
 import io.fedarch.core.algorithms.superfednas.SuperFedNas;
+import io.fedarch.core.algorithms.metadnas.MetaDnas;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -34,7 +35,7 @@ public final class StrategyRegistry {
     /** Every strategy fedarch ships, and those of the jars on the strategy path ({@link StrategyPlugins}). */
     public static StrategyRegistry builtIn() {
         List<Strategy> all = new ArrayList<>(List.of(new FedAvg(), new FedNas(), new FedMetaNas(), new PerFedRlNas(),
-                new SuperFedNas()));
+                new SuperFedNas(), new MetaDnas()));
         all.addAll(StrategyPlugins.load());
         return new StrategyRegistry(all);
     }

@@ -2,6 +2,8 @@ package io.fedarch.core.algorithms.fedavg;
 
 import io.fedarch.core.strategy.SimulatedAttacks;
 import io.fedarch.core.strategy.Strategy;
+import io.fedarch.core.strategy.HeldOutClients;
+import io.fedarch.core.strategy.HyperParameter;
 import io.fedarch.core.strategy.Aggregation;
 import io.fedarch.core.strategy.ServerState;
 import io.fedarch.core.strategy.ClientProcedure;
@@ -21,7 +23,8 @@ import io.fedarch.events.JobSpec;
 /**
  * Federated Averaging (McMahan et al., AISTATS 2017): each round a random subset of clients
  * trains the global model locally with SGD, and the server replaces it by the sample-weighted
- * mean of their models.
+ * mean of their models. With {@value HeldOutClients#KNOB} the last clients never train and only
+ * fine-tune the final model in the personalization stage: how well it serves new clients.
  */
 public final class FedAvg implements Strategy {
     public static final String NAME = "fedavg";
@@ -41,9 +44,28 @@ public final class FedAvg implements Strategy {
         return "FedAvg (McMahan et al., 2017): local SGD, sample-weighted mean of the clients' models";
     }
 
+    /** The personalization stage's learning rate, and held-out clients (never trained; adapted at the end). */
+    @Override
+    public List<HyperParameter> hyperParameters() {
+        return List.of(Strategy.personalizationLearningRate(), HeldOutClients.knob());
+    }
+
+    /** All clients but the held-out ones. */
+    @Override
+    public List<Integer> trainingClients(JobSpec spec) {
+        return HeldOutClients.trainingClients(spec);
+    }
+
+    /** The seeded draw of clientsPerRound among the training clients (exactly the default draw without held-out ones). */
+    @Override
+    public List<Integer> selectClients(JobSpec spec, int round) {
+        return HeldOutClients.select(spec, round);
+    }
+
     @Override
     public void validate(JobSpec spec) {
         List<String> problems = problems(spec);
+        problems.addAll(HeldOutClients.problems(spec));
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid fedavg job: " + String.join("; ", problems));
         }

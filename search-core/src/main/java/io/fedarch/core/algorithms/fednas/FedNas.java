@@ -100,12 +100,43 @@ public final class FedNas implements Strategy {
     @Override
     public void validate(JobSpec spec) {
         List<String> problems = new ArrayList<>(selection.problems(spec));
+        problems.addAll(searchProblems(spec, NAME));
+        try {
+            double fineTuneRounds = HyperParameters.number(spec, FINE_TUNE_ROUNDS, 0);
+            double fineTuneRate = HyperParameters.number(spec, FINE_TUNE_LEARNING_RATE, spec.getLearningRate());
+            double fineTuneEpochs = HyperParameters.number(spec, FINE_TUNE_EPOCHS, spec.getLocalEpochs());
+            if (!(fineTuneRounds >= 0) || fineTuneRounds != Math.rint(fineTuneRounds)) {
+                problems.add("fineTuneRounds must be a whole number >= 0 (got " + fineTuneRounds + ")");
+            }
+            if (!(fineTuneRate > 0) || Double.isInfinite(fineTuneRate)) {
+                problems.add("fineTuneLearningRate must be positive (got " + fineTuneRate + ")");
+            }
+            if (!(fineTuneEpochs >= 1) || fineTuneEpochs != Math.rint(fineTuneEpochs)) {
+                problems.add("fineTuneEpochs must be a whole number >= 1 (got " + fineTuneEpochs + ")");
+            }
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+        }
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("invalid fednas job: " + String.join("; ", problems));
+        }
+    }
+
+    /**
+     * What is wrong with a job's local DARTS search as every MiLeNAS-based strategy sees it (family,
+     * validation split, α learning rate, λ, α weight decay, clip, the cosine floor); empty when nothing is.
+     *
+     * @param algorithm the strategy's name, for the messages
+     */
+    public static List<String> searchProblems(JobSpec spec, String algorithm) {
+        List<String> problems = new ArrayList<>();
         String family = spec.getModel().getFamily() == null ? "" : spec.getModel().getFamily().toLowerCase(Locale.ROOT);
         if (!family.equals(DartsFamily.NAME)) {
-            problems.add("fednas searches the '" + DartsFamily.NAME + "' model family (got '" + spec.getModel().getFamily() + "')");
+            problems.add(algorithm + " searches the '" + DartsFamily.NAME + "' model family (got '"
+                    + spec.getModel().getFamily() + "')");
         }
         if (!(spec.getData().getPartition().getValidationFraction() > 0)) {
-            problems.add("fednas needs validationFraction > 0: MiLeNAS updates α on the clients' validation split");
+            problems.add(algorithm + " needs validationFraction > 0: MiLeNAS updates α on the clients' validation split");
         }
         if (!(spec.getArchLearningRate() > 0) || Double.isInfinite(spec.getArchLearningRate())) {
             problems.add("archLearningRate must be positive (got " + spec.getArchLearningRate() + ")");
@@ -124,27 +155,13 @@ public final class FedNas implements Strategy {
             if (!(clip > 0)) {
                 problems.add("gradientClip must be positive (got " + clip + ")");
             }
-            double fineTuneRounds = HyperParameters.number(spec, FINE_TUNE_ROUNDS, 0);
-            double fineTuneRate = HyperParameters.number(spec, FINE_TUNE_LEARNING_RATE, spec.getLearningRate());
-            double fineTuneEpochs = HyperParameters.number(spec, FINE_TUNE_EPOCHS, spec.getLocalEpochs());
-            if (!(fineTuneRounds >= 0) || fineTuneRounds != Math.rint(fineTuneRounds)) {
-                problems.add("fineTuneRounds must be a whole number >= 0 (got " + fineTuneRounds + ")");
-            }
-            if (!(fineTuneRate > 0) || Double.isInfinite(fineTuneRate)) {
-                problems.add("fineTuneLearningRate must be positive (got " + fineTuneRate + ")");
-            }
-            if (!(fineTuneEpochs >= 1) || fineTuneEpochs != Math.rint(fineTuneEpochs)) {
-                problems.add("fineTuneEpochs must be a whole number >= 1 (got " + fineTuneEpochs + ")");
-            }
             if (!(minLr > 0 && minLr <= spec.getLearningRate())) {
                 problems.add("minLearningRate must be in (0, learningRate] (got " + minLr + ")");
             }
         } catch (IllegalArgumentException e) {
             problems.add(e.getMessage());
         }
-        if (!problems.isEmpty()) {
-            throw new IllegalArgumentException("invalid fednas job: " + String.join("; ", problems));
-        }
+        return problems;
     }
 
     /** The supernet with DARTS's initialisation (α = 1e-3·randn), deterministic in the job seed. */

@@ -20,7 +20,8 @@ import io.fedarch.core.train.Batches;
  * uses: α ← α − η_α (∇_α L_train(w, α) + λ ∇_α L_val(w, α)). It is first-order (no unrolled
  * second-order term as in second-order DARTS), so one backward pass through both losses suffices.
  * <p>
- * The update is {@link ArchitectureAdam}.
+ * The update is {@link ArchitectureAdam}. An optional {@link ArchitecturePenalty} adds its own
+ * gradient to α's (Meta-DNAS: λ_c·R(α), the expected-MACs regulariser); without one the step is FedNAS's.
  * <p>
  * Callers hold {@link io.fedarch.core.train.GradientLock} around {@link #step}.
  */
@@ -34,9 +35,18 @@ public final class MileNasArchitect {
     private final List<Parameter> weights;
     private final double lambda;
     private final ArchitectureAdam adam;
+    private final ArchitecturePenalty penalty;
+    private double lastPenalty = Double.NaN;
 
     public MileNasArchitect(SearchNetwork network, double learningRate, double weightDecay, double lambda) {
+        this(network, learningRate, weightDecay, lambda, null);
+    }
+
+    /** @param penalty a further term of α's objective, or null */
+    public MileNasArchitect(SearchNetwork network, double learningRate, double weightDecay, double lambda,
+                            ArchitecturePenalty penalty) {
         this.network = network;
+        this.penalty = penalty;
         this.alphas = network.architectureParameters();
         this.weights = network.weightParameters();
         this.lambda = lambda;
@@ -77,8 +87,20 @@ public final class MileNasArchitect {
                 gradient.subi(gradient);
             }
         }
+        if (penalty != null) {
+            List<float[]> values = new ArrayList<>(alphas.size());
+            for (Parameter alpha : alphas) {
+                values.add(alpha.getArray().toFloatArray());
+            }
+            lastPenalty = penalty.addGradient(values, gradients);
+        }
         adam.step(gradients);
         return new StepLosses(trainLoss, validationLoss);
+    }
+
+    /** The penalty's value before the last step (NaN without a penalty or before the first step). */
+    public double lastPenalty() {
+        return lastPenalty;
     }
 
     /**

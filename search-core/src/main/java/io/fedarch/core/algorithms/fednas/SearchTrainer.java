@@ -43,6 +43,16 @@ public final class SearchTrainer {
     /** Searches in place: both the weights and α of {@code network} are updated. */
     public static Outcome search(SearchNetwork network, ImageDataset train, ImageDataset validation,
                                  SearchSettings settings) {
+        return search(network, train, validation, settings, null);
+    }
+
+    /**
+     * Searches in place with a further term in α's objective.
+     *
+     * @param penalty added to α's gradient at every α step, or null (FedNAS)
+     */
+    public static Outcome search(SearchNetwork network, ImageDataset train, ImageDataset validation,
+                                 SearchSettings settings, ArchitecturePenalty penalty) {
         if (train.size() == 0 || settings.epochs() == 0) {
             return new Outcome(Metrics.empty(), Double.NaN);
         }
@@ -50,7 +60,7 @@ public final class SearchTrainer {
             throw new IllegalArgumentException("MiLeNAS needs a non-empty validation split");
         }
         MileNasArchitect architect = new MileNasArchitect(network, settings.archLearningRate(),
-                settings.archWeightDecay(), settings.lambda());
+                settings.archWeightDecay(), settings.lambda(), penalty);
         List<Parameter> weights = network.weightParameters();
         List<Parameter> alphas = network.architectureParameters();
         PairedBatches batches = new PairedBatches(train, validation, settings.batchSize(), settings.shuffleSeed());

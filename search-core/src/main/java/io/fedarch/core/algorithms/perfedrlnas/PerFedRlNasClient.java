@@ -1,5 +1,6 @@
 package io.fedarch.core.algorithms.perfedrlnas;
 
+import io.fedarch.core.strategy.DeviceProfiles;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.IntToDoubleFunction;

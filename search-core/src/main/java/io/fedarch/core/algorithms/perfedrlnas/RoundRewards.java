@@ -1,5 +1,6 @@
 package io.fedarch.core.algorithms.perfedrlnas;
 
+import io.fedarch.core.strategy.DeviceProfiles;
 import java.util.List;
 import java.util.Map;
 

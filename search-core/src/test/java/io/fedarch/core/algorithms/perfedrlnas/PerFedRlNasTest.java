@@ -1,5 +1,6 @@
 package io.fedarch.core.algorithms.perfedrlnas;
 
+import io.fedarch.core.strategy.DeviceProfiles;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

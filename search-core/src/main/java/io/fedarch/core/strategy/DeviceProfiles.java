@@ -1,4 +1,4 @@
-package io.fedarch.core.algorithms.perfedrlnas;
+package io.fedarch.core.strategy;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -14,16 +14,26 @@ import io.fedarch.events.JobSpec;
  * comma-separated lists of equal length in the job's hyperParameters, and dealt to the clients by
  * the job's seed (a seeded permutation, then round-robin, so tiers are as equal in size as the
  * client count allows). Without {@value #TIER_MEMORY_MB} every client is one unlimited device.
+ * Strategies share them: PerFedRLNAS reads memory, speed and bandwidth; Meta-DNAS reads the
+ * inference budget {@value #TIER_MACS_BUDGET} (multiply–accumulates per image) its clients'
+ * architectures are held to.
  */
 public final class DeviceProfiles {
     public static final String TIER_MEMORY_MB = "tierMemoryMB";
     public static final String TIER_SPEED = "tierMacsPerSecond";
     public static final String TIER_BANDWIDTH = "tierBandwidthBytesPerSecond";
+    public static final String TIER_MACS_BUDGET = "tierMacsBudget";
     public static final double DEFAULT_SPEED = 2e9;
     public static final double DEFAULT_BANDWIDTH = 1e6;
 
-    /** One device. @param memoryBytes training memory budget (+inf: unlimited) */
-    public record Device(int tier, double memoryBytes, double macsPerSecond, double bandwidthBytesPerSecond) {
+    /**
+     * One device.
+     *
+     * @param memoryBytes training memory budget (+inf: unlimited)
+     * @param macsBudget  inference cost budget per image (+inf: unlimited)
+     */
+    public record Device(int tier, double memoryBytes, double macsPerSecond, double bandwidthBytesPerSecond,
+                         double macsBudget) {
     }
 
     private DeviceProfiles() {
@@ -34,11 +44,14 @@ public final class DeviceProfiles {
         List<Double> memory = list(spec, TIER_MEMORY_MB);
         List<Double> speed = list(spec, TIER_SPEED);
         List<Double> bandwidth = list(spec, TIER_BANDWIDTH);
-        int count = Math.max(memory.size(), Math.max(speed.size(), bandwidth.size()));
+        List<Double> macsBudget = list(spec, TIER_MACS_BUDGET);
+        int count = Math.max(Math.max(memory.size(), macsBudget.size()), Math.max(speed.size(), bandwidth.size()));
         if (count == 0) {
-            return List.of(new Device(0, Double.POSITIVE_INFINITY, DEFAULT_SPEED, DEFAULT_BANDWIDTH));
+            return List.of(new Device(0, Double.POSITIVE_INFINITY, DEFAULT_SPEED, DEFAULT_BANDWIDTH,
+                    Double.POSITIVE_INFINITY));
         }
-        for (var entry : Map.of(TIER_MEMORY_MB, memory, TIER_SPEED, speed, TIER_BANDWIDTH, bandwidth).entrySet()) {
+        for (var entry : Map.of(TIER_MEMORY_MB, memory, TIER_SPEED, speed, TIER_BANDWIDTH, bandwidth,
+                TIER_MACS_BUDGET, macsBudget).entrySet()) {
             if (!entry.getValue().isEmpty() && entry.getValue().size() != count) {
                 throw new IllegalArgumentException("device tiers: " + entry.getKey() + " lists "
                         + entry.getValue().size() + " values but another tier list has " + count
@@ -49,7 +62,8 @@ public final class DeviceProfiles {
         for (int t = 0; t < count; t++) {
             tiers.add(new Device(t, memory.isEmpty() ? Double.POSITIVE_INFINITY : memory.get(t) * 1024 * 1024,
                     speed.isEmpty() ? DEFAULT_SPEED : speed.get(t),
-                    bandwidth.isEmpty() ? DEFAULT_BANDWIDTH : bandwidth.get(t)));
+                    bandwidth.isEmpty() ? DEFAULT_BANDWIDTH : bandwidth.get(t),
+                    macsBudget.isEmpty() ? Double.POSITIVE_INFINITY : macsBudget.get(t)));
         }
         return tiers;
     }
