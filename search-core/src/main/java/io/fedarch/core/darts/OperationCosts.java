@@ -12,9 +12,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * The figures are {@link PathCost}'s, taken as differences: with a reference path that uses the
  * first operation other than 'none' on every edge (so every state is read and every preprocessing
  * convolution counts), {@code cost(t, e, o)} is what replacing edge e's operation of cell type t by
- * o changes, and {@link #fixedMacs()} is the reference path's total minus its edges' own costs —
- * the stem, preprocessing and classifier. Any single path that reads both cell inputs then costs
- * exactly {@code fixedMacs + Σ edges cost(t, e, o_e)} (a test checks this against PathCost).
+ * o changes (0 for the reference operation), and {@link #fixedMacs()} is the reference path's total.
+ * Any single path that reads both cell inputs then costs exactly {@code fixedMacs + Σ edges cost(t, e, o_e)}
+ * (a test checks this against PathCost); the expected cost and its gradient follow from the same sum.
  */
 public final class OperationCosts {
     private static final Map<DartsOptions, OperationCosts> CACHE = new ConcurrentHashMap<>();
@@ -44,7 +44,6 @@ public final class OperationCosts {
         Arrays.fill(base, reference);
         double baseMacs = PathCost.of(options, new SinglePath(options.operationNames(), base, base)).macs();
         double[][][] costs = new double[2][CellTopology.EDGES][ops];
-        double referenceEdges = 0;
         for (int type = 0; type < 2; type++) {
             for (int e = 0; e < CellTopology.EDGES; e++) {
                 for (int o = 0; o < ops; o++) {
@@ -56,44 +55,19 @@ public final class OperationCosts {
                 }
             }
         }
-        // The reference operation may cost something itself (a strided skip's convolutions, say):
-        // shift every edge so that its costs are absolute and the fixed part is what no edge owns.
-        for (int type = 0; type < 2; type++) {
-            for (int e = 0; e < CellTopology.EDGES; e++) {
-                double ownCost = referenceOwnCost(options, type, e, reference, base);
-                for (int o = 0; o < ops; o++) {
-                    costs[type][e][o] += ownCost;
-                }
-                referenceEdges += ownCost;
-            }
-        }
-        return new OperationCosts(options, baseMacs - referenceEdges, costs);
-    }
-
-    /** The reference operation's own cost on an edge: the path's MACs with it minus with 'none' there (0 without 'none'). */
-    private static double referenceOwnCost(DartsOptions options, int type, int edge, int reference, int[] base) {
-        int none = options.operations().indexOf(Primitive.NONE);
-        if (none < 0) {
-            return 0;
-        }
-        int[] changed = base.clone();
-        changed[edge] = none;
-        SinglePath with = new SinglePath(options.operationNames(), base, base);
-        SinglePath without = type == 0 ? new SinglePath(options.operationNames(), changed, base)
-                : new SinglePath(options.operationNames(), base, changed);
-        return PathCost.of(options, with).macs() - PathCost.of(options, without).macs();
+        return new OperationCosts(options, baseMacs, costs);
     }
 
     public DartsOptions options() {
         return options;
     }
 
-    /** Stem, preprocessing and classifier: what every architecture of the space pays. */
+    /** The reference path's cost: stem, preprocessing, classifier and the reference operation on every edge. */
     public double fixedMacs() {
         return fixedMacs;
     }
 
-    /** What operation {@code operation} on edge {@code edge} of every cell of the type adds. */
+    /** What operation {@code operation} on edge {@code edge} of every cell of the type adds to the reference path. */
     public double edgeMacs(boolean reduction, int edge, int operation) {
         return edgeMacs[reduction ? 1 : 0][edge][operation];
     }

@@ -53,7 +53,10 @@ public final class ComplexityRegularizer implements ArchitecturePenalty {
 
     /** The penalty's value at α. */
     public double value(List<float[]> alphas) {
-        double expected = expectedMacs(alphas);
+        return penalty(expectedMacs(alphas));
+    }
+
+    private double penalty(double expected) {
         return hasBudget() ? weight * Math.max(0, expected - budget) / budget : weight * expected / costs.maxMacs();
     }
 
@@ -75,6 +78,6 @@ public final class ComplexityRegularizer implements ArchitecturePenalty {
                 }
             }
         }
-        return hasBudget() ? weight * Math.max(0, expected - budget) / budget : weight * expected / costs.maxMacs();
+        return penalty(expected);
     }
 }

@@ -196,12 +196,12 @@ public final class MetaDnas implements Strategy {
     public Aggregated aggregate(JobSpec spec, int round, ModelParameters global, ServerState state,
                                 List<ClientResult> results) {
         double rate = metaLearningRate(spec);
-        boolean fomaml = fomaml(spec);
-        // FOMAML's means are gradients: never through a robust rule (validate refuses one).
-        ModelParameters mean = fomaml ? WeightedAverage.of(global, results) : Aggregation.of(spec, global, results);
         if (rate == 0) {
             return new Aggregated(global, state);
         }
+        boolean fomaml = fomaml(spec);
+        // FOMAML's means are gradients: never through a robust rule (validate refuses one).
+        ModelParameters mean = fomaml ? WeightedAverage.of(global, results) : Aggregation.of(spec, global, results);
         Set<String> stepped = new HashSet<>();
         for (NamedTensor t : global.tensors()) {
             boolean statistic = isStatistic(t.name());
