@@ -32,6 +32,9 @@ final class FineTuneJob {
         int rounds = (int) HyperParameters.number(parent, FedNas.FINE_TUNE_ROUNDS, 0);
         int epochs = (int) HyperParameters.number(parent, FedNas.FINE_TUNE_EPOCHS, parent.getLocalEpochs());
         double learningRate = HyperParameters.number(parent, FedNas.FINE_TUNE_LEARNING_RATE, parent.getLearningRate());
+        // The derived network's inherited BN statistics are the supernet mixture's: re-measure them first.
+        boolean statisticsPass = HyperParameters.number(parent, FedNas.FINE_TUNE_STATISTICS_PASS,
+                FedNas.DEFAULT_FINE_TUNE_STATISTICS_PASS) == 1;
         // Built field by field: Avro's copy builder resolves classes through a loader that breaks under Quarkus tests.
         JobSpec spec = JobSpec.newBuilder()
                 .setName((parent.getName() == null ? search.getJobId() : parent.getName()) + " (fine-tuning)")
@@ -40,7 +43,7 @@ final class FineTuneJob {
                 .setData(parent.getData())
                 .setTotalClients(parent.getTotalClients())
                 .setClientsPerRound(parent.getClientsPerRound())
-                .setRounds(rounds)
+                .setRounds(statisticsPass ? rounds + 1 : rounds)
                 .setLocalEpochs(epochs)
                 .setBatchSize(parent.getBatchSize())
                 .setLearningRate(learningRate)
@@ -53,7 +56,7 @@ final class FineTuneJob {
                 // The search's own pacing does not carry over: nobody would pace a job they never submitted.
                 .setPacing(RoundPacing.AUTOMATIC)
                 .setTensorDType(parent.getTensorDType())
-                .setHyperParameters(Map.of())
+                .setHyperParameters(statisticsPass ? Map.of(FedAvg.STATISTICS_PASS, "1") : Map.of())
                 .setPersonalizationEpochs(0)
                 .setParentJobId(search.getJobId())
                 .build();

@@ -33,4 +33,17 @@ public final class DartsFamily implements ModelFamily {
     public static DartsOptions options(ModelSpec spec) {
         return DartsOptions.parse(ModelFamily.optionsOf(spec, NAME));
     }
+
+    /**
+     * What stops {@code algorithm} from searching this supernet when it needs its operations at full
+     * width (partialChannels 1); empty when nothing does or the options are invalid (reported elsewhere).
+     */
+    public static java.util.List<String> fullChannelProblems(ModelSpec spec, String algorithm) {
+        try {
+            options(spec).requireFullChannels(algorithm);
+            return java.util.List.of();
+        } catch (IllegalArgumentException e) {
+            return e.getMessage().startsWith(algorithm) ? java.util.List.of(e.getMessage()) : java.util.List.of();
+        }
+    }
 }

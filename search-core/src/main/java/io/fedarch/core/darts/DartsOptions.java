@@ -14,16 +14,32 @@ import java.util.TreeSet;
  * @param layers     number of cells (DARTS search: 8); reduction cells sit at layers/3 and 2·layers/3
  * @param operations the candidate operations, in α column order (default: all eight in DARTS order)
  * @param stemStride 1 keeps 28×28 in the first cells; 2 starts at 14×14, about 4× cheaper
+ * @param partialChannels PC-DARTS's K: each mixed operation sees 1/K of its input channels, the rest
+ *                   bypass it (max-pooled on reduction edges) and the two are channel-shuffled; 1 =
+ *                   DARTS. Must divide C. A supernet with K > 1 cannot hand its weights to the derived
+ *                   network (the operations have C/K channels), so the derived network trains from scratch.
+ * @param maxParameterFree the collapse guard: at most this many parameter-free operations (skip,
+ *                   pooling) per derived cell, the rest replaced by their edge's strongest operation
+ *                   with weights (P-DARTS's cap on skip connections, extended to pooling); 8 = no cap
  */
-public record DartsOptions(int channels, int layers, List<Primitive> operations, int stemStride) {
+public record DartsOptions(int channels, int layers, List<Primitive> operations, int stemStride, int partialChannels,
+                           int maxParameterFree) {
     /** Intermediate nodes per cell. */
     public static final int STEPS = 4;
     /** Intermediate nodes concatenated into a cell's output. */
     public static final int MULTIPLIER = 4;
     /** The stem produces STEM_MULTIPLIER·C channels. */
     public static final int STEM_MULTIPLIER = 3;
-    public static final DartsOptions DEFAULTS = new DartsOptions(16, 8, Primitive.all(), 1);
-    public static final Set<String> KEYS = Set.of("channels", "layers", "ops", "stemStride");
+    /** Every gene of a cell (4 nodes × 2 inputs): a cap this high never binds. */
+    public static final int NO_CAP = 2 * STEPS;
+    public static final DartsOptions DEFAULTS = new DartsOptions(16, 8, Primitive.all(), 1, 1, NO_CAP);
+    public static final Set<String> KEYS = Set.of("channels", "layers", "ops", "stemStride", "partialChannels",
+            "maxParameterFree");
+
+    /** DARTS's dimensions without partial channels or a collapse guard. */
+    public DartsOptions(int channels, int layers, List<Primitive> operations, int stemStride) {
+        this(channels, layers, operations, stemStride, 1, NO_CAP);
+    }
 
     public DartsOptions {
         if (channels < 2 || channels % 2 != 0) {
@@ -34,6 +50,14 @@ public record DartsOptions(int channels, int layers, List<Primitive> operations,
         }
         if (stemStride != 1 && stemStride != 2) {
             throw new IllegalArgumentException("darts option stemStride must be 1 or 2, got " + stemStride);
+        }
+        if (partialChannels < 1 || channels % partialChannels != 0 || (channels / partialChannels) % 2 != 0) {
+            throw new IllegalArgumentException("darts option partialChannels must be >= 1 and divide channels ("
+                    + channels + ") into an even number of channels, got " + partialChannels);
+        }
+        if (maxParameterFree < 0 || maxParameterFree > NO_CAP) {
+            throw new IllegalArgumentException("darts option maxParameterFree must be in [0, " + NO_CAP + "], got "
+                    + maxParameterFree);
         }
         operations = List.copyOf(operations);
         if (new LinkedHashSet<>(operations).size() != operations.size()) {
@@ -53,6 +77,8 @@ public record DartsOptions(int channels, int layers, List<Primitive> operations,
         int channels = DEFAULTS.channels;
         int layers = DEFAULTS.layers;
         int stemStride = DEFAULTS.stemStride;
+        int partialChannels = DEFAULTS.partialChannels;
+        int maxParameterFree = DEFAULTS.maxParameterFree;
         List<Primitive> ops = DEFAULTS.operations;
         if (options != null) {
             for (Map.Entry<String, String> e : options.entrySet()) {
@@ -62,6 +88,8 @@ public record DartsOptions(int channels, int layers, List<Primitive> operations,
                         case "channels" -> channels = Integer.parseInt(value);
                         case "layers" -> layers = Integer.parseInt(value);
                         case "stemStride" -> stemStride = Integer.parseInt(value);
+                        case "partialChannels" -> partialChannels = Integer.parseInt(value);
+                        case "maxParameterFree" -> maxParameterFree = Integer.parseInt(value);
                         case "ops" -> {
                             ops = new ArrayList<>();
                             for (String name : value.split(",")) {
@@ -77,12 +105,28 @@ public record DartsOptions(int channels, int layers, List<Primitive> operations,
                 }
             }
         }
-        return new DartsOptions(channels, layers, ops, stemStride);
+        return new DartsOptions(channels, layers, ops, stemStride, partialChannels, maxParameterFree);
     }
 
     /** Whether cell {@code layer} (0-based) is a reduction cell, as in DARTS: at layers/3 and 2·layers/3. */
     public boolean isReduction(int layer) {
         return layer == layers / 3 || layer == 2 * layers / 3;
+    }
+
+    /** The channels each mixed operation of a cell with {@code cellChannels} channels works on: C/K. */
+    public int mixedChannels(int cellChannels) {
+        return cellChannels / partialChannels;
+    }
+
+    /**
+     * Refuses partial channels for an algorithm that needs the operations at full width (a sparse
+     * or sampled path, or a derived network that inherits the supernet's weights).
+     */
+    public void requireFullChannels(String algorithm) {
+        if (partialChannels != 1) {
+            throw new IllegalArgumentException(algorithm + " needs partialChannels 1 (got " + partialChannels
+                    + "): its derived or sampled networks use the supernet's operations at full width");
+        }
     }
 
     /** The operation names in α column order. */

@@ -1,5 +1,6 @@
 package io.fedarch.core.darts;
 
+import io.fedarch.core.model.ModelInitializer;
 import io.fedarch.core.strategy.SearchResult;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.events.ModelSpec;
@@ -13,9 +14,14 @@ import io.fedarch.events.ModelSpec;
  *
  * @param options the supernet's options
  * @param mask    the final soft-pruning mask, or null for an unpruned search
+ * @param inherited the derived network's weights cut out of the supernet, or (partial-channel
+ *                supernet, whose operations are too narrow) a fresh initialisation
  */
 public record DerivedArchitecture(DartsOptions options, Genotype genotype, ModelSpec derived, ModelParameters inherited,
                                   OperationMask mask, int fineTuneRounds) implements SearchResult {
+
+    /** Seeds the derived network's weights when they cannot be inherited (partial channels). */
+    static final long FRESH_SEED = 0;
 
     /**
      * Derives the genotype from {@code supernet}'s α (in {@code mask}'s space when it is not null) and
@@ -30,7 +36,11 @@ public record DerivedArchitecture(DartsOptions options, Genotype genotype, Model
         }
         Genotype genotype = mask == null ? GenotypeDerivation.derive(supernet, options)
                 : GenotypeDerivation.derive(supernet, options, mask);
-        return new DerivedArchitecture(options, genotype, DerivedOptions.modelSpec(options, genotype),
-                WeightInheritance.fromSupernet(supernet, options, genotype), mask, fineTuneRounds);
+        ModelSpec derived = DerivedOptions.modelSpec(options, genotype);
+        // A partial-channel supernet's operations are C/K wide: nothing of the right shape to inherit.
+        ModelParameters weights = options.partialChannels() == 1
+                ? WeightInheritance.fromSupernet(supernet, options, genotype)
+                : ModelInitializer.initialize(derived, FRESH_SEED);
+        return new DerivedArchitecture(options, genotype, derived, weights, mask, fineTuneRounds);
     }
 }

@@ -19,11 +19,16 @@ public final class GenotypeDerivation {
     private GenotypeDerivation() {
     }
 
-    /** From a global model of the darts family ({@value SearchNetwork#ALPHA_NORMAL}, {@value SearchNetwork#ALPHA_REDUCE}). */
+    /**
+     * From a global model of the darts family ({@value SearchNetwork#ALPHA_NORMAL}, {@value SearchNetwork#ALPHA_REDUCE}),
+     * with the options' collapse guard ({@link DartsOptions#maxParameterFree()}, see {@link ParameterFreeCap}).
+     */
     public static Genotype derive(ModelParameters model, DartsOptions options) {
         List<String> ops = options.operationNames();
-        return derive(table(model.get(SearchNetwork.ALPHA_NORMAL), ops.size()),
-                table(model.get(SearchNetwork.ALPHA_REDUCE), ops.size()), ops);
+        float[][] normal = table(model.get(SearchNetwork.ALPHA_NORMAL), ops.size());
+        float[][] reduce = table(model.get(SearchNetwork.ALPHA_REDUCE), ops.size());
+        Genotype genotype = derive(normal, reduce, ops);
+        return ParameterFreeCap.apply(genotype, normal, reduce, ops, options.maxParameterFree());
     }
 
     /**

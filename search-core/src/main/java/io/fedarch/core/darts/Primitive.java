@@ -59,6 +59,15 @@ public enum Primitive {
         return this == MAX_POOL_3X3 || this == AVG_POOL_3X3;
     }
 
+    /**
+     * Pooling and skip: the operations a collapsed DARTS search piles up, because they fit early,
+     * weight-poor training fastest (a reduction cell's skip is a factorized reduce with weights,
+     * but it is counted here like the identity it replaces, as {@link GenotypeMetrics} does).
+     */
+    public boolean isParameterFree() {
+        return isPool() || this == SKIP_CONNECT;
+    }
+
     /** All eight, in DARTS order. */
     public static List<Primitive> all() {
         return List.of(values());

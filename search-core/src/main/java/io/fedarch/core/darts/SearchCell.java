@@ -27,10 +27,10 @@ final class SearchCell implements CellNetworkFrame.Cell {
     private final ReluConvBn preprocess0;
     private final FactorizedReduce reducePreprocess0;
     private final ReluConvBn preprocess1;
-    private final MixedOperations[] sources = new MixedOperations[CellTopology.SOURCE_STATES];
+    private final PartialChannelMixing[] sources = new PartialChannelMixing[CellTopology.SOURCE_STATES];
 
     SearchCell(ParameterRegistry registry, String prefix, int prevPrevChannels, int prevChannels, int channels,
-               boolean reduction, boolean reductionPrev, List<Primitive> operations) {
+               boolean reduction, boolean reductionPrev, List<Primitive> operations, int partialChannels) {
         this.reduction = reduction;
         this.channels = channels;
         // After a reduction cell, the cell before it is at twice the resolution: reduce it on the way in.
@@ -40,8 +40,8 @@ final class SearchCell implements CellNetworkFrame.Cell {
         this.preprocess1 = new ReluConvBn(registry, prefix + ".preprocess1", prevChannels, channels);
         for (int s = 0; s < sources.length; s++) {
             int stride = reduction && s < 2 ? 2 : 1;
-            sources[s] = new MixedOperations(registry, prefix + ".state" + s, channels, stride,
-                    CellTopology.outDegree(s), operations);
+            sources[s] = new PartialChannelMixing(registry, prefix + ".state" + s, channels, stride,
+                    CellTopology.outDegree(s), CellTopology.firstTarget(s), operations, partialChannels);
         }
     }
 

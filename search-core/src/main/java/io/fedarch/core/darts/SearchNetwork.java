@@ -49,7 +49,7 @@ public final class SearchNetwork extends AbstractBlock implements SelfDescribing
         frame = new CellNetworkFrame<>(registry, options.channels(), options.layers(), options.stemStride(),
                 options::isReduction, (prefix, prevPrev, prev, channels, reduction, reductionPrev) ->
                         new SearchCell(registry, prefix, prevPrev, prev, channels, reduction, reductionPrev,
-                                options.operations()));
+                                options.operations(), options.partialChannels()));
         int ops = options.operations().size();
         alphaNormal = registry.architecture(ALPHA_NORMAL, CellTopology.EDGES, ops);
         alphaReduce = registry.architecture(ALPHA_REDUCE, CellTopology.EDGES, ops);

@@ -22,7 +22,9 @@ import io.fedarch.events.JobSpec;
  * What every DARTS-space client does around its own local search: load the received supernet
  * under a relaxation, evaluate it on the local validation split (and the local test split when
  * personalizing), let the algorithm search in place, evaluate again, and send back the searched
- * supernet weighted by the training split's size.
+ * supernet weighted by the training split's size. The received supernet (and a sampled or masked
+ * relaxation's searched one) is evaluated with BN statistics re-measured on the client's data under
+ * the evaluated mixture ({@link RelaxedEvaluation}).
  */
 public final class SupernetSearch {
 
@@ -46,6 +48,18 @@ public final class SupernetSearch {
     private SupernetSearch() {
     }
 
+    /**
+     * The network on the validation split and (when personalizing) the local test split, with BN
+     * statistics that match the evaluated mixture ({@link RelaxedEvaluation}).
+     */
+    private static Metrics[] evaluate(SearchNetwork network, Relaxation relaxation, boolean received,
+                                      ClientTaskContext task, ImageDataset localTest, int evalBatch) {
+        return RelaxedEvaluation.withMatchingStatistics(network, relaxation, received, task.shard().train(),
+                task.spec().getBatchSize(), () -> new Metrics[] {
+                        Evaluator.evaluate(network, task.shard().validation(), evalBatch),
+                        localTest == null ? null : Evaluator.evaluate(network, localTest, evalBatch)});
+    }
+
     /** @param localTest the client's local test split when personalizing, else null */
     public static Personalization run(ClientTaskContext task, Relaxation relaxation, ImageDataset localTest,
                                LocalSearch localSearch) {
@@ -55,11 +69,13 @@ public final class SupernetSearch {
             BlockParameters.load(network, task.globalModel());
             network.setRelaxation(relaxation);
             int evalBatch = Math.max(spec.getBatchSize(), Evaluator.DEFAULT_BATCH);
-            Metrics globalTest = localTest == null ? null : Evaluator.evaluate(network, localTest, evalBatch);
-            Metrics before = Evaluator.evaluate(network, task.shard().validation(), evalBatch);
+            Metrics[] received = evaluate(network, relaxation, true, task, localTest, evalBatch);
+            Metrics globalTest = received[1];
+            Metrics before = received[0];
             Result search = localSearch.search(network);
-            Metrics after = Evaluator.evaluate(network, task.shard().validation(), evalBatch);
-            Metrics test = localTest == null ? null : Evaluator.evaluate(network, localTest, evalBatch);
+            Metrics[] searched = evaluate(network, relaxation, false, task, localTest, evalBatch);
+            Metrics after = searched[0];
+            Metrics test = searched[1];
             Metrics training = search.training();
             Map<String, Double> custom = new HashMap<>(search.custom());
             custom.put("globalValidationLoss", before.loss());

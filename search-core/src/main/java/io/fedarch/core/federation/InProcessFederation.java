@@ -15,6 +15,7 @@ import io.fedarch.core.strategy.ServerStateCodec;
 import io.fedarch.core.strategy.Strategy;
 import io.fedarch.core.strategy.StrategyRegistry;
 import io.fedarch.core.tensor.ModelParameters;
+import io.fedarch.core.tensor.TensorCodec;
 import io.fedarch.core.train.Evaluator;
 import io.fedarch.core.train.Metrics;
 import io.fedarch.events.ClientTask;
@@ -66,6 +67,16 @@ public final class InProcessFederation {
      * @throws IllegalStateException    when the job fails, or a round produced non-finite values
      */
     public Result run(JobSpec spec, ImageDataset testSet, int evalEvery, Consumer<RoundReport> onRound) {
+        return run(spec, testSet, evalEvery, onRound, null);
+    }
+
+    /**
+     * As {@link #run(JobSpec, ImageDataset, int, Consumer)}, starting from {@code initialModel} instead
+     * of the strategy's initialisation (what a job submitted with an initial model does, e.g. the
+     * fine-tuning of a derived network from the weights it inherits); null = the strategy's.
+     */
+    public Result run(JobSpec spec, ImageDataset testSet, int evalEvery, Consumer<RoundReport> onRound,
+                      ModelParameters initialModel) {
         StrategyRegistry registry = new StrategyRegistry(strategy);
         FederationEngine engine = new FederationEngine(registry,
                 new EngineSettings(Duration.ofDays(1), Duration.ZERO, Integer.MAX_VALUE));
@@ -73,7 +84,8 @@ public final class InProcessFederation {
         String jobId = "in-process-" + UUID.randomUUID();
         FederationEngine.Started started;
         try {
-            started = engine.submit(jobId, spec, null);
+            started = engine.submit(jobId, spec, initialModel == null ? null
+                    : TensorCodec.toAvro(initialModel, spec.getTensorDType()));
         } catch (InputRejectedException e) {
             throw new IllegalArgumentException(e.getMessage(), e);
         }

@@ -13,6 +13,12 @@ import ai.djl.nn.norm.BatchNorm;
 public final class BatchNormLayer {
     /** DJL's momentum weighs the old running value: 0.9 here is PyTorch's momentum 0.1. */
     private static final float MOMENTUM = 0.9f;
+    /**
+     * Set while statistics are re-measured: the weight of the old running value for the next batch,
+     * k/(k+1) for batch k (0-based), so the running statistics become the plain mean over the batches
+     * (PyTorch's momentum=None) instead of an exponential average dominated by the last few.
+     */
+    private static final ThreadLocal<Float> CUMULATIVE_WEIGHT = new ThreadLocal<>();
     private static final float EPSILON = 1e-5f;
     /** DJL's "axis -1" hands the array to torch.batch_norm as is (channels on axis 1) without swapping axes. */
     private static final int TORCH_LAYOUT = -1;
@@ -48,7 +54,7 @@ public final class BatchNormLayer {
             shift = zeros;
         }
         return BatchNorm.batchNorm(x, runningMean.getArray(), runningVar.getArray(), scale, shift, TORCH_LAYOUT,
-                MOMENTUM, EPSILON, training).singletonOrThrow();
+                momentum(), EPSILON, training).singletonOrThrow();
     }
 
     /**
@@ -70,7 +76,7 @@ public final class BatchNormLayer {
             scale = x.getManager().ones(mean.getShape());
             shift = x.getManager().zeros(mean.getShape());
         }
-        return BatchNorm.batchNorm(x, mean, var, scale, shift, TORCH_LAYOUT, MOMENTUM, EPSILON, training)
+        return BatchNorm.batchNorm(x, mean, var, scale, shift, TORCH_LAYOUT, momentum(), EPSILON, training)
                 .singletonOrThrow();
     }
 
@@ -78,5 +84,23 @@ public final class BatchNormLayer {
     private static NDArray owned(NDArray slice, NDArray batchArray) {
         slice.attach(batchArray.getManager());
         return slice;
+    }
+
+    private static float momentum() {
+        Float cumulative = CUMULATIVE_WEIGHT.get();
+        return cumulative == null ? MOMENTUM : cumulative;
+    }
+
+    /**
+     * Makes this thread's next training-mode passes average their batch statistics with equal weight:
+     * call with 0, 1, 2, ... before each batch of a recalibration, and {@link #endCumulative()} after.
+     */
+    public static void cumulativeBatch(int batchIndex) {
+        CUMULATIVE_WEIGHT.set(batchIndex / (batchIndex + 1f));
+    }
+
+    /** Back to the exponential running average of training. */
+    public static void endCumulative() {
+        CUMULATIVE_WEIGHT.remove();
     }
 }

@@ -4,6 +4,8 @@ import io.fedarch.core.strategy.SimulatedAttacks;
 import io.fedarch.core.strategy.Strategy;
 import io.fedarch.core.strategy.HeldOutClients;
 import io.fedarch.core.strategy.HyperParameter;
+import io.fedarch.core.strategy.HyperParameters;
+import io.fedarch.core.strategy.PooledStatistics;
 import io.fedarch.core.strategy.Aggregation;
 import io.fedarch.core.strategy.ServerState;
 import io.fedarch.core.strategy.ClientProcedure;
@@ -25,12 +27,28 @@ import io.fedarch.events.JobSpec;
  * trains the global model locally with SGD, and the server replaces it by the sample-weighted
  * mean of their models. With {@value HeldOutClients#KNOB} the last clients never train and only
  * fine-tune the final model in the personalization stage: how well it serves new clients.
+ * <p>
+ * With {@value #STATISTICS_PASS} = 1, round 1 is a federated statistics pass: each selected client
+ * recalibrates the received model's BN running statistics on its training split (forward passes
+ * only, {@link io.fedarch.core.train.BatchNormRecalibration}) and the server averages them like
+ * any tensor (the weights come back unchanged). A network that inherited weights from a DARTS
+ * supernet starts from the mixture's statistics, not its own; the fine-tuning job of a derived
+ * network runs this pass first. With {@value #FINAL_STATISTICS_PASS} = 1 the last round is such a
+ * pass over the trained model, so the delivered model's statistics are measured on the final weights.
+ * A pass's variances are pooled ({@link PooledStatistics}): averaging the clients' variances alone
+ * drops the spread of their means, which under non-IID data leaves statistics that fit no client.
  */
 public final class FedAvg implements Strategy {
     public static final String NAME = "fedavg";
     /** Round config key carrying the clients' learning rate. */
     /** Round config key of a client's learning rate (every strategy's clients read it). */
     public static final String LEARNING_RATE = ClientInstruction.LEARNING_RATE;
+    /** Knob: 1 = round 1 is a federated BN statistics pass (no gradient), 0 = none. */
+    public static final String STATISTICS_PASS = "statisticsPass";
+    /** Knob: 1 = the last round is a federated BN statistics pass of the trained model, 0 = none. */
+    public static final String FINAL_STATISTICS_PASS = "finalStatisticsPass";
+    /** Round-config key: "true" when the client only re-measures BN statistics this round. */
+    public static final String STATISTICS_ONLY = "statisticsOnly";
 
     private final FedAvgClient client = new FedAvgClient();
 
@@ -47,7 +65,11 @@ public final class FedAvg implements Strategy {
     /** The personalization stage's learning rate, and held-out clients (never trained; adapted at the end). */
     @Override
     public List<HyperParameter> hyperParameters() {
-        return List.of(Strategy.personalizationLearningRate(), HeldOutClients.knob());
+        return List.of(Strategy.personalizationLearningRate(), HeldOutClients.knob(),
+                HyperParameter.wholeNumber(STATISTICS_PASS, "0", 0,
+                        "1 = round 1 only recalibrates the BN statistics on the clients' data (no gradient), then pools them"),
+                HyperParameter.wholeNumber(FINAL_STATISTICS_PASS, "0", 0,
+                        "1 = the last round only recalibrates the trained model's BN statistics on the clients' data, then pools them"));
     }
 
     /** All clients but the held-out ones. */
@@ -66,6 +88,23 @@ public final class FedAvg implements Strategy {
     public void validate(JobSpec spec) {
         List<String> problems = problems(spec);
         problems.addAll(HeldOutClients.problems(spec));
+        try {
+            double first = HyperParameters.number(spec, STATISTICS_PASS, 0);
+            double last = HyperParameters.number(spec, FINAL_STATISTICS_PASS, 0);
+            if (first != 0 && first != 1) {
+                problems.add("statisticsPass must be 0 or 1 (got " + first + ")");
+            }
+            if (last != 0 && last != 1) {
+                problems.add("finalStatisticsPass must be 0 or 1 (got " + last + ")");
+            }
+            int passes = (first == 1 ? 1 : 0) + (last == 1 ? 1 : 0);
+            if (passes > 0 && spec.getRounds() < passes + 1) {
+                problems.add("statistics passes take " + passes + " of the rounds and leave none to train: rounds must be >= "
+                        + (passes + 1) + " (got " + spec.getRounds() + ")");
+            }
+        } catch (IllegalArgumentException e) {
+            problems.add(e.getMessage());
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException("invalid fedavg job: " + String.join("; ", problems));
         }
@@ -135,16 +174,27 @@ public final class FedAvg implements Strategy {
         return ModelInitializer.initialize(spec.getModel(), spec.getSeed());
     }
 
-    /** Every client trains with the job's learning rate. */
+    /** Every client trains with the job's learning rate (or, in a statistics pass, only re-measures BN statistics). */
     @Override
     public ClientInstruction instruct(JobSpec spec, int round, int clientId, ModelParameters global, ServerState state) {
-        return ClientInstruction.of(clientId, Map.of(LEARNING_RATE, Double.toString(spec.getLearningRate())));
+        boolean statisticsOnly = statisticsOnly(spec, round);
+        String rate = Double.toString(spec.getLearningRate());
+        return ClientInstruction.of(clientId, statisticsOnly
+                ? Map.of(LEARNING_RATE, rate, STATISTICS_ONLY, "true") : Map.of(LEARNING_RATE, rate));
     }
 
+    /** Whether {@code round} is a statistics pass (the first with statisticsPass, the last with finalStatisticsPass). */
+    static boolean statisticsOnly(JobSpec spec, int round) {
+        return (round == 1 && HyperParameters.number(spec, STATISTICS_PASS, 0) == 1)
+                || (round == spec.getRounds() && HyperParameters.number(spec, FINAL_STATISTICS_PASS, 0) == 1);
+    }
+
+    /** The sample-weighted mean (or the robust rule); after a statistics pass, the BN variances pooled. */
     @Override
     public Aggregated aggregate(JobSpec spec, int round, ModelParameters global, ServerState state,
                                 List<ClientResult> results) {
-        return new Aggregated(Aggregation.of(spec, global, results), state);
+        ModelParameters merged = Aggregation.of(spec, global, results);
+        return new Aggregated(statisticsOnly(spec, round) ? PooledStatistics.pool(merged, results) : merged, state);
     }
 
     @Override

@@ -12,6 +12,7 @@ import io.fedarch.core.data.ImageDataset;
 import io.fedarch.core.model.BlockParameters;
 import io.fedarch.core.model.Engines;
 import io.fedarch.core.model.ModelFactory;
+import io.fedarch.core.train.BatchNormRecalibration;
 import io.fedarch.core.train.Evaluator;
 import io.fedarch.core.train.LocalTrainer;
 import io.fedarch.core.train.Metrics;
@@ -23,7 +24,9 @@ import io.fedarch.events.JobSpec;
  * FedAvg's client: evaluate the received global model on the local validation split, train it
  * with SGD on the local training split, evaluate the result, and send it back weighted by the
  * training split's size. Personalization is the same local training for personalizationEpochs
- * (FedAvg + local fine-tuning), evaluated on the client's local test split.
+ * (FedAvg + local fine-tuning), evaluated on the client's local test split. In a statistics pass
+ * the local training is replaced by BN recalibration: the model goes back with only its running
+ * statistics changed, and steps 0.
  */
 public final class FedAvgClient implements ClientProcedure {
 
@@ -46,9 +49,16 @@ public final class FedAvgClient implements ClientProcedure {
             Block block = ModelFactory.buildAllocated(spec.getModel(), manager);
             BlockParameters.load(block, task.globalModel());
             int evalBatch = Math.max(spec.getBatchSize(), Evaluator.DEFAULT_BATCH);
-            Metrics globalTest = localTest == null ? null : Evaluator.evaluate(block, localTest, evalBatch);
-            Metrics before = Evaluator.evaluate(block, task.shard().validation(), evalBatch);
-            Metrics training = LocalTrainer.train(block, task.shard().train(), settings);
+            // The received model's BN statistics are the clients' mean: re-measured here for the figures only.
+            Metrics[] received = BatchNormRecalibration.withOwnStatistics(block, task.shard().train(),
+                    spec.getBatchSize(), () -> new Metrics[] {
+                            Evaluator.evaluate(block, task.shard().validation(), evalBatch),
+                            localTest == null ? null : Evaluator.evaluate(block, localTest, evalBatch)});
+            Metrics before = received[0];
+            Metrics globalTest = received[1];
+            Metrics training = statisticsOnly(task) && localTest == null
+                    ? BatchNormRecalibration.recalibrate(block, task.shard().train(), spec.getBatchSize())
+                    : LocalTrainer.train(block, task.shard().train(), settings);
             Metrics after = Evaluator.evaluate(block, task.shard().validation(), evalBatch);
             Metrics test = localTest == null ? null : Evaluator.evaluate(block, localTest, evalBatch);
             ClientOutcome outcome = new ClientOutcome(BlockParameters.read(block), task.shard().train().size(),
@@ -56,6 +66,11 @@ public final class FedAvgClient implements ClientProcedure {
                     before.accuracy(), after.samples(), Map.of("globalValidationLoss", before.loss()));
             return new Personalization(outcome, test, globalTest);
         }
+    }
+
+    /** Whether this round is FedAvg's statistics pass (see {@link FedAvg#STATISTICS_PASS}). */
+    static boolean statisticsOnly(ClientTaskContext task) {
+        return task.roundConfig() != null && Boolean.parseBoolean(task.roundConfig().get(FedAvg.STATISTICS_ONLY));
     }
 
     public static double learningRate(ClientTaskContext task) {

@@ -118,6 +118,7 @@ public final class FedMetaNas implements Strategy, BetweenRounds {
         } catch (IllegalArgumentException e) {
             problems.add(e.getMessage().replaceFirst("^invalid fednas job: ", "").replace("fednas", NAME));
         }
+        problems.addAll(io.fedarch.core.darts.DartsFamily.fullChannelProblems(spec.getModel(), NAME));
         try {
             mixingMode(spec);
             double start = HyperParameters.number(spec, TEMPERATURE_START, DEFAULT_TEMPERATURE_START);

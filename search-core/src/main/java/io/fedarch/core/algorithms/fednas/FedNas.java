@@ -35,12 +35,17 @@ import io.fedarch.events.JobSpec;
  * <p>
  * Job knobs: learningRate, momentum, weightDecay (DARTS: 0.025, 0.9, 3e-4), archLearningRate
  * (3e-4), and hyperParameters {@value #LAMBDA} (1.0), {@value #ARCH_WEIGHT_DECAY} (1e-3),
- * {@value #MIN_LEARNING_RATE} (0.001), {@value #GRADIENT_CLIP} (5).
+ * {@value #MIN_LEARNING_RATE} (0.001), {@value #GRADIENT_CLIP} (5), {@value #WARMUP_ROUNDS} (0: the
+ * first rounds train w alone, as DARTS's descendants warm the weights up before α moves, so α is not
+ * judged on operations that have barely trained — the parameter-free ones win that race).
  * <p>
  * FedNAS's evaluation stage is configured here too and run by the pruning service after the
  * search: {@value #FINE_TUNE_ROUNDS} (0 = export the derived network with the inherited weights
  * as they are) rounds of FedAvg on the derived network, at {@value #FINE_TUNE_LEARNING_RATE}
- * (default: the job's learningRate) for {@value #FINE_TUNE_EPOCHS} local epochs (default: localEpochs).
+ * (default: the job's learningRate) for {@value #FINE_TUNE_EPOCHS} local epochs (default: localEpochs),
+ * after a federated BN statistics pass ({@value #FINE_TUNE_STATISTICS_PASS}, default 1: one more
+ * round in which clients only re-measure the inherited network's BN statistics, which were the
+ * supernet mixture's; see {@link FedAvg#STATISTICS_PASS}).
  */
 public final class FedNas implements Strategy {
     public static final String NAME = "fednas";
@@ -51,6 +56,11 @@ public final class FedNas implements Strategy {
     public static final String FINE_TUNE_ROUNDS = "fineTuneRounds";
     public static final String FINE_TUNE_LEARNING_RATE = "fineTuneLearningRate";
     public static final String FINE_TUNE_EPOCHS = "fineTuneEpochs";
+    public static final String WARMUP_ROUNDS = "warmupRounds";
+    public static final String FINE_TUNE_STATISTICS_PASS = "fineTuneStatisticsPass";
+    public static final double DEFAULT_FINE_TUNE_STATISTICS_PASS = 1;
+    /** Round-config key: "true" when this round only warms w up (α is not updated). */
+    public static final String ARCHITECTURE_FROZEN = "architectureFrozen";
     public static final double DEFAULT_LAMBDA = 1.0;
     public static final double DEFAULT_ARCH_WEIGHT_DECAY = 1e-3;
     public static final double DEFAULT_MIN_LEARNING_RATE = 0.001;
@@ -76,12 +86,16 @@ public final class FedNas implements Strategy {
         List<HyperParameter> knobs = new ArrayList<>(searchKnobs());
         knobs.add(HyperParameter.number(LAMBDA, Double.toString(DEFAULT_LAMBDA), 0, Double.POSITIVE_INFINITY,
                 "MiLeNAS: weight of the validation-loss gradient in the alpha step"));
+        knobs.add(HyperParameter.wholeNumber(WARMUP_ROUNDS, "0", 0,
+                "w warm-up: the first rounds train only the weights, alpha starts moving after them"));
         knobs.add(HyperParameter.wholeNumber(FINE_TUNE_ROUNDS, "0", 0,
                 "federated fine-tuning rounds of the derived network (0 = export it with the inherited weights)"));
         knobs.add(HyperParameter.positive(FINE_TUNE_LEARNING_RATE, "the job's learningRate",
                 "learning rate of the fine-tuning job"));
         knobs.add(HyperParameter.wholeNumber(FINE_TUNE_EPOCHS, "the job's localEpochs", 1,
                 "local epochs per fine-tuning round"));
+        knobs.add(HyperParameter.wholeNumber(FINE_TUNE_STATISTICS_PASS, "1", 0,
+                "1 = the fine-tuning job starts with a federated BN statistics pass (one extra round, no gradient)"));
         return knobs;
     }
 
@@ -105,6 +119,20 @@ public final class FedNas implements Strategy {
             double fineTuneRounds = HyperParameters.number(spec, FINE_TUNE_ROUNDS, 0);
             double fineTuneRate = HyperParameters.number(spec, FINE_TUNE_LEARNING_RATE, spec.getLearningRate());
             double fineTuneEpochs = HyperParameters.number(spec, FINE_TUNE_EPOCHS, spec.getLocalEpochs());
+            double warmup = HyperParameters.number(spec, WARMUP_ROUNDS, 0);
+            double pass = HyperParameters.number(spec, FINE_TUNE_STATISTICS_PASS, DEFAULT_FINE_TUNE_STATISTICS_PASS);
+            if (pass != 0 && pass != 1) {
+                problems.add("fineTuneStatisticsPass must be 0 or 1 (got " + pass + ")");
+            }
+            if (!(warmup >= 0) || warmup != Math.rint(warmup) || warmup >= spec.getRounds()) {
+                problems.add("warmupRounds must be a whole number in [0, rounds) so alpha trains at least one round (got "
+                        + warmup + ")");
+            }
+            if (fineTuneRounds == 0 && DartsFamily.NAME.equalsIgnoreCase(String.valueOf(spec.getModel().getFamily()))
+                    && DartsFamily.options(spec.getModel()).partialChannels() > 1) {
+                problems.add("a partial-channel supernet (partialChannels > 1) cannot hand its weights to the derived "
+                        + "network: set fineTuneRounds >= 1 to train it");
+            }
             if (!(fineTuneRounds >= 0) || fineTuneRounds != Math.rint(fineTuneRounds)) {
                 problems.add("fineTuneRounds must be a whole number >= 0 (got " + fineTuneRounds + ")");
             }
@@ -170,12 +198,15 @@ public final class FedNas implements Strategy {
         return selection.initialize(spec);
     }
 
-    /** The round's w learning rate on DARTS's cosine schedule, the same for every client. */
+    /** The round's w learning rate on DARTS's cosine schedule, the same for every client, and whether α is still frozen. */
     @Override
     public ClientInstruction instruct(JobSpec spec, int round, int clientId, ModelParameters global, ServerState state) {
         double rate = cosineLearningRate(spec.getLearningRate(),
                 HyperParameters.number(spec, MIN_LEARNING_RATE, DEFAULT_MIN_LEARNING_RATE), round, spec.getRounds());
-        return ClientInstruction.of(clientId, Map.of(FedAvg.LEARNING_RATE, Double.toString(rate)));
+        boolean frozen = round <= HyperParameters.number(spec, WARMUP_ROUNDS, 0);
+        return ClientInstruction.of(clientId, frozen
+                ? Map.of(FedAvg.LEARNING_RATE, Double.toString(rate), ARCHITECTURE_FROZEN, "true")
+                : Map.of(FedAvg.LEARNING_RATE, Double.toString(rate)));
     }
 
     /** DARTS's CosineAnnealingLR evaluated at epoch round−1 of {@code rounds}. */

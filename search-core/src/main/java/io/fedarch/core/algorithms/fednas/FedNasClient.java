@@ -60,6 +60,7 @@ public final class FedNasClient implements ClientProcedure {
                 spec.getArchLearningRate(),
                 HyperParameters.number(spec, FedNas.ARCH_WEIGHT_DECAY, FedNas.DEFAULT_ARCH_WEIGHT_DECAY),
                 HyperParameters.number(spec, FedNas.LAMBDA, FedNas.DEFAULT_LAMBDA),
-                Seeds.derive(spec.getSeed(), task.shard().clientId(), task.round()));
+                Seeds.derive(spec.getSeed(), task.shard().clientId(), task.round()),
+                task.roundConfig() != null && Boolean.parseBoolean(task.roundConfig().get(FedNas.ARCHITECTURE_FROZEN)));
     }
 }

@@ -10,10 +10,19 @@ package io.fedarch.core.algorithms.fednas;
  * @param archWeightDecay  L2 penalty on α inside Adam (DARTS: 1e-3)
  * @param lambda           weight of the validation term in α's mixed-level gradient (MiLeNAS: 1)
  * @param shuffleSeed      seeds the per-epoch order of both splits
+ * @param architectureFrozen w warm-up: only w trains, α keeps its value and no α step is taken
  */
 public record SearchSettings(int epochs, int batchSize, double learningRate, double momentum, double weightDecay,
                              double gradientClip, double archLearningRate, double archWeightDecay, double lambda,
-                             long shuffleSeed) {
+                             long shuffleSeed, boolean architectureFrozen) {
+    /** A search that trains w and α. */
+    public SearchSettings(int epochs, int batchSize, double learningRate, double momentum, double weightDecay,
+                          double gradientClip, double archLearningRate, double archWeightDecay, double lambda,
+                          long shuffleSeed) {
+        this(epochs, batchSize, learningRate, momentum, weightDecay, gradientClip, archLearningRate, archWeightDecay,
+                lambda, shuffleSeed, false);
+    }
+
     public SearchSettings {
         if (epochs < 0) {
             throw new IllegalArgumentException("epochs must be >= 0, got " + epochs);

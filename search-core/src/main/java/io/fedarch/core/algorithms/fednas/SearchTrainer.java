@@ -27,12 +27,13 @@ import io.fedarch.core.train.Metrics;
  * <p>
  * The learning rate is constant within a call: FedNAS treats a round like a DARTS epoch, so the
  * cosine schedule runs across rounds and the server sends each round's rate (see {@code FedNas}).
- * Momentum buffers and Adam moments start from zero on every call.
+ * Momentum buffers and Adam moments start from zero on every call. During w warm-up
+ * ({@link SearchSettings#architectureFrozen()}) the α step is skipped altogether.
  */
 public final class SearchTrainer {
     /**
      * @param training                     running loss/accuracy of the w steps
-     * @param architectureValidationLoss   mean validation loss seen by the α steps (NaN when λ = 0)
+     * @param architectureValidationLoss   mean validation loss seen by the α steps (NaN when λ = 0 or α is frozen)
      */
     public record Outcome(Metrics training, double architectureValidationLoss) {
     }
@@ -82,9 +83,11 @@ public final class SearchTrainer {
                         PairedBatches.Pair pair = batches.next(batch);
                         NDArray x = pair.images();
                         NDArray y = pair.labels();
-                        MileNasArchitect.StepLosses arch = architect.step(store, x, y, pair.validationImages(),
-                                pair.validationLabels());
-                        validationLossSum += arch.validation();
+                        if (!settings.architectureFrozen()) {
+                            MileNasArchitect.StepLosses arch = architect.step(store, x, y, pair.validationImages(),
+                                    pair.validationLabels());
+                            validationLossSum += arch.validation();
+                        }
 
                         // w step at the updated α; α itself needs no gradient here.
                         MileNasArchitect.setRequiresGradient(alphas, false);
@@ -109,7 +112,7 @@ public final class SearchTrainer {
             lock.unlock();
         }
         return new Outcome(new Metrics(lossSum / seen, (double) hits / seen, train.size(), steps),
-                validationLossSum / steps);
+                settings.architectureFrozen() ? Double.NaN : validationLossSum / steps);
     }
 
     /** The weights' gradients, given to the batch so the fresh handles are freed with it. */

@@ -1,12 +1,8 @@
 package io.fedarch.core.algorithms.metadnas;
 
-import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
-import ai.djl.training.ParameterStore;
 import io.fedarch.core.data.ImageDataset;
-import io.fedarch.core.model.Engines;
-import io.fedarch.core.train.Batches;
+import io.fedarch.core.train.BatchNormRecalibration;
 import io.fedarch.core.train.LocalTrainer;
 import io.fedarch.core.train.Metrics;
 import io.fedarch.core.train.TrainingSettings;
@@ -23,7 +19,7 @@ import io.fedarch.core.train.TrainingSettings;
  * clients; bench/derived-fine-tune.md).
  */
 final class DerivedFineTune {
-    static final int RECALIBRATION_BATCHES = 30;
+    static final int RECALIBRATION_BATCHES = BatchNormRecalibration.MINIMUM_BATCHES;
 
     private DerivedFineTune() {
     }
@@ -38,23 +34,8 @@ final class DerivedFineTune {
         return fineTuning;
     }
 
-    /** Training-mode forward passes over {@code train}, in order, until at least {@value #RECALIBRATION_BATCHES} batches. */
+    /** Training-mode forward passes over {@code train}, at least {@value BatchNormRecalibration#MINIMUM_BATCHES} batches. */
     static void recalibrate(Block derived, ImageDataset train, int batchSize) {
-        if (train.size() == 0) {
-            return;
-        }
-        try (NDManager manager = Engines.newManager()) {
-            ParameterStore store = new ParameterStore(manager, false);
-            int batches = 0;
-            while (batches < RECALIBRATION_BATCHES) {
-                for (int from = 0; from < train.size() && batches < RECALIBRATION_BATCHES; from += batchSize) {
-                    int to = Math.min(train.size(), from + batchSize);
-                    try (NDManager batch = manager.newSubManager()) {
-                        derived.forward(store, new NDList(Batches.images(batch, train, null, from, to)), true);
-                    }
-                    batches++;
-                }
-            }
-        }
+        BatchNormRecalibration.exponential(derived, train, batchSize);
     }
 }

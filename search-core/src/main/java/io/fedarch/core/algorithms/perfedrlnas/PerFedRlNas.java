@@ -126,6 +126,8 @@ public final class PerFedRlNas implements Strategy {
         if (!family.equals(DartsFamily.NAME)) {
             problems.add(NAME + " samples subnets of the '" + DartsFamily.NAME + "' supernet (got family '"
                     + spec.getModel().getFamily() + "')");
+        } else {
+            problems.addAll(DartsFamily.fullChannelProblems(spec.getModel(), NAME));
         }
         if (spec.getRobustAggregation() != null && spec.getRobustAggregation().getRule() != AggregationRule.MEAN) {
             problems.add("robustAggregation " + spec.getRobustAggregation().getRule() + " does not apply: " + NAME

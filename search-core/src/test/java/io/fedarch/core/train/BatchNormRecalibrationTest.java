@@ -1,0 +1,124 @@
+package io.fedarch.core.train;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.nn.Block;
+import io.fedarch.core.algorithms.fedavg.FedAvg;
+import io.fedarch.core.algorithms.fedavg.FedAvgClient;
+import io.fedarch.core.algorithms.fednas.SearchSettings;
+import io.fedarch.core.algorithms.fednas.SearchTrainer;
+import io.fedarch.core.darts.DartsOptions;
+import io.fedarch.core.darts.DerivedArchitecture;
+import io.fedarch.core.darts.SearchNetwork;
+import io.fedarch.core.data.ClientShard;
+import io.fedarch.core.data.FashionMnist;
+import io.fedarch.core.data.ImageDataset;
+import io.fedarch.core.model.BlockParameters;
+import io.fedarch.core.model.Engines;
+import io.fedarch.core.model.ModelFactory;
+import io.fedarch.core.model.ModelInitializer;
+import io.fedarch.core.strategy.ClientOutcome;
+import io.fedarch.core.strategy.ClientTaskContext;
+import io.fedarch.core.tensor.ModelParameters;
+import io.fedarch.core.tensor.NamedTensor;
+import io.fedarch.events.JobSpec;
+import io.fedarch.events.ModelSpec;
+
+/**
+ * BN recalibration of a network derived from a searched supernet: it changes nothing but the BN
+ * running statistics, and it is what lifts the derived network from chance to a real accuracy.
+ */
+class BatchNormRecalibrationTest {
+    private static final ModelSpec SUPERNET = ModelSpec.newBuilder().setFamily("darts")
+            .setOptions(Map.of("channels", "4", "layers", "3", "stemStride", "2")).build();
+
+    /** The derived network of a supernet searched for two epochs on 1,200 real images, with the weights it inherits. */
+    private static DerivedArchitecture derivedFromASearch(ImageDataset train, ImageDataset validation) {
+        try (NDManager manager = Engines.newManager()) {
+            SearchNetwork network = (SearchNetwork) ModelFactory.buildAllocated(SUPERNET, manager);
+            BlockParameters.load(network, ModelInitializer.initialize(network, 3));
+            SearchTrainer.search(network, train, validation,
+                    new SearchSettings(2, 32, 0.05, 0.9, 3e-4, 5, 3e-3, 1e-3, 1.0, 7));
+            return DerivedArchitecture.of(BlockParameters.read(network), DartsOptions.parse(SUPERNET.getOptions()), null, 0);
+        }
+    }
+
+    private static ImageDataset train;
+    private static ImageDataset validation;
+    private static DerivedArchitecture derived;
+
+    @BeforeAll
+    static void search() {
+        ImageDataset data = FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TRAIN, 1600);
+        int[] rest = new int[400];
+        Arrays.setAll(rest, i -> 1200 + i);
+        train = data.head(1200);
+        validation = data.select(rest);
+        derived = derivedFromASearch(train, validation);
+    }
+
+    @Test
+    void recalibrationChangesOnlyRunningStatisticsAndLiftsTheDerivedNetworkAboveChance() {
+        ImageDataset test = FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TEST, 1000);
+
+        double asInherited = Evaluator.evaluate(derived.derived(), derived.inherited(), test, 500).accuracy();
+        ModelParameters recalibrated;
+        try (NDManager manager = Engines.newManager()) {
+            Block block = ModelFactory.buildAllocated(derived.derived(), manager);
+            BlockParameters.load(block, derived.inherited());
+            Metrics pass = BatchNormRecalibration.recalibrate(block, train, 32);
+            assertEquals(0, pass.steps(), "nothing was optimised");
+            assertTrue(pass.samples() >= 30 * 32 && pass.samples() >= train.size(), "samples " + pass.samples());
+            recalibrated = BlockParameters.read(block);
+        }
+        int statistics = 0;
+        for (NamedTensor before : derived.inherited().tensors()) {
+            float[] after = recalibrated.get(before.name()).values();
+            if (before.name().endsWith("running_mean") || before.name().endsWith("running_var")) {
+                statistics += Arrays.equals(before.values(), after) ? 0 : 1;
+            } else {
+                assertArrayEquals(before.values(), after, before.name() + " must not change");
+            }
+        }
+        assertTrue(statistics > 0, "the running statistics were re-measured");
+        double after = Evaluator.evaluate(derived.derived(), recalibrated, test, 500).accuracy();
+        // Chance is 0.10; as inherited the network normalises with the supernet mixture's statistics.
+        assertTrue(after > 0.25, "recalibrated derived network: " + after + " (as inherited: " + asInherited + ")");
+        assertTrue(after > asInherited + 0.05, "recalibrated " + after + " vs as inherited " + asInherited);
+    }
+
+    @Test
+    void fedAvgsStatisticsPassSendsTheModelBackWithOnlyItsStatisticsChanged() {
+        JobSpec spec = JobSpec.newBuilder().setAlgorithm(FedAvg.NAME).setModel(derived.derived())
+                .setData(io.fedarch.events.DataSpec.newBuilder()
+                        .setPartition(io.fedarch.events.PartitionSpec.newBuilder().build()).build())
+                .setTotalClients(1).setClientsPerRound(1).setRounds(2).setLocalEpochs(1).setBatchSize(32)
+                .setLearningRate(0.05).setMomentum(0.9).setHyperParameters(Map.of(FedAvg.STATISTICS_PASS, "1")).build();
+        new FedAvg().validate(spec);
+        Map<String, String> config = new FedAvg().instruct(spec, 1, 0, null, null).config();
+        assertEquals("true", config.get(FedAvg.STATISTICS_ONLY));
+        assertFalse(new FedAvg().instruct(spec, 2, 0, null, null).config().containsKey(FedAvg.STATISTICS_ONLY));
+        ClientOutcome outcome = new FedAvgClient().run(new ClientTaskContext(spec, 1, config, null, derived.inherited(),
+                new ClientShard(0, train, validation), () -> null));
+        assertEquals(0, outcome.steps());
+        for (NamedTensor before : derived.inherited().tensors()) {
+            boolean statistic = before.name().endsWith("running_mean") || before.name().endsWith("running_var");
+            if (!statistic) {
+                assertArrayEquals(before.values(), outcome.parameters().get(before.name()).values(), before.name());
+            }
+        }
+        double asInherited = Evaluator.evaluate(derived.derived(), derived.inherited(), validation, 500).accuracy();
+        assertTrue(outcome.validationAccuracy() > asInherited + 0.05,
+                "after the pass " + outcome.validationAccuracy() + ", as inherited " + asInherited);
+    }
+}
