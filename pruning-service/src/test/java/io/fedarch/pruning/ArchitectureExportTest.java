@@ -119,9 +119,10 @@ class ArchitectureExportTest {
             JobSpec tuned = fineTune.getSpec();
             assertEquals("fedavg", tuned.getAlgorithm());
             assertEquals(jobId, tuned.getParentJobId());
-            // fineTuneRounds 4 plus round 1, the federated BN statistics pass (fineTuneStatisticsPass defaults to 1).
-            assertEquals(5, tuned.getRounds());
+            // fineTuneRounds 4 between two federated BN statistics passes (fineTuneStatisticsPass defaults to 1).
+            assertEquals(6, tuned.getRounds());
             assertEquals("1", tuned.getHyperParameters().get("statisticsPass"));
+            assertEquals("1", tuned.getHyperParameters().get("finalStatisticsPass"));
             assertEquals(2, tuned.getLocalEpochs());
             assertEquals(0, tuned.getPersonalizationEpochs());
             assertEquals(DerivedFamily.NAME, tuned.getModel().getFamily());
@@ -147,8 +148,8 @@ class ArchitectureExportTest {
             assertEquals(300, model.getTestSamples());
             assertTrue(model.getTestAccuracy() >= 0 && model.getTestAccuracy() <= 1);
             assertEquals(inherited.elementCount(), model.getParameterCount());
-            // The search's rounds plus the fine-tuning job's: its statistics pass and the 4 fine-tuning rounds.
-            assertEquals(spec.getRounds() + 5, model.getRoundsCompleted());
+            // The search's rounds plus the fine-tuning job's: 4 fine-tuning rounds between two statistics passes.
+            assertEquals(spec.getRounds() + 6, model.getRoundsCompleted());
 
             Path global = Path.of(model.getArtifactUri());
             Path searchDir = global.getParent().resolve("search");

@@ -105,8 +105,8 @@ class EndToEndTest {
 
         assertEquals(SearchStatus.SUCCEEDED, outcome.completion().getStatus());
         assertEquals(2, outcome.rounds().size());
-        assertEquals(2, outcome.fineTuneRounds().size(),
-                "the derived network's BN statistics were re-measured (round 1), then it was fine-tuned federatedly");
+        assertEquals(3, outcome.fineTuneRounds().size(), "the derived network's BN statistics were re-measured "
+                + "(round 1), it was fine-tuned federatedly (round 2), and its statistics re-measured again (round 3)");
         ModelReady model = outcome.globalModel();
         assertEquals("fednas", model.getAlgorithm());
         assertValidGenotype(model.getArchitecture());

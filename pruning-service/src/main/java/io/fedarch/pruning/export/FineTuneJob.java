@@ -32,7 +32,8 @@ final class FineTuneJob {
         int rounds = (int) HyperParameters.number(parent, FedNas.FINE_TUNE_ROUNDS, 0);
         int epochs = (int) HyperParameters.number(parent, FedNas.FINE_TUNE_EPOCHS, parent.getLocalEpochs());
         double learningRate = HyperParameters.number(parent, FedNas.FINE_TUNE_LEARNING_RATE, parent.getLearningRate());
-        // The derived network's inherited BN statistics are the supernet mixture's: re-measure them first.
+        // The derived network's inherited BN statistics are the supernet mixture's: re-measure them first,
+        // and re-measure the trained model's at the end (training rounds average the clients' statistics).
         boolean statisticsPass = HyperParameters.number(parent, FedNas.FINE_TUNE_STATISTICS_PASS,
                 FedNas.DEFAULT_FINE_TUNE_STATISTICS_PASS) == 1;
         // Built field by field: Avro's copy builder resolves classes through a loader that breaks under Quarkus tests.
@@ -43,7 +44,7 @@ final class FineTuneJob {
                 .setData(parent.getData())
                 .setTotalClients(parent.getTotalClients())
                 .setClientsPerRound(parent.getClientsPerRound())
-                .setRounds(statisticsPass ? rounds + 1 : rounds)
+                .setRounds(statisticsPass ? rounds + 2 : rounds)
                 .setLocalEpochs(epochs)
                 .setBatchSize(parent.getBatchSize())
                 .setLearningRate(learningRate)
@@ -56,7 +57,8 @@ final class FineTuneJob {
                 // The search's own pacing does not carry over: nobody would pace a job they never submitted.
                 .setPacing(RoundPacing.AUTOMATIC)
                 .setTensorDType(parent.getTensorDType())
-                .setHyperParameters(statisticsPass ? Map.of(FedAvg.STATISTICS_PASS, "1") : Map.of())
+                .setHyperParameters(statisticsPass
+                        ? Map.of(FedAvg.STATISTICS_PASS, "1", FedAvg.FINAL_STATISTICS_PASS, "1") : Map.of())
                 .setPersonalizationEpochs(0)
                 .setParentJobId(search.getJobId())
                 .build();

@@ -43,9 +43,9 @@ import io.fedarch.events.JobSpec;
  * search: {@value #FINE_TUNE_ROUNDS} (0 = export the derived network with the inherited weights
  * as they are) rounds of FedAvg on the derived network, at {@value #FINE_TUNE_LEARNING_RATE}
  * (default: the job's learningRate) for {@value #FINE_TUNE_EPOCHS} local epochs (default: localEpochs),
- * after a federated BN statistics pass ({@value #FINE_TUNE_STATISTICS_PASS}, default 1: one more
- * round in which clients only re-measure the inherited network's BN statistics, which were the
- * supernet mixture's; see {@link FedAvg#STATISTICS_PASS}).
+ * between two federated BN statistics passes ({@value #FINE_TUNE_STATISTICS_PASS}, default 1: a
+ * first round in which clients only re-measure the inherited network's BN statistics, which were the
+ * supernet mixture's, and a last one over the trained network; see {@link FedAvg#STATISTICS_PASS}).
  */
 public final class FedNas implements Strategy {
     public static final String NAME = "fednas";
@@ -95,7 +95,7 @@ public final class FedNas implements Strategy {
         knobs.add(HyperParameter.wholeNumber(FINE_TUNE_EPOCHS, "the job's localEpochs", 1,
                 "local epochs per fine-tuning round"));
         knobs.add(HyperParameter.wholeNumber(FINE_TUNE_STATISTICS_PASS, "1", 0,
-                "1 = the fine-tuning job starts with a federated BN statistics pass (one extra round, no gradient)"));
+                "1 = the fine-tuning job starts and ends with a federated BN statistics pass (two extra rounds, no gradient)"));
         return knobs;
     }
 
