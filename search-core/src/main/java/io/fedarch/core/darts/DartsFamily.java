@@ -1,5 +1,7 @@
 package io.fedarch.core.darts;
 
+import java.util.List;
+
 import java.util.Map;
 
 import ai.djl.nn.Block;
@@ -38,12 +40,12 @@ public final class DartsFamily implements ModelFamily {
      * What stops {@code algorithm} from searching this supernet when it needs its operations at full
      * width (partialChannels 1); empty when nothing does or the options are invalid (reported elsewhere).
      */
-    public static java.util.List<String> fullChannelProblems(ModelSpec spec, String algorithm) {
+    public static List<String> fullChannelProblems(ModelSpec spec, String algorithm) {
         try {
             options(spec).requireFullChannels(algorithm);
-            return java.util.List.of();
+            return List.of();
         } catch (IllegalArgumentException e) {
-            return e.getMessage().startsWith(algorithm) ? java.util.List.of(e.getMessage()) : java.util.List.of();
+            return e.getMessage().startsWith(algorithm) ? List.of(e.getMessage()) : List.of();
         }
     }
 }

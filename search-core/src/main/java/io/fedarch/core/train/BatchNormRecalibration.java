@@ -1,5 +1,7 @@
 package io.fedarch.core.train;
 
+import java.util.function.Supplier;
+
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
@@ -7,7 +9,9 @@ import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import io.fedarch.core.data.ImageDataset;
 import io.fedarch.core.model.BatchNormLayer;
+import io.fedarch.core.model.BlockParameters;
 import io.fedarch.core.model.Engines;
+import io.fedarch.core.tensor.ModelParameters;
 
 /**
  * Re-measures a network's BN running statistics on local data without touching anything else:
@@ -49,8 +53,8 @@ public final class BatchNormRecalibration {
      * data fits none of them. A network without BN is evaluated as it is.
      */
     public static <T> T withOwnStatistics(Block network, ImageDataset calibration, int batchSize,
-                                          java.util.function.Supplier<T> evaluations) {
-        io.fedarch.core.tensor.ModelParameters own = io.fedarch.core.model.BlockParameters.read(network);
+                                          Supplier<T> evaluations) {
+        ModelParameters own = BlockParameters.read(network);
         boolean normalised = own.tensors().stream().anyMatch(t -> t.name().endsWith("running_mean"));
         if (!normalised || calibration.size() == 0) {
             return evaluations.get();
@@ -60,7 +64,7 @@ public final class BatchNormRecalibration {
                     : calibration.head(CALIBRATION_IMAGES), batchSize);
             return evaluations.get();
         } finally {
-            io.fedarch.core.model.BlockParameters.load(network, own);
+            BlockParameters.load(network, own);
         }
     }
 

@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
+import io.fedarch.core.darts.DartsFamily;
 import io.fedarch.core.darts.DartsOptions;
 import io.fedarch.core.darts.DerivedArchitecture;
 import io.fedarch.core.darts.MixingMode;
@@ -118,7 +119,7 @@ public final class FedMetaNas implements Strategy, BetweenRounds {
         } catch (IllegalArgumentException e) {
             problems.add(e.getMessage().replaceFirst("^invalid fednas job: ", "").replace("fednas", NAME));
         }
-        problems.addAll(io.fedarch.core.darts.DartsFamily.fullChannelProblems(spec.getModel(), NAME));
+        problems.addAll(DartsFamily.fullChannelProblems(spec.getModel(), NAME));
         try {
             mixingMode(spec);
             double start = HyperParameters.number(spec, TEMPERATURE_START, DEFAULT_TEMPERATURE_START);

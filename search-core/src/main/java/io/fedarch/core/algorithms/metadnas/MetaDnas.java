@@ -139,7 +139,7 @@ public final class MetaDnas implements Strategy {
         List<String> problems = new ArrayList<>(selection.problems(spec));
         problems.addAll(HeldOutClients.problems(spec));
         problems.addAll(FedNas.searchProblems(spec, NAME));
-        problems.addAll(io.fedarch.core.darts.DartsFamily.fullChannelProblems(spec.getModel(), NAME));
+        problems.addAll(DartsFamily.fullChannelProblems(spec.getModel(), NAME));
         if (spec.getAsyncAggregation() != null) {
             problems.add(NAME + "'s meta-update (its optimizer on the meta-gradient) is its aggregation, which FedBuff's "
                     + "server step would replace; asyncAggregation is not defined for it");
