@@ -1,11 +1,14 @@
 #!/usr/bin/env python3
 """Summarise the NAS evaluation protocol (bench/search-protocol.sh, issue 17).
 
-  python3 bench/search_protocol.py OUT
-      reads OUT/runs.csv (+ tuning.csv, inherited.csv), writes OUT/summary.md and OUT/accuracy-vs-cost.svg
+  python3 bench/search_protocol.py OUT [--with DIR ...]
+      reads OUT/runs.csv (+ tuning.csv, inherited.csv) and the runs.csv/tuning.csv of each --with
+      directory (methods run later with the same settings, e.g. -Dmethods=hand-designed), writes
+      OUT/summary.md and OUT/accuracy-vs-cost.svg
   python3 bench/search_protocol.py --ablation LABEL=DIR [LABEL=DIR ...]
-      prints one markdown table: the searched network of each directory (its first seed), with
-      search, training and total seconds, and the change against the first directory.
+      prints one markdown table: the searched networks of each directory (mean over its seeds), with
+      search, training and total seconds, and the change against the first directory on the seeds
+      both ran (paired by seed).
 """
 import csv
 import statistics
@@ -15,6 +18,7 @@ from pathlib import Path
 TARGET_OVER_CNN = 0.015
 TARGET_OVER_RANDOM = 0.01
 TARGET_ABSOLUTE = 0.91
+GROUPS = ["searched", "hand-designed", "cnn", "random"]
 
 
 def rows(path):
@@ -32,12 +36,20 @@ def mean_std(values):
     return statistics.mean(values), (statistics.stdev(values) if len(values) > 1 else 0.0)
 
 
+def acc4(value):
+    return "—" if value != value else f"{value:.4f}"
+
+
+def points(value):
+    return "—" if value != value else f"{value * 100:+.2f} pt"
+
+
 def fmt(mean, std, digits=4):
     return f"{mean:.{digits}f} ± {std:.{digits}f}"
 
 
-def summary(out):
-    runs = rows(out / "runs.csv")
+def summary(out, extra):
+    runs = rows(out / "runs.csv") + [r for d in extra for r in rows(d / "runs.csv")]
     seeds = sorted({r["seed"] for r in runs}, key=lambda s: [r["seed"] for r in runs].index(s))
     lines = ["# NAS evaluation protocol: searched vs hand-designed vs random", ""]
     settings = out / "settings.txt"
@@ -48,7 +60,7 @@ def summary(out):
     by_group = {}
     for r in runs:
         by_group.setdefault(method_group(r["method"]), []).append(r)
-    for group in ["searched", "cnn", "random"]:
+    for group in GROUPS:
         rs = by_group.get(group, [])
         if not rs:
             continue
@@ -57,39 +69,42 @@ def summary(out):
         lines.append(f"| {group} | {len(rs)} | {fmt(*acc)} | {cols[0]:,.0f} | {cols[1]:,.0f} | {cols[2]:.0f} | "
                      f"{cols[3]:.0f} | {cols[4]:.0f} |")
     lines += ["", "Per seed (test accuracy; random = mean of the seed's samples):", "",
-              "| seed | searched | cnn | random mean | random samples | searched − cnn | searched − random |",
-              "|---|---|---|---|---|---|---|"]
-    gaps_cnn, gaps_random = [], []
+              "| seed | searched | hand-designed cell | cnn | random mean | random samples | searched − hand-designed "
+              "| searched − cnn | searched − random |",
+              "|---|---|---|---|---|---|---|---|---|"]
     for seed in seeds:
         seeded = [r for r in runs if r["seed"] == seed]
         searched = [float(r["test_acc"]) for r in seeded if r["method"] == "searched"]
+        hand = [float(r["test_acc"]) for r in seeded if r["method"] == "hand-designed"]
         cnn = [float(r["test_acc"]) for r in seeded if r["method"] == "cnn"]
         random = [float(r["test_acc"]) for r in seeded if r["method"].startswith("random")]
         if not searched:
             continue
         s = searched[0]
+        h = hand[0] if hand else float("nan")
         c = cnn[0] if cnn else float("nan")
         rm = statistics.mean(random) if random else float("nan")
-        gaps_cnn.append(s - c)
-        gaps_random.append(s - rm)
-        lines.append(f"| {seed} | {s:.4f} | {c:.4f} | {rm:.4f} | {', '.join(f'{v:.4f}' for v in random)} | "
-                     f"{(s - c) * 100:+.2f} pt | {(s - rm) * 100:+.2f} pt |")
+        lines.append(f"| {seed} | {s:.4f} | {acc4(h)} | {acc4(c)} | {acc4(rm)} | {', '.join(f'{v:.4f}' for v in random)} | "
+                     f"{points(s - h)} | {points(s - c)} | {points(s - rm)} |")
     searched_acc = mean_std([float(r["test_acc"]) for r in by_group.get("searched", [])])[0]
+    hand_acc = mean_std([float(r["test_acc"]) for r in by_group.get("hand-designed", [])])[0]
     cnn_acc = mean_std([float(r["test_acc"]) for r in by_group.get("cnn", [])])[0]
     random_acc = mean_std([float(r["test_acc"]) for r in by_group.get("random", [])])[0]
     lines += ["", "## Targets (issue 17)", "",
               "| target | measured | met |", "|---|---|---|",
-              f"| searched ≥ CNN + 1.5 pt | {(searched_acc - cnn_acc) * 100:+.2f} pt (mean over seeds) | "
+              f"| searched ≥ CNN + 1.5 pt | {points(searched_acc - cnn_acc)} (mean over seeds) | "
               f"{'yes' if searched_acc - cnn_acc >= TARGET_OVER_CNN else 'no'} |",
-              f"| searched ≥ random mean + 1 pt | {(searched_acc - random_acc) * 100:+.2f} pt | "
+              f"| searched ≥ hand-designed cell + 1.5 pt | {points(searched_acc - hand_acc)} | "
+              f"{'yes' if searched_acc - hand_acc >= TARGET_OVER_CNN else 'no'} |",
+              f"| searched ≥ random mean + 1 pt | {points(searched_acc - random_acc)} | "
               f"{'yes' if searched_acc - random_acc >= TARGET_OVER_RANDOM else 'no'} |",
               f"| searched ≥ 91 % test accuracy | {searched_acc * 100:.2f} % | "
               f"{'yes' if searched_acc >= TARGET_ABSOLUTE else 'no'} |"]
-    tuning = out / "tuning.csv"
-    if tuning.exists():
+    tunings = [d / "tuning.csv" for d in [out] + extra if (d / "tuning.csv").exists()]
+    if tunings:
         lines += ["", "## Learning-rate tuning (first seed, proxy: fewer images and rounds; chosen on validation)", "",
                   "| method | learning rate | validation acc | test acc | chosen |", "|---|---|---|---|---|"]
-        for r in rows(tuning):
+        for r in [r for t in tunings for r in rows(t)]:
             lines.append(f"| {r['method']} | {r['learning_rate']} | {float(r['validation_acc']):.4f} | "
                          f"{float(r['test_acc']):.4f} | {'**yes**' if r['chosen'] == 'true' else ''} |")
     inherited = out / "inherited.csv"
@@ -116,7 +131,7 @@ def summary(out):
 def plot(out, runs):
     """Test accuracy against total cost (search + training seconds), one point per run."""
     width, height, left, right, top, bottom = 640, 400, 70, 150, 20, 50
-    colours = {"searched": "#d62728", "cnn": "#1f77b4", "random": "#7f7f7f"}
+    colours = {"searched": "#d62728", "hand-designed": "#2ca02c", "cnn": "#1f77b4", "random": "#7f7f7f"}
     xs = [float(r["total_s"]) for r in runs]
     ys = [float(r["test_acc"]) for r in runs]
     x0, x1 = 0, max(xs) * 1.05
@@ -150,17 +165,20 @@ def plot(out, runs):
 
 
 def ablation(pairs):
-    lines = ["| configuration | searched test acc | Δ vs first | search s | training s | total s | parameter-free share |",
-             "|---|---|---|---|---|---|---|"]
+    lines = ["| configuration | seeds | searched test acc (mean) | Δ vs first, paired by seed | search s | training s "
+             "| total s | parameter-free share |", "|---|---|---|---|---|---|---|---|"]
     first = None
     for pair in pairs:
         label, directory = pair.split("=", 1)
-        searched = [r for r in rows(Path(directory) / "runs.csv") if r["method"] == "searched"][0]
-        acc = float(searched["test_acc"])
-        first = acc if first is None else first
-        lines.append(f"| {label} | {acc:.4f} | {(acc - first) * 100:+.2f} pt | {float(searched['search_s']):.0f} | "
-                     f"{float(searched['train_s']):.0f} | {float(searched['total_s']):.0f} | "
-                     f"{float(searched['parameter_free_share']):.3f} |")
+        searched = {r["seed"]: r for r in rows(Path(directory) / "runs.csv") if r["method"] == "searched"}
+        first = searched if first is None else first
+        shared = [seed for seed in searched if seed in first]
+        delta = statistics.mean(float(searched[s]["test_acc"]) - float(first[s]["test_acc"]) for s in shared) \
+            if shared else float("nan")
+        mean = lambda key: statistics.mean(float(r[key]) for r in searched.values())
+        lines.append(f"| {label} | {', '.join(searched)} | {mean('test_acc'):.4f} | {delta * 100:+.2f} pt "
+                     f"({len(shared)}) | {mean('search_s'):.0f} | {mean('train_s'):.0f} | {mean('total_s'):.0f} | "
+                     f"{mean('parameter_free_share'):.3f} |")
     print("\n".join(lines))
 
 
@@ -168,4 +186,7 @@ if __name__ == "__main__":
     if len(sys.argv) > 1 and sys.argv[1] == "--ablation":
         ablation(sys.argv[2:])
     else:
-        summary(Path(sys.argv[1] if len(sys.argv) > 1 else "bench/results/search-protocol"))
+        args = sys.argv[1:]
+        extra = [Path(args[i + 1]) for i, a in enumerate(args) if a == "--with"]
+        main = [a for i, a in enumerate(args) if a != "--with" and (i == 0 or args[i - 1] != "--with")]
+        summary(Path(main[0] if main else "bench/results/search-protocol"), extra)

@@ -38,10 +38,14 @@ import io.fedarch.events.PartitionSpec;
  * per seed, (1) FedNAS searches a supernet sized for the budget, (2) the derived genotype is built
  * at the evaluation size (more channels and cells than the supernet, as DARTS and FedNAS do) and
  * trained from scratch with FedAvg for R rounds on all training images, (3) a hand-designed CNN of
- * matched MACs (± 20 %) and (4) random architectures of the same space are trained identically.
+ * matched MACs (± 20 %), (4) random architectures of the same space and (5) a hand-designed cell
+ * network of the same operations ({@link HandDesignedCell}, with BN, which fedarch's CNN lacks) are
+ * trained identically. {@code methods} picks which run (a method without "searched" skips the search;
+ * "cnn" needs it, for the MACs it matches; {@code baselines=false} is short for {@code methods=searched}).
  * The learning rates are chosen on the first seed from one grid by the clients' validation
  * accuracy in a tuning proxy (the same training on fewer images and rounds: the full one costs
- * minutes per run here): the CNN's on its own, the DARTS-space networks' on the searched one, which
+ * minutes per run here): the CNN's and the hand-designed cell's each on its own, the DARTS-space
+ * networks' on the searched one, which
  * the random architectures then share (they are trained exactly as it is); later seeds reuse them.
  * <p>
  * Besides the protocol, each search's own product is measured: the genotype's network at the
@@ -53,6 +57,10 @@ import io.fedarch.events.PartitionSpec;
  * Usage: {@code SearchProtocol OUT}; {@code bench/search-protocol.sh} builds and runs it.
  */
 public final class SearchProtocol {
+    static final String SEARCHED = "searched";
+    static final String HAND_DESIGNED = "hand-designed";
+    static final String CNN = "cnn";
+    static final String RANDOM = "random";
 
     /** Everything the protocol is configured by; printed into the output directory as settings.txt. */
     record Settings(List<Long> seeds, int clients, double dirichlet, int trainLimit, int testLimit,
@@ -60,7 +68,8 @@ public final class SearchProtocol {
                     double archRate, int warmupRounds, int evalChannels, int evalLayers, int evalRounds,
                     int evalEpochs, List<Double> rateGrid, int randomSamples, int fineTuneRounds, int batch,
                     int evalBatch, int tuneTrainLimit, int tuneRounds, Double dartsRate, Double cnnRate,
-                    boolean baselines) {
+                    Double handDesignedRate, List<String> methods) {
+        static final List<String> METHODS = List.of(SEARCHED, HAND_DESIGNED, CNN, RANDOM);
 
         static Settings read() {
             Map<String, String> supernet = new LinkedHashMap<>();
@@ -72,6 +81,13 @@ public final class SearchProtocol {
             List<Long> seeds = new ArrayList<>();
             for (String s : prop("seeds", "42,7,1234").split(",")) {
                 seeds.add(Long.parseLong(s.trim()));
+            }
+            List<String> methods = Boolean.parseBoolean(prop("baselines", "true"))
+                    ? List.of(prop("methods", String.join(",", METHODS)).split(",")).stream().map(String::trim).toList()
+                    : List.of(SEARCHED);
+            if (!METHODS.containsAll(methods) || (methods.contains(CNN) && !methods.contains(SEARCHED))) {
+                throw new IllegalArgumentException("methods " + methods + ": expected some of " + METHODS
+                        + ", with " + SEARCHED + " whenever " + CNN + " (it matches the searched network's MACs)");
             }
             List<Double> grid = new ArrayList<>();
             for (String s : prop("rateGrid", "0.05,0.1,0.2").split(",")) {
@@ -88,7 +104,7 @@ public final class SearchProtocol {
                     Integer.parseInt(prop("fineTuneRounds", "1")), Integer.parseInt(prop("batch", "64")),
                     Integer.parseInt(prop("evalBatch", "256")), Integer.parseInt(prop("tuneTrainLimit", "6000")),
                     Integer.parseInt(prop("tuneRounds", "1")), rate("dartsRate"), rate("cnnRate"),
-                    Boolean.parseBoolean(prop("baselines", "true")));
+                    rate("handDesignedRate"), methods);
         }
 
         /** A learning rate fixed on the command line (no tuning), or null. */
@@ -120,44 +136,62 @@ public final class SearchProtocol {
     }
 
     /**
-     * Per seed: search, derive, train the searched network, then (baselines) the matched CNN and the
-     * random architectures. Learning rates given as dartsRate/cnnRate skip the tuning: an ablation
-     * run (baselines=false) reuses the protocol's.
+     * Per seed: search, derive, train the searched network, then the baselines among {@code methods}:
+     * the hand-designed cell network, the matched CNN, the random architectures. Learning rates given
+     * as dartsRate/cnnRate/handDesignedRate skip the tuning: an ablation run reuses the protocol's.
      */
     private void run() {
         Double darts = settings.dartsRate();
         Double cnn = settings.cnnRate();
+        Double handDesigned = settings.handDesignedRate();
+        List<String> methods = settings.methods();
         for (long seed : settings.seeds()) {
-            long start = System.nanoTime();
             JobSpec search = searchSpec(seed);
-            InProcessFederation.Result searched = new InProcessFederation(new FedNas(), shards)
-                    .run(search, null, 0, r -> log("seed %d search round %d: %.1f s, train loss %.3f, global val acc %.4f",
-                            seed, r.round(), r.millis() / 1000.0, r.trainLoss(), r.globalValidationAccuracy()));
-            double searchSeconds = (System.nanoTime() - start) / 1e9;
             DartsOptions options = DartsFamily.options(search.getModel());
-            DerivedArchitecture product = (DerivedArchitecture) new FedNas().afterSearch(search, searched.model(),
-                    searched.lastState());
-            Genotype genotype = product.genotype();
-            log("seed %d: searched in %.0f s: %s", seed, searchSeconds, genotype.toJson());
-            inheritedProduct(seed, search, product, searchSeconds);
+            long searchedMacs = 0;
+            if (methods.contains(SEARCHED)) {
+                long start = System.nanoTime();
+                InProcessFederation.Result searched = new InProcessFederation(new FedNas(), shards)
+                        .run(search, null, 0, r -> log("seed %d search round %d: %.1f s, train loss %.3f, global val acc %.4f",
+                                seed, r.round(), r.millis() / 1000.0, r.trainLoss(), r.globalValidationAccuracy()));
+                double searchSeconds = (System.nanoTime() - start) / 1e9;
+                DerivedArchitecture product = (DerivedArchitecture) new FedNas().afterSearch(search, searched.model(),
+                        searched.lastState());
+                Genotype genotype = product.genotype();
+                log("seed %d: searched in %.0f s: %s", seed, searchSeconds, genotype.toJson());
+                inheritedProduct(seed, search, product, searchSeconds);
 
-            ModelSpec searchedNet = evaluationNetwork(genotype);
-            long searchedMacs = ModelSummary.of(searchedNet).macs();
-            ModelSpec matchedCnn = MatchedCnn.forMacs(searchedMacs);
-            if (darts == null) {
-                darts = tune(seed, "searched", searchedNet);
+                ModelSpec searchedNet = evaluationNetwork(genotype);
+                searchedMacs = ModelSummary.of(searchedNet).macs();
+                if (darts == null) {
+                    darts = tune(seed, SEARCHED, searchedNet);
+                }
+                train(seed, SEARCHED, searchedNet, genotype, darts, searchSeconds);
             }
-            train(seed, "searched", searchedNet, genotype, darts, searchSeconds);
-            if (!settings.baselines()) {
-                continue;
+            if (methods.contains(HAND_DESIGNED)) {
+                Genotype hand = HandDesignedCell.genotype();
+                ModelSpec handNet = evaluationNetwork(hand);
+                if (handDesigned == null) {
+                    handDesigned = tune(seed, HAND_DESIGNED, handNet);
+                }
+                train(seed, HAND_DESIGNED, handNet, hand, handDesigned, 0);
             }
-            if (cnn == null) {
-                cnn = tune(seed, "cnn", matchedCnn);
+            if (methods.contains(CNN)) {
+                ModelSpec matchedCnn = MatchedCnn.forMacs(searchedMacs);
+                if (cnn == null) {
+                    cnn = tune(seed, CNN, matchedCnn);
+                }
+                train(seed, CNN, matchedCnn, null, cnn, 0);
             }
-            train(seed, "cnn", matchedCnn, null, cnn, 0);
-            for (int i = 0; i < settings.randomSamples(); i++) {
-                Genotype random = RandomGenotypes.sample(options, seed * 100 + i);
-                train(seed, "random-" + i, evaluationNetwork(random), random, darts, 0);
+            if (methods.contains(RANDOM)) {
+                if (darts == null) {
+                    throw new IllegalArgumentException("random architectures share the searched network's learning"
+                            + " rate: give dartsRate when methods has no " + SEARCHED);
+                }
+                for (int i = 0; i < settings.randomSamples(); i++) {
+                    Genotype random = RandomGenotypes.sample(options, seed * 100 + i);
+                    train(seed, RANDOM + "-" + i, evaluationNetwork(random), random, darts, 0);
+                }
             }
         }
     }
