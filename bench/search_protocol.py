@@ -166,10 +166,10 @@ def plot(out, runs):
 
 def ablation(pairs):
     lines = ["| configuration | seeds | searched test acc (mean) | Δ vs first, paired by seed | search s | training s "
-             "| total s | parameter-free share |", "|---|---|---|---|---|---|---|---|"]
+             "| total s | MACs | parameter-free share |", "|---|---|---|---|---|---|---|---|---|"]
     first = None
     for pair in pairs:
-        label, directory = pair.split("=", 1)
+        label, directory = pair.rsplit("=", 1)
         searched = {r["seed"]: r for r in rows(Path(directory) / "runs.csv") if r["method"] == "searched"}
         first = searched if first is None else first
         shared = [seed for seed in searched if seed in first]
@@ -178,7 +178,7 @@ def ablation(pairs):
         mean = lambda key: statistics.mean(float(r[key]) for r in searched.values())
         lines.append(f"| {label} | {', '.join(searched)} | {mean('test_acc'):.4f} | {delta * 100:+.2f} pt "
                      f"({len(shared)}) | {mean('search_s'):.0f} | {mean('train_s'):.0f} | {mean('total_s'):.0f} | "
-                     f"{mean('parameter_free_share'):.3f} |")
+                     f"{mean('macs'):,.0f} | {mean('parameter_free_share'):.3f} |")
     print("\n".join(lines))
 
 

@@ -69,7 +69,9 @@ class ArchitectureExportTest {
                 "algorithm", "fednas", "totalClients", 2, "clientsPerRound", 2, "rounds", 3, "batchSize", 32,
                 "learningRate", 0.025, "personalizationEpochs", 1,
                 "model", Map.of("family", "darts", "options",
-                        Map.of("channels", 2, "layers", 3, "stemStride", 2, "ops", String.join(",", OPS))),
+                        // The collapse guard off: the hand-set α below selects 4 pools per normal cell.
+                        Map.of("channels", 2, "layers", 3, "stemStride", 2, "ops", String.join(",", OPS),
+                                "maxParameterFree", 8)),
                 "data", Map.of("trainLimit", 600, "testLimit", 300, "partition", Map.of("scheme", "IID")),
                 "hyperParameters", Map.of("fineTuneRounds", Integer.toString(fineTuneRounds), "fineTuneEpochs", "2")));
     }

@@ -64,7 +64,7 @@ class ParameterFreeCapTest {
     }
 
     @Test
-    void noCapLeavesTheGenotypeAloneAndTheOptionReachesDerivation() {
+    void noCapLeavesTheGenotypeAloneAndTheOptionReachesDerivationCappedAtTwoByDefault() {
         float[][] alpha = collapsed();
         Genotype plain = GenotypeDerivation.derive(alpha, alpha, OPS);
         assertEquals(plain, ParameterFreeCap.apply(plain, alpha, alpha, OPS, DartsOptions.NO_CAP));
@@ -74,6 +74,9 @@ class ParameterFreeCapTest {
         assertNotEquals(plain, none);
         DartsOptions guarded = DartsOptions.parse(java.util.Map.of("maxParameterFree", "2"));
         assertEquals(2, guarded.maxParameterFree());
-        assertEquals(DartsOptions.NO_CAP, DartsOptions.DEFAULTS.maxParameterFree());
+        // On by default (P-DARTS's M = 2); 8 switches it off.
+        assertEquals(2, DartsOptions.DEFAULTS.maxParameterFree());
+        assertEquals(2, DartsOptions.parse(java.util.Map.of()).maxParameterFree());
+        assertEquals(DartsOptions.NO_CAP, DartsOptions.parse(java.util.Map.of("maxParameterFree", "8")).maxParameterFree());
     }
 }

@@ -56,9 +56,11 @@ class WeightInheritanceTest {
         return genes;
     }
 
+    /** The collapse guard off (maxParameterFree 8): the hand genotypes keep up to 4 pools and skips per cell. */
     private static ModelSpec supernetSpec(String ops) {
         return ModelSpec.newBuilder().setFamily(DartsFamily.NAME)
-                .setOptions(Map.of("channels", "4", "layers", "3", "stemStride", "2", "ops", ops)).build();
+                .setOptions(Map.of("channels", "4", "layers", "3", "stemStride", "2", "ops", ops, "maxParameterFree", "8"))
+                .build();
     }
 
     /** α selecting the genotype: its op at +40 on kept edges, 'none' at +40 on every other edge. */

@@ -35,9 +35,10 @@ import io.fedarch.events.JobSpec;
  * <p>
  * Job knobs: learningRate, momentum, weightDecay (DARTS: 0.025, 0.9, 3e-4), archLearningRate
  * (3e-4), and hyperParameters {@value #LAMBDA} (1.0), {@value #ARCH_WEIGHT_DECAY} (1e-3),
- * {@value #MIN_LEARNING_RATE} (0.001), {@value #GRADIENT_CLIP} (5), {@value #WARMUP_ROUNDS} (0: the
- * first rounds train w alone, as DARTS's descendants warm the weights up before α moves, so α is not
- * judged on operations that have barely trained — the parameter-free ones win that race).
+ * {@value #MIN_LEARNING_RATE} (0.001), {@value #GRADIENT_CLIP} (5), {@value #WARMUP_ROUNDS} (default
+ * a third of the rounds, rounded down, as PC-DARTS warms up 15 of 50 epochs: the first rounds train
+ * w alone, so α is not judged on operations that have barely trained — the parameter-free ones win
+ * that race; measured in the search protocol, README "Does the search pay?").
  * <p>
  * FedNAS's evaluation stage is configured here too and run by the pruning service after the
  * search: {@value #FINE_TUNE_ROUNDS} (0 = export the derived network with the inherited weights
@@ -86,7 +87,7 @@ public final class FedNas implements Strategy {
         List<HyperParameter> knobs = new ArrayList<>(searchKnobs());
         knobs.add(HyperParameter.number(LAMBDA, Double.toString(DEFAULT_LAMBDA), 0, Double.POSITIVE_INFINITY,
                 "MiLeNAS: weight of the validation-loss gradient in the alpha step"));
-        knobs.add(HyperParameter.wholeNumber(WARMUP_ROUNDS, "0", 0,
+        knobs.add(HyperParameter.wholeNumber(WARMUP_ROUNDS, "rounds / 3, rounded down", 0,
                 "w warm-up: the first rounds train only the weights, alpha starts moving after them"));
         knobs.add(HyperParameter.wholeNumber(FINE_TUNE_ROUNDS, "0", 0,
                 "federated fine-tuning rounds of the derived network (0 = export it with the inherited weights)"));
@@ -119,7 +120,7 @@ public final class FedNas implements Strategy {
             double fineTuneRounds = HyperParameters.number(spec, FINE_TUNE_ROUNDS, 0);
             double fineTuneRate = HyperParameters.number(spec, FINE_TUNE_LEARNING_RATE, spec.getLearningRate());
             double fineTuneEpochs = HyperParameters.number(spec, FINE_TUNE_EPOCHS, spec.getLocalEpochs());
-            double warmup = HyperParameters.number(spec, WARMUP_ROUNDS, 0);
+            double warmup = HyperParameters.number(spec, WARMUP_ROUNDS, defaultWarmupRounds(spec));
             double pass = HyperParameters.number(spec, FINE_TUNE_STATISTICS_PASS, DEFAULT_FINE_TUNE_STATISTICS_PASS);
             if (pass != 0 && pass != 1) {
                 problems.add("fineTuneStatisticsPass must be 0 or 1 (got " + pass + ")");
@@ -203,10 +204,15 @@ public final class FedNas implements Strategy {
     public ClientInstruction instruct(JobSpec spec, int round, int clientId, ModelParameters global, ServerState state) {
         double rate = cosineLearningRate(spec.getLearningRate(),
                 HyperParameters.number(spec, MIN_LEARNING_RATE, DEFAULT_MIN_LEARNING_RATE), round, spec.getRounds());
-        boolean frozen = round <= HyperParameters.number(spec, WARMUP_ROUNDS, 0);
+        boolean frozen = round <= HyperParameters.number(spec, WARMUP_ROUNDS, defaultWarmupRounds(spec));
         return ClientInstruction.of(clientId, frozen
                 ? Map.of(FedAvg.LEARNING_RATE, Double.toString(rate), ARCHITECTURE_FROZEN, "true")
                 : Map.of(FedAvg.LEARNING_RATE, Double.toString(rate)));
+    }
+
+    /** A third of the search rounds, rounded down (0 for jobs of 1 or 2 rounds), as PC-DARTS's 15 of 50 epochs. */
+    static int defaultWarmupRounds(JobSpec spec) {
+        return spec.getRounds() / 3;
     }
 
     /** DARTS's CosineAnnealingLR evaluated at epoch round−1 of {@code rounds}. */

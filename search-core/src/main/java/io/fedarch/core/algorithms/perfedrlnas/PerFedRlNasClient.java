@@ -23,6 +23,7 @@ import io.fedarch.core.strategy.ClientOutcome;
 import io.fedarch.core.strategy.ClientProcedure;
 import io.fedarch.core.strategy.ClientTaskContext;
 import io.fedarch.core.strategy.Personalization;
+import io.fedarch.core.train.BatchNormRecalibration;
 import io.fedarch.core.train.Evaluator;
 import io.fedarch.core.train.Metrics;
 import io.fedarch.core.util.Seeds;
@@ -85,8 +86,14 @@ public final class PerFedRlNasClient implements ClientProcedure {
             BlockParameters.load(network, task.globalModel());
             network.setRelaxation(new Relaxation(MixingMode.SOFTMAX, 1.0, path.toMask()));
             int evalBatch = Math.max(spec.getBatchSize(), Evaluator.DEFAULT_BATCH);
-            Metrics globalTest = localTest == null ? null : Evaluator.evaluate(network, localTest, evalBatch);
-            Metrics before = Evaluator.evaluate(network, task.shard().validation(), evalBatch);
+            // The received supernet's BN statistics are the mean over clients and over whatever paths they
+            // trained: re-measured under this client's path on its own images, for the figures only.
+            Metrics[] received = BatchNormRecalibration.withOwnStatistics(network, train, spec.getBatchSize(),
+                    () -> new Metrics[] {
+                            localTest == null ? null : Evaluator.evaluate(network, localTest, evalBatch),
+                            Evaluator.evaluate(network, task.shard().validation(), evalBatch)});
+            Metrics globalTest = received[0];
+            Metrics before = received[1];
             Metrics training = overBudget ? Metrics.empty()
                     : SubnetTrainer.train(network, PathSlices.of(options, path), train, epochs, spec.getBatchSize(),
                             schedule, spec.getMomentum(), spec.getWeightDecay(),

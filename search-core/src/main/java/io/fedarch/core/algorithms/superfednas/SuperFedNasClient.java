@@ -23,6 +23,7 @@ import io.fedarch.core.strategy.ClientProcedure;
 import io.fedarch.core.strategy.ClientTaskContext;
 import io.fedarch.core.strategy.Personalization;
 import io.fedarch.core.tensor.ModelParameters;
+import io.fedarch.core.train.BatchNormRecalibration;
 import io.fedarch.core.train.Evaluator;
 import io.fedarch.core.train.Metrics;
 import io.fedarch.core.util.Seeds;
@@ -76,7 +77,10 @@ public final class SuperFedNasClient implements ClientProcedure {
             ElasticResNet network = (ElasticResNet) ModelFactory.buildAllocated(
                     ElasticSubnetFamily.spec(spec.getModel(), subnet), manager);
             BlockParameters.load(network, SubnetExtraction.cut(options, subnet, task.globalModel()));
-            before = Evaluator.evaluate(network, validation, evalBatch);
+            // The cut's BN statistics are the coverage-weighted mean over clients that trained other subnets on
+            // other data: re-measured on this client's images for the received model's figure only.
+            before = BatchNormRecalibration.withOwnStatistics(network, train, spec.getBatchSize(),
+                    () -> Evaluator.evaluate(network, validation, evalBatch));
             training = SubnetSgd.train(network, train, spec.getLocalEpochs(), spec.getBatchSize(),
                     FedAvgClient.learningRate(task), spec.getMomentum(), spec.getWeightDecay(),
                     SuperFedNas.gradientClip(spec), Seeds.derive(spec.getSeed(), task.shard().clientId(), task.round()));

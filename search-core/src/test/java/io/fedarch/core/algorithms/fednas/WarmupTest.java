@@ -31,12 +31,31 @@ import io.fedarch.events.PartitionSpec;
 class WarmupTest {
 
     private static JobSpec job(String warmup) {
+        return job(4, Map.of(FedNas.WARMUP_ROUNDS, warmup));
+    }
+
+    private static JobSpec job(int rounds, Map<String, String> hyperParameters) {
         return JobSpec.newBuilder().setAlgorithm(FedNas.NAME).setModel(SearchNetworkTest.tiny())
                 .setData(DataSpec.newBuilder().setPartition(PartitionSpec.newBuilder().setValidationFraction(0.3).build())
                         .build())
-                .setTotalClients(2).setClientsPerRound(2).setRounds(4).setLocalEpochs(1).setBatchSize(32)
+                .setTotalClients(2).setClientsPerRound(2).setRounds(rounds).setLocalEpochs(1).setBatchSize(32)
                 .setLearningRate(0.025).setMomentum(0.9).setArchLearningRate(0.01)
-                .setHyperParameters(Map.of(FedNas.WARMUP_ROUNDS, warmup)).build();
+                .setHyperParameters(hyperParameters).build();
+    }
+
+    /** Without the knob, a third of the rounds (rounded down) warm up: none in a 2-round job, 2 of 6. */
+    @Test
+    void theDefaultWarmupIsAThirdOfTheRounds() {
+        FedNas fedNas = new FedNas();
+        for (int[] roundsAndWarmup : new int[][] {{1, 0}, {2, 0}, {3, 1}, {6, 2}}) {
+            JobSpec spec = job(roundsAndWarmup[0], Map.of());
+            fedNas.validate(spec);
+            for (int round = 1; round <= roundsAndWarmup[0]; round++) {
+                assertEquals(round <= roundsAndWarmup[1] ? "true" : null,
+                        fedNas.instruct(spec, round, 0, null, ServerState.EMPTY).config().get(FedNas.ARCHITECTURE_FROZEN),
+                        roundsAndWarmup[0] + " rounds, round " + round);
+            }
+        }
     }
 
     @Test
