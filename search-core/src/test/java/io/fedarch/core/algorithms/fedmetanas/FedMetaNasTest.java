@@ -203,4 +203,26 @@ public class FedMetaNasTest {
         cnn.setModel(ModelSpec.newBuilder().setFamily("cnn").build());
         assertThrows(IllegalArgumentException.class, () -> new FedMetaNas().validate(cnn));
     }
+
+    /**
+     * A personalized model is delivered as the client adapted it: its BN statistics are the ones its
+     * reported local test accuracy was measured with (re-measured under the evaluated mixture after
+     * the hard-Gumbel adaptation), so the delivered parameters, evaluated as they are, score that figure.
+     */
+    @Test
+    void aPersonalizedSupernetScoresItsReportedAccuracyAsDelivered() {
+        JobSpec spec = JobSpec.newBuilder(tinyMetaSearch(Map.of())).setPersonalizationEpochs(1).build();
+        ShardProvider shards = ShardProvider.withDefaults();
+        ImageDataset localTest = shards.localTestSet(spec, 0);
+        io.fedarch.core.strategy.Personalization adapted = new FedMetaNas().clientProcedure().personalize(
+                new io.fedarch.core.strategy.ClientTaskContext(spec, spec.getRounds(), null, null,
+                        new FedMetaNas().initialize(spec), shards.shard(spec, 0), () -> localTest), localTest);
+        try (NDManager manager = Engines.newManager()) {
+            SearchNetwork network = (SearchNetwork) ModelFactory.buildAllocated(spec.getModel(), manager);
+            BlockParameters.load(network, adapted.adaptation().parameters());
+            network.setRelaxation(new Relaxation(MixingMode.SOFTMAX, 1.0, null));
+            double delivered = Evaluator.evaluate(network, localTest, Math.max(spec.getBatchSize(), Evaluator.DEFAULT_BATCH)).accuracy();
+            assertEquals(adapted.localTest().accuracy(), delivered, 1e-9, "delivered vs reported");
+        }
+    }
 }
