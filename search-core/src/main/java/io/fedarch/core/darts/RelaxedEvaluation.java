@@ -41,9 +41,29 @@ public final class RelaxedEvaluation {
         if ((!received && relaxation.isPlainSoftmax()) || calibration.size() == 0) {
             return evaluations.get();
         }
+        return underEvaluatedMixture(network, relaxation,
+                () -> BatchNormRecalibration.withOwnStatistics(network, calibration, batchSize, evaluations));
+    }
+
+    /**
+     * Re-measures a sampled or masked supernet's statistics for good under the mixture it is evaluated
+     * with (a personalized supernet is delivered as it is, so its statistics must be the ones its figures
+     * were measured with); a plain-softmax one already has them and is left alone.
+     */
+    public static void keepMatchingStatistics(SearchNetwork network, Relaxation relaxation, ImageDataset calibration,
+                                              int batchSize) {
+        if (relaxation.isPlainSoftmax() || calibration.size() == 0) {
+            return;
+        }
+        underEvaluatedMixture(network, relaxation, () -> BatchNormRecalibration.recalibrate(network,
+                BatchNormRecalibration.sample(calibration), batchSize));
+    }
+
+    /** Runs {@code work} under softmax(α + log m), the inference-mode mixture, then restores the relaxation. */
+    private static <T> T underEvaluatedMixture(SearchNetwork network, Relaxation relaxation, Supplier<T> work) {
         try {
             network.setRelaxation(new Relaxation(MixingMode.SOFTMAX, 1.0, relaxation.mask()));
-            return BatchNormRecalibration.withOwnStatistics(network, calibration, batchSize, evaluations);
+            return work.get();
         } finally {
             network.setRelaxation(relaxation);
         }

@@ -13,7 +13,6 @@ import io.fedarch.core.data.ImageDataset;
 import io.fedarch.core.model.BlockParameters;
 import io.fedarch.core.model.Engines;
 import io.fedarch.core.model.ModelFactory;
-import io.fedarch.core.train.BatchNormRecalibration;
 import io.fedarch.core.train.Evaluator;
 import io.fedarch.core.train.Metrics;
 import io.fedarch.core.tensor.ModelParameters;
@@ -61,25 +60,6 @@ public final class SupernetSearch {
                         localTest == null ? null : Evaluator.evaluate(network, localTest, evalBatch)});
     }
 
-    /**
-     * A personalized supernet is the client's own model and is delivered as it is: after a sampled or
-     * masked search its statistics are re-measured for good (not just for the figures) under the mixture
-     * it is evaluated with, so the delivered model scores what its reported local test accuracy says.
-     */
-    private static void keepMatchingStatistics(SearchNetwork network, Relaxation relaxation, ClientTaskContext task) {
-        ImageDataset train = task.shard().train();
-        if (relaxation.isPlainSoftmax() || train.size() == 0) {
-            return;
-        }
-        try {
-            network.setRelaxation(new Relaxation(MixingMode.SOFTMAX, 1.0, relaxation.mask()));
-            BatchNormRecalibration.recalibrate(network, train.size() <= BatchNormRecalibration.CALIBRATION_IMAGES
-                    ? train : train.head(BatchNormRecalibration.CALIBRATION_IMAGES), task.spec().getBatchSize());
-        } finally {
-            network.setRelaxation(relaxation);
-        }
-    }
-
     /** @param localTest the client's local test split when personalizing, else null */
     public static Personalization run(ClientTaskContext task, Relaxation relaxation, ImageDataset localTest,
                                LocalSearch localSearch) {
@@ -94,7 +74,8 @@ public final class SupernetSearch {
             Metrics before = received[0];
             Result search = localSearch.search(network);
             if (localTest != null) {
-                keepMatchingStatistics(network, relaxation, task);
+                // A personalized supernet is delivered as it is: it keeps the statistics its figures are measured with.
+                RelaxedEvaluation.keepMatchingStatistics(network, relaxation, task.shard().train(), spec.getBatchSize());
             }
             Metrics[] searched = evaluate(network, relaxation, false, task, localTest, evalBatch);
             Metrics after = searched[0];

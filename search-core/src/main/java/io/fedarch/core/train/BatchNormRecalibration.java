@@ -60,12 +60,16 @@ public final class BatchNormRecalibration {
             return evaluations.get();
         }
         try {
-            recalibrate(network, calibration.size() <= CALIBRATION_IMAGES ? calibration
-                    : calibration.head(CALIBRATION_IMAGES), batchSize);
+            recalibrate(network, sample(calibration), batchSize);
             return evaluations.get();
         } finally {
             BlockParameters.load(network, own);
         }
+    }
+
+    /** The first {@value #CALIBRATION_IMAGES} images of {@code data} (all of them when fewer). */
+    public static ImageDataset sample(ImageDataset data) {
+        return data.size() <= CALIBRATION_IMAGES ? data : data.head(CALIBRATION_IMAGES);
     }
 
     /** Training's exponential average over at least {@value #MINIMUM_BATCHES} batches of {@code batchSize}, in order. */
