@@ -2,6 +2,7 @@ package io.fedarch.pruning.export;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -25,13 +26,10 @@ public final class ArtifactFiles {
     public static Artifact artifact(Path file, String mediaType) {
         try {
             byte[] bytes = Files.readAllBytes(file);
-            String sha = HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
             return Artifact.newBuilder().setPath(file.toString()).setMediaType(mediaType)
-                    .setSizeBytes(bytes.length).setSha256(sha).build();
+                    .setSizeBytes(bytes.length).setSha256(sha256(bytes)).build();
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read artifact " + file, e);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is part of every JDK", e);
         }
     }
 
@@ -78,8 +76,30 @@ public final class ArtifactFiles {
         }
     }
 
-    /** Job ids come from outside: keep them from escaping the export directory. */
-    public static String safeName(String jobId) {
-        return jobId.replaceAll("[^A-Za-z0-9._-]", "_").replaceAll("^\\.+", "_");
+    /**
+     * Job ids come from outside: keep them from escaping the export directory, and give each its own.
+     * An id that is already a safe name is kept as it is. Any other is sanitized, which can make two
+     * ids alike ({@code t/1}, {@code t_1}), so it gets {@code ~} and a hash of the raw id appended:
+     * {@code ~} never survives sanitizing, so a kept id can never look like a hashed one.
+     */
+    public static String safeName(String id) {
+        if (id == null || id.isEmpty()) {
+            throw new ExportRejectedException("an empty job id (or file name) has no directory of its own");
+        }
+        String sanitized = id.replaceAll("[^A-Za-z0-9._-]", "_").replaceAll("^\\.+", "_");
+        if (sanitized.equals(id)) {
+            return id;
+        }
+        // 64 bits of SHA-256: another id with the same prefix and hash would take about 2^64 tries.
+        return sanitized + "~" + sha256(id.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
+    }
+
+    /** Lowercase hex SHA-256 of the bytes. */
+    public static String sha256(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every JDK", e);
+        }
     }
 }
