@@ -61,6 +61,11 @@ class FederationFlowTest {
         return JobSpecReader.fromMap(job);
     }
 
+    /** A REST call with the API token (the test profile's fedarch.api.token). */
+    static io.restassured.specification.RequestSpecification api() {
+        return given().auth().oauth2(ConfigProvider.getConfig().getValue("fedarch.api.token", String.class));
+    }
+
     static JobSubmitted submission(String jobId, JobSpec spec) {
         return JobSubmitted.newBuilder().setEventId(UUID.randomUUID().toString()).setJobId(jobId)
                 .setTimestamp(Instant.now()).setSpec(spec).build();
@@ -123,7 +128,7 @@ class FederationFlowTest {
             assertEquals(2, done.getRoundsCompleted());
             assertNotNull(done.getFinalModel());
         }
-        given().get("/jobs/" + jobId).then().statusCode(200).body("phase", equalTo("SUCCEEDED"));
+        api().get("/jobs/" + jobId).then().statusCode(200).body("phase", equalTo("SUCCEEDED"));
     }
 
     @Test
@@ -145,7 +150,7 @@ class FederationFlowTest {
                 assertEquals("personalize", task.getRoundConfig().get("stage"));
                 assertEquals(1, task.getModelVersion());
             }
-            given().get("/jobs/" + jobId).then().statusCode(200).body("phase", equalTo("PERSONALIZING"));
+            api().get("/jobs/" + jobId).then().statusCode(200).body("phase", equalTo("PERSONALIZING"));
 
             // Without its local test figures an adapted model is refused with the reason.
             ClientUpdate bare = constantUpdate(stage.get(0), 2f, 10);
@@ -208,7 +213,7 @@ class FederationFlowTest {
             DeadLetter letter = deadLetters.await(1, d -> misfit.equals(d.getJobId()) || misfit.equals(d.getKey()), WAIT).get(0);
             assertTrue(letter.getReason().contains("initial model"), letter.getReason());
         }
-        given().get("/jobs/" + misfit).then().statusCode(404);
+        api().get("/jobs/" + misfit).then().statusCode(404);
     }
 
     @Test
@@ -402,7 +407,7 @@ class FederationFlowTest {
     @Test
     void restSubmissionPublishesTheJobEvent() {
         try (var jobs = tap.follow(Topics.JOBS, JobSubmitted.class)) {
-            String jobId = given().contentType("application/json")
+            String jobId = api().contentType("application/json")
                     .body(Map.of("rounds", 1, "totalClients", 2, "clientsPerRound", 2, "pacing", "EXTERNAL",
                             "model", Map.of("options", Map.of("conv1", 2, "conv2", 2, "hidden", 4))))
                     .post("/jobs").then().statusCode(202).body("jobId", startsWith("job-"))
@@ -410,7 +415,7 @@ class FederationFlowTest {
             JobSubmitted published = jobs.await(1, j -> j.getJobId().equals(jobId), WAIT).get(0);
             assertEquals(2, published.getSpec().getTotalClients());
         }
-        given().contentType("application/json").body(Map.of("data", Map.of("partition", Map.of("alpha", 1))))
+        api().contentType("application/json").body(Map.of("data", Map.of("partition", Map.of("alpha", 1))))
                 .post("/jobs").then().statusCode(400).body("error", org.hamcrest.Matchers.containsString("alpha"));
     }
 

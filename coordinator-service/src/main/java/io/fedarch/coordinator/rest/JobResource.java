@@ -30,7 +30,7 @@ import io.fedarch.events.spec.JobSpecReader;
 /**
  * For humans: POST a job as JSON (the JobSpec fields; omitted ones take the schema defaults).
  * The job is not started here: it is published to fedarch.jobs like any external system's job,
- * and the coordinator picks it up from there.
+ * and the coordinator picks it up from there. Every request needs the API token (security/BearerTokenFilter).
  */
 @Path("/jobs")
 @Produces(MediaType.APPLICATION_JSON)
@@ -50,6 +50,11 @@ public class JobResource {
         JobSpec spec;
         try {
             spec = JobSpecReader.fromMap(body == null ? Map.of() : body);
+            // A child job's result is delivered as its parent's model: a caller who could name a parent
+            // could replace another job's result (the job id is generated here for the same reason).
+            if (spec.getParentJobId() != null) {
+                throw new IllegalArgumentException("parentJobId is set only by the pipeline that owns the job");
+            }
             federation.validate(spec);
         } catch (IllegalArgumentException | InputRejectedException e) {
             return CompletableFuture.completedFuture(
