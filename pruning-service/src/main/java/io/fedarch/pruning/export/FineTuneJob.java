@@ -61,6 +61,12 @@ final class FineTuneJob {
                         ? Map.of(FedAvg.STATISTICS_PASS, "1", FedAvg.FINAL_STATISTICS_PASS, "1") : Map.of())
                 .setPersonalizationEpochs(0)
                 .setParentJobId(search.getJobId())
+                // The fine-tuning finalizes the delivered model: it runs under the defences, round retries and
+                // (in experiments) the attackers the search asked for, or they would not hold for the result.
+                .setMaxRoundAttempts(parent.getMaxRoundAttempts())
+                .setRobustAggregation(parent.getRobustAggregation())
+                .setSimulatedAttack(parent.getSimulatedAttack())
+                // Not asyncAggregation: the statistics passes are the first and last synchronous rounds.
                 .build();
         return JobSubmitted.newBuilder()
                 .setEventId(UUID.randomUUID().toString())
