@@ -24,6 +24,21 @@ class JobFileTest {
         }
     }
 
+    /** The job limits (JobLimits.DEFAULTS) refuse hostile specs, never a job the project ships or has measured. */
+    @Test
+    void everyShippedExampleAndBenchJobFitsTheDefaultJobLimits() throws Exception {
+        Path home = EXAMPLES.getParent();
+        for (Path root : java.util.List.of(EXAMPLES, home.resolve("bench").resolve("jobs"))) {
+            try (Stream<Path> files = Files.walk(root)) {
+                for (Path file : files.filter(f -> f.toString().endsWith(".yaml")).toList()) {
+                    io.fedarch.core.federation.JobValidation.validate(
+                            io.fedarch.core.strategy.StrategyRegistry.builtIn(), JobFile.read(file).spec(),
+                            io.fedarch.core.federation.EngineSettings.defaults());
+                }
+            }
+        }
+    }
+
     @Test
     void theMainExampleIsTheDocumentedBaseline() {
         JobFile main = JobFile.read(EXAMPLES.resolve("fedavg-fmnist.yaml"));

@@ -23,6 +23,11 @@ public final class DartsFamily implements ModelFamily {
     }
 
     @Override
+    public java.util.OptionalLong activationsPerImage(Map<String, String> options) {
+        return java.util.OptionalLong.of(SupernetActivations.perImage(DartsOptions.parse(options)));
+    }
+
+    @Override
     public Block build(Map<String, String> options) {
         return new SearchNetwork(DartsOptions.parse(options));
     }

@@ -30,6 +30,10 @@ public record DartsOptions(int channels, int layers, List<Primitive> operations,
     public static final int STEPS = 4;
     /** Intermediate nodes concatenated into a cell's output. */
     public static final int MULTIPLIER = 4;
+    /** Bounds that keep a spec's network buildable at all (DARTS' own largest: C=36, 20 cells); sizes are checked by JobLimits. */
+    public static final int MAX_CHANNELS = 1024;
+    public static final int MAX_LAYERS = 64;
+
     /** The stem produces STEM_MULTIPLIER·C channels. */
     public static final int STEM_MULTIPLIER = 3;
     /** Every gene of a cell (4 nodes × 2 inputs): a cap this high never binds. */
@@ -47,11 +51,12 @@ public record DartsOptions(int channels, int layers, List<Primitive> operations,
     }
 
     public DartsOptions {
-        if (channels < 2 || channels % 2 != 0) {
-            throw new IllegalArgumentException("darts option channels must be even and >= 2, got " + channels);
+        if (channels < 2 || channels % 2 != 0 || channels > MAX_CHANNELS) {
+            throw new IllegalArgumentException("darts option channels must be even and in 2.." + MAX_CHANNELS
+                    + ", got " + channels);
         }
-        if (layers < 1) {
-            throw new IllegalArgumentException("darts option layers must be >= 1, got " + layers);
+        if (layers < 1 || layers > MAX_LAYERS) {
+            throw new IllegalArgumentException("darts option layers must be in 1.." + MAX_LAYERS + ", got " + layers);
         }
         if (stemStride != 1 && stemStride != 2) {
             throw new IllegalArgumentException("darts option stemStride must be 1 or 2, got " + stemStride);

@@ -23,11 +23,13 @@ public record DerivedOptions(int channels, int layers, int stemStride, Genotype 
     private static final String OPTION = DerivedFamily.NAME + " option ";
 
     public DerivedOptions {
-        if (channels < 2 || channels % 2 != 0) {
-            throw new IllegalArgumentException(OPTION + "channels must be even and >= 2, got " + channels);
+        if (channels < 2 || channels % 2 != 0 || channels > DartsOptions.MAX_CHANNELS) {
+            throw new IllegalArgumentException(OPTION + "channels must be even and in 2.." + DartsOptions.MAX_CHANNELS
+                    + ", got " + channels);
         }
-        if (layers < 1) {
-            throw new IllegalArgumentException(OPTION + "layers must be >= 1, got " + layers);
+        if (layers < 1 || layers > DartsOptions.MAX_LAYERS) {
+            throw new IllegalArgumentException(OPTION + "layers must be in 1.." + DartsOptions.MAX_LAYERS + ", got "
+                    + layers);
         }
         if (stemStride != 1 && stemStride != 2) {
             throw new IllegalArgumentException(OPTION + "stemStride must be 1 or 2, got " + stemStride);

@@ -44,11 +44,21 @@ public record Genotype(List<Gene> normal, List<Integer> normalConcat, List<Gene>
         return this;
     }
 
+    /** The most intermediate nodes a cell may have. */
+    static final int MAX_NODES = 16;
+
     private static void validateCell(String cell, List<Gene> genes, List<Integer> concat) {
         if (genes.size() % 2 != 0 || genes.isEmpty()) {
             throw new IllegalArgumentException(cell + ": expected two inputs per node, got " + genes.size() + " genes");
         }
         int nodes = genes.size() / 2;
+        if (nodes > MAX_NODES) {
+            // DARTS cells have 4 nodes; a spec-sized cell would make a network no one can build.
+            throw new IllegalArgumentException(cell + ": " + nodes + " nodes, at most " + MAX_NODES);
+        }
+        if (concat.size() > nodes + 2 || new java.util.HashSet<>(concat).size() != concat.size()) {
+            throw new IllegalArgumentException(cell + "_concat must list distinct states, at most " + (nodes + 2));
+        }
         for (int node = 0; node < nodes; node++) {
             Gene a = genes.get(2 * node);
             Gene b = genes.get(2 * node + 1);

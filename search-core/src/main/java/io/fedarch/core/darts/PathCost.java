@@ -112,7 +112,7 @@ public record PathCost(long parameters, long macs, long bytes, long trainablePar
     }
 
     /** Tensors of the output's size an operation keeps for backward: its intermediate results. */
-    private static int stored(Primitive op, boolean strided) {
+    static int stored(Primitive op, boolean strided) {
         return switch (op) {
             case NONE -> 0;
             case SKIP_CONNECT -> strided ? 4 : 0;

@@ -52,8 +52,14 @@ public final class DirichletPartitioner implements Partitioner {
                 + " draws; raise alpha or lower minSamplesPerClient");
     }
 
+    /**
+     * One draw. Each sample's owner is recorded (O(samples + clients) memory, never clients ×
+     * samples, which a job with many clients would make tens of GB), and shards are read off in
+     * sample order, so each comes out sorted.
+     */
     private int[][] drawOnce(int[][] byClass, int total, int clients, Random random) {
-        int[][] shards = new int[clients][total];
+        int[] owner = new int[total];
+        Arrays.fill(owner, -1);
         int[] sizes = new int[clients];
         double fairShare = (double) total / clients;
         for (int[] classIndices : byClass) {
@@ -82,16 +88,24 @@ public final class DirichletPartitioner implements Partitioner {
                 cumulative += p[k] / sum;
                 int end = k == clients - 1 ? order.length : Math.min(order.length, (int) (cumulative * order.length));
                 for (int i = start; i < end; i++) {
-                    shards[k][sizes[k]++] = order[i];
+                    owner[order[i]] = k;
+                    sizes[k]++;
                 }
                 start = Math.max(start, end);
             }
         }
-        int[][] trimmed = new int[clients][];
+        int[][] shards = new int[clients][];
         for (int k = 0; k < clients; k++) {
-            trimmed[k] = Arrays.copyOf(shards[k], sizes[k]);
+            shards[k] = new int[sizes[k]];
         }
-        return trimmed;
+        int[] filled = new int[clients];
+        for (int sample = 0; sample < total; sample++) {
+            int k = owner[sample];
+            if (k >= 0) {
+                shards[k][filled[k]++] = sample;
+            }
+        }
+        return shards;
     }
 
     private static int smallest(int[][] shards) {

@@ -10,10 +10,15 @@ import java.time.Duration;
  * @param resumeGrace       a resumed round gets at least this long (capped at its job's round
  *                          deadline) to drain the updates that queued up while the coordinator was down
  * @param maxMessageBytes   the largest message the transport carries; a task that would not fit fails the job
+ * @param limits            bounds on what a job spec may ask for, checked at submission
  */
-public record EngineSettings(Duration betweenRoundsWait, Duration resumeGrace, int maxMessageBytes) {
+public record EngineSettings(Duration betweenRoundsWait, Duration resumeGrace, int maxMessageBytes, JobLimits limits) {
     /** Room for everything in a task besides the tensors: ids, the job spec, the round config. */
     public static final int TASK_ENVELOPE_BYTES = 256 * 1024;
+
+    public EngineSettings(Duration betweenRoundsWait, Duration resumeGrace, int maxMessageBytes) {
+        this(betweenRoundsWait, resumeGrace, maxMessageBytes, JobLimits.DEFAULTS);
+    }
 
     public static EngineSettings defaults() {
         return new EngineSettings(Duration.ofMinutes(2), Duration.ofSeconds(30), 67_108_864);

@@ -90,7 +90,7 @@ public final class FederationEngine {
 
     /** Checks a job the way its submission will be checked; returns its strategy. */
     public Strategy validate(JobSpec spec) {
-        return JobValidation.validate(strategies, spec);
+        return JobValidation.validate(strategies, spec, settings);
     }
 
     /**
@@ -130,6 +130,20 @@ public final class FederationEngine {
             // A round-start request is remembered even when refused (requestRound), so that outcome is a change.
             return new Outcome(List.copyOf(out), input instanceof Input.RoundStartRequest, e);
         }
+    }
+
+    /**
+     * Ends a running job from outside the protocol, when its host cannot carry it on (its checkpoint
+     * can never be written): FAILED with the reason, announced like any other failure. A finished
+     * job is left as it is.
+     */
+    public Outcome abandon(JobState job, String reason) {
+        if (job.phase != null && job.phase.finished()) {
+            return Outcome.of(List.of(), false);
+        }
+        List<Decision> out = new ArrayList<>();
+        fail(job, reason, out);
+        return Outcome.of(out, true);
     }
 
     /**

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
+import io.fedarch.core.model.ModelFactory;
 import io.fedarch.core.strategy.HyperParameter;
 import io.fedarch.core.strategy.Strategy;
 import io.fedarch.core.strategy.StrategyRegistry;
@@ -27,6 +28,15 @@ public final class JobValidation {
      * @throws InputRejectedException "invalid job: …" with every problem of the failing stage named
      */
     public static Strategy validate(StrategyRegistry strategies, JobSpec spec) {
+        return validate(strategies, spec, EngineSettings.defaults());
+    }
+
+    /**
+     * Returns the job's strategy, once the spec also fits the deployment's {@link JobLimits} and message size.
+     *
+     * @throws InputRejectedException "invalid job: …" with every problem of the failing stage named
+     */
+    public static Strategy validate(StrategyRegistry strategies, JobSpec spec, EngineSettings settings) {
         Strategy strategy;
         try {
             strategy = strategies.get(spec.getAlgorithm());
@@ -34,6 +44,17 @@ public final class JobValidation {
             throw new InputRejectedException("invalid job: " + e.getMessage(), e);
         }
         validateHyperParameters(spec, strategy);
+        List<String> outOfBounds = settings.limits().specProblems(spec, strategy);
+        if (!outOfBounds.isEmpty()) {
+            throw new InputRejectedException("invalid job: " + String.join("; ", outOfBounds));
+        }
+        if (modelOptionsParse(spec)) {
+            // Before the strategy's checks, which may build the model: its size is measured without allocating it.
+            List<String> tooLarge = settings.limits().modelProblems(spec, settings.maxMessageBytes());
+            if (!tooLarge.isEmpty()) {
+                throw new InputRejectedException("invalid job: " + String.join("; ", tooLarge));
+            }
+        }
         try {
             strategy.validate(spec);
         } catch (IllegalArgumentException e) {
@@ -54,7 +75,21 @@ public final class JobValidation {
         if (spec.getAsyncAggregation() != null) {
             validateAsync(spec, strategy);
         }
+        List<String> stateTooLarge = settings.limits().stateProblems(spec, strategy, settings.maxMessageBytes());
+        if (!stateTooLarge.isEmpty()) {
+            throw new InputRejectedException("invalid job: " + String.join("; ", stateTooLarge));
+        }
         return strategy;
+    }
+
+    /** Whether the model spec names a known family with options it accepts (the strategy's checks say why not). */
+    private static boolean modelOptionsParse(JobSpec spec) {
+        try {
+            ModelFactory.validate(spec.getModel());
+            return true;
+        } catch (IllegalArgumentException | NullPointerException e) {
+            return false;
+        }
     }
 
     /** Every entry of the job's hyperParameters is a knob the strategy declares, with a value of its type and range. */

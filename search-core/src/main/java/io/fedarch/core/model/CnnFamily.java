@@ -26,6 +26,16 @@ public final class CnnFamily implements ModelFamily {
         CnnOptions.parse(options);
     }
 
+    /** Each convolution keeps its output and its ReLU's, each pool its output; the hidden layer the same. */
+    @Override
+    public java.util.OptionalLong activationsPerImage(Map<String, String> options) {
+        CnnOptions o = CnnOptions.parse(options);
+        long first = (long) o.conv1() * ModelFactory.HEIGHT * ModelFactory.WIDTH;
+        long second = (long) o.conv2() * (ModelFactory.HEIGHT / 2) * (ModelFactory.WIDTH / 2);
+        return java.util.OptionalLong.of(2 * first + first / 4 + 2 * second + second / 4 + 3L * o.hidden()
+                + ModelFactory.CLASSES);
+    }
+
     /** conv5x5-ReLU-maxpool → conv5x5-ReLU-maxpool → flatten → linear-ReLU → (dropout) → linear. */
     @Override
     public Block build(Map<String, String> options) {

@@ -64,9 +64,12 @@ public record CnnOptions(int conv1, int conv2, int hidden, double dropout) {
         return new CnnOptions(conv1, conv2, hidden, dropout);
     }
 
+    /** Keeps every tensor's element count far from overflow; what a job may afford is checked by JobLimits. */
+    static final int MAX_WIDTH = 1 << 20;
+
     private static void requirePositive(String name, int value) {
-        if (value < 1) {
-            throw new IllegalArgumentException("cnn option " + name + " must be >= 1, got " + value);
+        if (value < 1 || value > MAX_WIDTH) {
+            throw new IllegalArgumentException("cnn option " + name + " must be in 1.." + MAX_WIDTH + ", got " + value);
         }
     }
 }

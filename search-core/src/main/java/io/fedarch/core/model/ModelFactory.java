@@ -46,6 +46,11 @@ public final class ModelFactory {
         family(spec).validate(spec.getOptions());
     }
 
+    /** The family's estimate of activation elements per training image ({@link ModelFamily#activationsPerImage}). */
+    public static java.util.OptionalLong activationsPerImage(ModelSpec spec) {
+        return family(spec).activationsPerImage(spec.getOptions());
+    }
+
     /** An uninitialised network. */
     public static Block build(ModelSpec spec) {
         return family(spec).build(spec.getOptions());

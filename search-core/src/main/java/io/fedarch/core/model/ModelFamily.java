@@ -2,6 +2,7 @@ package io.fedarch.core.model;
 
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalLong;
 
 import ai.djl.nn.Block;
 import io.fedarch.events.ModelSpec;
@@ -23,6 +24,15 @@ public interface ModelFamily {
      * @throws IllegalArgumentException naming the invalid option
      */
     void validate(Map<String, String> options);
+
+    /**
+     * Activation elements one training image keeps for the backward pass, estimated from the layer
+     * shapes (an upper-end estimate used to refuse jobs no worker can hold, not a measurement);
+     * empty when the family has no estimate, and only its parameters are then counted.
+     */
+    default OptionalLong activationsPerImage(Map<String, String> options) {
+        return OptionalLong.empty();
+    }
 
     /** An uninitialised network for 1×28×28 inputs and 10 classes. */
     Block build(Map<String, String> options);

@@ -21,6 +21,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -376,18 +377,17 @@ class SynchronousRoundsTest {
     }
 
     @Test
-    void aModelTooLargeForTheMessageLimitFailsTheJobWithTheReasonAndSendsNoTask() {
-        // 8 floats: 32 bytes at FP32, 16 at FP16; the limit leaves room for 31 bytes of tensors.
-        int limit = EngineSettings.TASK_ENVELOPE_BYTES + 31;
+    void aModelTooLargeForTheMessageLimitIsRefusedAtSubmissionWithTheReason() {
+        // The spec's cnn holds 600 floats: 2,400 bytes at FP32, 1,200 at FP16; the limit leaves room for
+        // the spec and 2,000 bytes of tensors, so only FP16 fits (JobLimits measures it without building it).
+        JobSpec fp32 = spec(Map.of());
+        int limit = EngineSettings.TASK_ENVELOPE_BYTES + JobLimits.specBytes(fp32) + 2_000;
         FederationEngine small = new FederationEngine(EngineFixtures.registry(),
                 new EngineSettings(Duration.ofMinutes(2), Duration.ofSeconds(30), limit), clock);
-        FederationEngine.Started started = small.submit("huge", spec(Map.of()), null);
-        String reason = "the model state is 32 bytes, more than the " + limit + "-byte message limit allows "
-                + "(fedarch.topics.max-message-bytes); use a smaller model or tensorDType FP16";
-        assertEquals(List.of(new Decision.Complete(SearchStatus.FAILED, reason)), started.decisions());
-        assertEquals(JobPhase.FAILED, started.job().phase());
-        assertEquals(reason, started.job().failureReason());
-        assertNull(started.job().openRound());
+        InputRejectedException refused = assertThrows(InputRejectedException.class, () -> small.submit("huge", fp32,
+                null));
+        assertTrue(refused.getMessage().contains("a task would carry about 0.3 MiB, above the 0.3 MiB message limit"),
+                refused.getMessage());
 
         FederationEngine.Started halved = small.submit("fp16", spec(Map.of("tensorDType", "FP16")), null);
         assertEquals(DType.FP16, one(halved.decisions(), Decision.SendTasks.class).model().getTensors().get(0).getDtype());
