@@ -34,7 +34,9 @@ public final class DeadLetterGuard {
             event = EventCodec.decode(record.value(), type);
             handler.accept(event);
             return true;
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
+            // Errors too: an allocation or recursion sized by the input (a huge array, a deep structure) fails
+            // that one message; rethrown, it would stop the channel and be redelivered after every restart.
             if (!(e instanceof MalformedEventException) && !isRejection(e)) {
                 LOG.error("unexpected failure handling {} from {}", type.getSimpleName(), record.topic(), e);
             }
@@ -45,7 +47,7 @@ public final class DeadLetterGuard {
     }
 
     /** Service-specific rejections are named *RejectedException by convention; they are expected, not bugs. */
-    private static boolean isRejection(RuntimeException e) {
+    private static boolean isRejection(Throwable e) {
         return e.getClass().getSimpleName().endsWith("RejectedException");
     }
 
