@@ -56,10 +56,23 @@ public class CheckpointStore {
 
     private KafkaProducer<String, byte[]> producer;
 
-    /** Writes the job's next checkpoint; blocks, retrying, while the broker is unreachable. */
+    /**
+     * Writes the job's next checkpoint; blocks, retrying, while the broker is unreachable.
+     *
+     * @throws CheckpointUnwritableException when the broker refuses it for a reason retrying cannot change
+     */
     public void save(JobState run) {
         run.nextCheckpointSequence();
-        byte[] value = EventCodec.encode(JobCheckpoints.of(run, Instant.now()));
+        byte[] value;
+        try {
+            value = EventCodec.encode(JobCheckpoints.of(run, Instant.now()));
+        } catch (RuntimeException e) {
+            throw new CheckpointUnwritableException("checkpoint of job " + run.jobId() + " cannot be encoded: " + e, e);
+        }
+        if (value.length > maxMessageBytes) {
+            throw new CheckpointUnwritableException("checkpoint of job " + run.jobId() + " is " + value.length
+                    + " bytes, above the " + maxMessageBytes + "-byte message limit", null);
+        }
         for (int attempt = 1; ; attempt++) {
             try {
                 producer().send(new ProducerRecord<>(Topics.COORDINATOR_STATE, run.jobId(), value)).get(60, TimeUnit.SECONDS);
@@ -67,13 +80,46 @@ public class CheckpointStore {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while writing the checkpoint of job " + run.jobId(), e);
-            } catch (ExecutionException | TimeoutException e) {
+            } catch (ExecutionException e) {
+                if (!retriable(e.getCause())) {
+                    throw new CheckpointUnwritableException("checkpoint " + run.checkpointSequence() + " of job "
+                            + run.jobId() + " refused by the broker: " + e.getCause(), e.getCause());
+                }
+                LOG.warnf("checkpoint %d of job %s not written (attempt %d): %s; retrying", run.checkpointSequence(),
+                        run.jobId(), attempt, e.getCause());
+                sleep(RETRY_PAUSE);
+            } catch (TimeoutException e) {
                 // Going on without a durable checkpoint would acknowledge work a crash could lose: wait for the broker.
                 LOG.warnf("checkpoint %d of job %s not written (attempt %d): %s; retrying", run.checkpointSequence(),
                         run.jobId(), attempt, e.getCause() == null ? e : e.getCause());
                 sleep(RETRY_PAUSE);
             }
         }
+    }
+
+    /**
+     * Removes the job's checkpoints (a tombstone, which compaction keeps until it removes them), so a
+     * restarted coordinator does not resume a job given up for good. Best effort: a job resumed
+     * anyway fails again the same way.
+     */
+    public void forget(String jobId) {
+        try {
+            producer().send(new ProducerRecord<>(Topics.COORDINATOR_STATE, jobId, null)).get(60, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.warnf("checkpoints of job %s not removed: %s", jobId, e.getCause() == null ? e : e.getCause());
+        }
+    }
+
+    /**
+     * Whether waiting could make the write succeed: the broker being away is (timeouts, leader
+     * changes, not enough replicas); a record too large, a missing authorisation or a serialisation
+     * failure never is.
+     */
+    static boolean retriable(Throwable cause) {
+        return cause instanceof org.apache.kafka.common.errors.RetriableException
+                || !(cause instanceof org.apache.kafka.common.KafkaException);
     }
 
     /** Every job's latest checkpoint on the topic, in the order the jobs were first seen. */

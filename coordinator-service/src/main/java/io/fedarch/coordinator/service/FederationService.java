@@ -98,7 +98,7 @@ public class FederationService {
                 return;
             }
             apply(job, started.decisions());
-            checkpoints.save(job);
+            save(job);
         }
     }
 
@@ -122,7 +122,7 @@ public class FederationService {
                     FederationEngine.Outcome outcome = engine.handle(job, new Input.Tick(now));
                     apply(job, outcome.decisions());
                     if (outcome.changed()) {
-                        checkpoints.save(job);
+                        save(job);
                     }
                 } catch (RuntimeException e) {
                     // One job's failure must not stop the deadlines of the jobs after it.
@@ -146,7 +146,7 @@ public class FederationService {
             }
             apply(job, restored.outcome().decisions());
             if (restored.outcome().changed()) {
-                checkpoints.save(job);
+                save(job);
             }
             return restored.running();
         }
@@ -159,11 +159,26 @@ public class FederationService {
             FederationEngine.Outcome outcome = engine.handle(job, input);
             apply(job, outcome.decisions());
             if (outcome.changed()) {
-                checkpoints.save(job);
+                save(job);
             }
             if (outcome.rejection() != null) {
                 throw outcome.rejection();
             }
+        }
+    }
+
+    /**
+     * Checkpoints the job; a checkpoint the broker refuses for good fails the job (announced with
+     * the reason) rather than retrying forever under the job's lock. Its last written checkpoint is
+     * then replaced by a tombstone, so a restart does not resume what was given up.
+     */
+    private void save(JobState job) {
+        try {
+            checkpoints.save(job);
+        } catch (CheckpointUnwritableException e) {
+            LOG.errorf("job %s: %s; the job fails", job.jobId(), e.getMessage());
+            apply(job, engine.abandon(job, e.getMessage()).decisions());
+            checkpoints.forget(job.jobId());
         }
     }
 
