@@ -35,6 +35,7 @@ import io.fedarch.core.model.ModelSummary;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.events.Artifact;
 import io.fedarch.events.JobSpec;
+import io.fedarch.events.JobSubmitted;
 import io.fedarch.events.ModelScope;
 import io.fedarch.events.ModelSpec;
 import io.fedarch.events.SearchCompleted;
@@ -121,7 +122,11 @@ public class ArchitectureExport {
         }
         int fineTuneRounds = architecture.fineTuneRounds();
         if (fineTuneRounds > 0) {
-            jobs.publish(FineTuneJob.of(completed, derived, inherited));
+            JobSubmitted fineTune = FineTuneJob.of(completed, derived, inherited);
+            // Recorded before it is submitted: its completion must find what proves it is ours.
+            record.put(FineTuneRecord.KEY, FineTuneRecord.submitted(fineTune));
+            ArtifactFiles.writeJson(dir.resolve(SEARCH_RECORD), record);
+            jobs.publish(fineTune);
             LOG.infof("job %s: derived network submitted for %d rounds of federated fine-tuning as job %s",
                     completed.getJobId(), fineTuneRounds, DerivedJobs.fineTuneJobId(completed.getJobId()));
         } else {
@@ -140,9 +145,10 @@ public class ArchitectureExport {
     }
 
     /** A fine-tuning job finished: its model is the search job's final model. */
-    void fineTuningCompleted(SearchCompleted fineTuned, ModelParameters weights) {
+    void fineTuningCompleted(SearchCompleted fineTuned) {
         String parent = fineTuned.getSpec().getParentJobId();
-        Map<String, Object> record = searchRecord(parent, fineTuned.getJobId());
+        Map<String, Object> record = fineTuningRecord(fineTuned, parent);
+        ModelParameters weights = SearchCompletionHandler.decode(fineTuned);
         Genotype genotype = genotypeOf(fineTuned);
         Map<String, Object> fineTuning = new LinkedHashMap<>();
         fineTuning.put("jobId", fineTuned.getJobId());
@@ -150,12 +156,13 @@ public class ArchitectureExport {
         fineTuning.put("searchMs", fineTuned.getSearchMs());
         deliver(parent, fineTuned.getSpec(), fineTuned.getSpec().getModel(), weights, genotype, record, fineTuning,
                 fineTuned.getRoundsCompleted(), fineTuned.getSearchMs());
+        markDelivered(parent, record, fineTuned);
     }
 
     /** Fine-tuning failed: the search's result is not lost; the derived network ships with its inherited weights. */
     void fineTuningFailed(SearchCompleted fineTuned) {
         String parent = fineTuned.getSpec().getParentJobId();
-        Map<String, Object> record = searchRecord(parent, fineTuned.getJobId());
+        Map<String, Object> record = fineTuningRecord(fineTuned, parent);
         ModelParameters inherited = SafetensorsReader.read(searchDir(parent).resolve(INHERITED_WEIGHTS)).parameters();
         Map<String, Object> fineTuning = new LinkedHashMap<>();
         fineTuning.put("jobId", fineTuned.getJobId());
@@ -165,6 +172,24 @@ public class ArchitectureExport {
                 parent, fineTuned.getJobId(), fineTuned.getReason());
         deliver(parent, fineTuned.getSpec(), fineTuned.getSpec().getModel(), inherited, genotypeOf(fineTuned), record,
                 fineTuning, 0, fineTuned.getSearchMs());
+        markDelivered(parent, record, fineTuned);
+    }
+
+    /**
+     * The parent's search record, once the completed job is shown to be the fine-tuning job submitted
+     * for it (id and spec digest) that has not delivered yet; parentJobId alone is anyone's to set.
+     */
+    private Map<String, Object> fineTuningRecord(SearchCompleted fineTuned, String parent) {
+        FineTuneRecord.checkId(fineTuned, parent);
+        Map<String, Object> record = searchRecord(parent, fineTuned.getJobId());
+        FineTuneRecord.check(fineTuned, parent, record);
+        return record;
+    }
+
+    /** After the model is out: a crash before this line delivers again, rather than never. */
+    private void markDelivered(String parent, Map<String, Object> record, SearchCompleted fineTuned) {
+        FineTuneRecord.delivered(record, fineTuned);
+        ArtifactFiles.writeJson(searchDir(parent).resolve(SEARCH_RECORD), record);
     }
 
     private void deliver(String jobId, JobSpec job, ModelSpec model, ModelParameters weights, Genotype genotype,

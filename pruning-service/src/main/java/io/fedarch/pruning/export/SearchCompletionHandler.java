@@ -30,8 +30,8 @@ import io.fedarch.events.SearchStatus;
  * Delivers what a completed job becomes, as its strategy decides ({@code Strategy.afterSearch}): a
  * derived DARTS architecture goes through architecture export (files, fine-tuning job or the
  * surviving path), subnets per MACs budget go through budget export (one model each, then the
- * supernet), any other result is the final model as it is; a finished fine-tuning job
- * delivers its parent's final model.
+ * supernet), any other result is the final model as it is; a finished fine-tuning job delivers
+ * its parent's final model, once, if it is the one this service submitted ({@link FineTuneRecord}).
  */
 @ApplicationScoped
 public class SearchCompletionHandler {
@@ -58,14 +58,12 @@ public class SearchCompletionHandler {
             }
             return;
         }
-        if (completed.getFinalModel() == null) {
-            throw new ExportRejectedException("job " + completed.getJobId() + " succeeded but carries no final model");
-        }
-        ModelParameters parameters = decode(completed);
         if (parent != null) {
-            architectures.fineTuningCompleted(completed, parameters);
+            // Its weights are read only once it is shown to be the parent's fine-tuning job.
+            architectures.fineTuningCompleted(completed);
             return;
         }
+        ModelParameters parameters = decode(completed);
         SearchResult result;
         try {
             result = strategies.get(completed.getSpec().getAlgorithm()).afterSearch(completed.getSpec(), parameters,
@@ -112,6 +110,9 @@ public class SearchCompletionHandler {
     }
 
     static ModelParameters decode(SearchCompleted completed) {
+        if (completed.getFinalModel() == null) {
+            throw new ExportRejectedException("job " + completed.getJobId() + " succeeded but carries no final model");
+        }
         try {
             return TensorCodec.fromAvro(completed.getFinalModel());
         } catch (IllegalArgumentException e) {
