@@ -16,7 +16,8 @@ import io.fedarch.broker.topics.FedarchTopicLayout;
 /**
  * A whole fedarch deployment on this machine: a real Kafka broker process, the topics, the
  * coordinator, N workers and the pruning service, each a separate JVM with its log in
- * {@code runDir/logs}. Closing it stops everything it started, services first.
+ * {@code runDir/logs}, every listener on 127.0.0.1. The coordinator's REST API wants the token in
+ * {@code runDir/api-token}. Closing it stops everything it started, services first.
  */
 public final class LocalStack implements AutoCloseable {
     /** Message limit of the stack: model-carrying topics, producers and consumers all use it. */
@@ -28,10 +29,12 @@ public final class LocalStack implements AutoCloseable {
     private final List<ServiceProcess> services = new ArrayList<>();
     private final List<ServiceProcess> workers = new ArrayList<>();
     private final StackOptions options;
+    private final Path apiTokenFile;
 
     private LocalStack(KafkaBrokerProcess broker, StackOptions options) {
         this.broker = broker;
         this.options = options;
+        this.apiTokenFile = options.runDir().resolve(ApiTokenFile.NAME);
     }
 
     public static LocalStack start(StackOptions options, PrintStream out) {
@@ -69,6 +72,16 @@ public final class LocalStack implements AutoCloseable {
 
     public ServiceProcess coordinator() {
         return services.get(0);
+    }
+
+    /** Every service process: the coordinator, the workers, the pruning service. */
+    public synchronized List<ServiceProcess> services() {
+        return List.copyOf(services);
+    }
+
+    /** The file holding the token the coordinator's REST API wants ({@code Authorization: Bearer <token>}). */
+    public Path apiTokenFile() {
+        return apiTokenFile;
     }
 
     /** Kills the coordinator (SIGKILL) and starts it again with the same configuration; returns once it is ready. */
@@ -145,7 +158,10 @@ public final class LocalStack implements AutoCloseable {
         // Split the cores between workers so they do not fight over them.
         int threadsPerWorker = Math.max(1, Runtime.getRuntime().availableProcessors() / options.workers());
 
-        services.add(launch(out, "coordinator", 768, common, Map.of()));
+        // The token goes in the environment: system properties are on the command line, which every local user can read.
+        String apiToken = ApiTokenFile.readOrCreate(apiTokenFile);
+        out.printf("  REST API token in %s (send it as 'Authorization: Bearer <token>')%n", apiTokenFile);
+        services.add(launch(out, "coordinator", 768, common, Map.of("FEDARCH_API_TOKEN", apiToken)));
         for (int i = 1; i <= options.workers(); i++) {
             Map<String, String> props = new LinkedHashMap<>(common);
             props.put("fedarch.worker.id", "worker-" + i);
@@ -164,8 +180,8 @@ public final class LocalStack implements AutoCloseable {
         for (ServiceProcess service : services) {
             service.awaitReady(SERVICE_START_TIMEOUT);
             int worker = workers.indexOf(service) + 1;
-            out.printf("  %-12s ready  http://127.0.0.1:%d  (metrics /q/metrics, health /q/health)%s%n",
-                    service.name(), service.httpPort(), worker > 0 && options.slowdown(worker) > 1.0
+            out.printf("  %-12s ready  http://127.0.0.1:%d  (metrics and health: http://127.0.0.1:%d/q/metrics, /q/health)%s%n",
+                    service.name(), service.httpPort(), service.managementPort(), worker > 0 && options.slowdown(worker) > 1.0
                             ? "  simulated " + options.slowdown(worker) + "x slower device" : "");
         }
     }
@@ -180,7 +196,8 @@ public final class LocalStack implements AutoCloseable {
         Map<String, String> environment = new LinkedHashMap<>(DjlEnvironment.VARIABLES);
         environment.putAll(env);
         Path app = options.home().resolve(module).resolve("target").resolve("quarkus-app");
-        return ServiceProcess.start(name, app, FreePorts.one(), heapMb, props, environment,
+        List<Integer> ports = FreePorts.pick(2);
+        return ServiceProcess.start(name, app, ports.get(0), ports.get(1), heapMb, props, environment,
                 options.logsDir().resolve(name + ".log"));
     }
 

@@ -16,32 +16,40 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * One fedarch service (a packaged Quarkus app) running as a child process, with its log in a
- * file. Readiness is the service's own /q/health/ready answering UP, which includes its Kafka
+ * file. Both its listeners, the HTTP port (the coordinator's REST API) and the management port
+ * (health, metrics), are bound to 127.0.0.1: a local stack is for this machine only. Readiness is the
+ * service's own /q/health/ready on the management port answering UP, which includes its Kafka
  * channels being connected.
  */
 public final class ServiceProcess implements AutoCloseable {
+    private static final String LOOPBACK = "127.0.0.1";
     private final String name;
     private final Process process;
     private final int httpPort;
+    private final int managementPort;
     private final Path logFile;
     private final List<String> command;
     private final Map<String, String> environment;
 
-    private ServiceProcess(String name, Process process, int httpPort, Path logFile, List<String> command,
-                           Map<String, String> environment) {
+    private ServiceProcess(String name, Process process, int httpPort, int managementPort, Path logFile,
+                           List<String> command, Map<String, String> environment) {
         this.name = name;
         this.process = process;
         this.httpPort = httpPort;
+        this.managementPort = managementPort;
         this.logFile = logFile;
         this.command = command;
         this.environment = environment;
     }
 
     /**
-     * @param app        the service's {@code target/quarkus-app} directory
-     * @param properties Quarkus configuration, passed as system properties
+     * @param app            the service's {@code target/quarkus-app} directory
+     * @param httpPort       its HTTP port (the coordinator's REST API)
+     * @param managementPort its management port (health and metrics)
+     * @param properties     Quarkus configuration, passed as system properties (visible to every local user
+     *                       in the process list: secrets go in {@code environment})
      */
-    public static ServiceProcess start(String name, Path app, int httpPort, int heapMegabytes,
+    public static ServiceProcess start(String name, Path app, int httpPort, int managementPort, int heapMegabytes,
                                        Map<String, String> properties, Map<String, String> environment,
                                        Path logFile) {
         Path jar = app.resolve("quarkus-run.jar");
@@ -51,7 +59,10 @@ public final class ServiceProcess implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-Xmx" + heapMegabytes + "m");
+        command.add("-Dquarkus.http.host=" + LOOPBACK);
         command.add("-Dquarkus.http.port=" + httpPort);
+        command.add("-Dquarkus.management.host=" + LOOPBACK);
+        command.add("-Dquarkus.management.port=" + managementPort);
         properties.forEach((k, v) -> command.add("-D" + k + "=" + v));
         command.add("-jar");
         command.add(jar.toString());
@@ -60,18 +71,18 @@ public final class ServiceProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot create " + logFile.getParent(), e);
         }
-        return launch(name, httpPort, logFile, List.copyOf(command), Map.copyOf(environment));
+        return launch(name, httpPort, managementPort, logFile, List.copyOf(command), Map.copyOf(environment));
     }
 
     /** Appends to the log, so a restarted service's log continues the killed one's. */
-    private static ServiceProcess launch(String name, int httpPort, Path logFile, List<String> command,
-                                         Map<String, String> environment) {
+    private static ServiceProcess launch(String name, int httpPort, int managementPort, Path logFile,
+                                         List<String> command, Map<String, String> environment) {
         try {
             ProcessBuilder builder = new ProcessBuilder(command)
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
             builder.environment().putAll(environment);
-            return new ServiceProcess(name, builder.start(), httpPort, logFile, command, environment);
+            return new ServiceProcess(name, builder.start(), httpPort, managementPort, logFile, command, environment);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot start " + name, e);
         }
@@ -91,7 +102,7 @@ public final class ServiceProcess implements AutoCloseable {
         if (process.isAlive()) {
             throw new IllegalStateException(name + " is still running");
         }
-        return launch(name, httpPort, logFile, command, environment);
+        return launch(name, httpPort, managementPort, logFile, command, environment);
     }
 
     public String name() {
@@ -106,13 +117,17 @@ public final class ServiceProcess implements AutoCloseable {
         return httpPort;
     }
 
+    public int managementPort() {
+        return managementPort;
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }
 
     public void awaitReady(Duration timeout) {
         HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
-        HttpRequest ready = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/q/health/ready"))
+        HttpRequest ready = HttpRequest.newBuilder(URI.create("http://" + LOOPBACK + ":" + managementPort + "/q/health/ready"))
                 .timeout(Duration.ofSeconds(5)).GET().build();
         long deadline = System.nanoTime() + timeout.toNanos();
         String last = "no answer";

@@ -137,16 +137,19 @@ class ChartEnvironmentTest {
                     String service = serviceOf(deployment);
                     Map<String, String> environment = podEnvironment(deployment, secrets);
                     Path app = home.resolve(MODULES.get(service)).resolve("target/quarkus-app");
-                    // Several pods on one machine: each its own port (ServiceProcess sets quarkus.http.port).
-                    services.add(ServiceProcess.start(service, app, FreePorts.one(), service.equals("worker") ? 2048 : 1024,
-                            Map.of(), environment, work.resolve("logs").resolve(service + ".log")));
+                    // Several pods on one machine: each its own ports (ServiceProcess sets quarkus.http.port and
+                    // quarkus.management.port over the rendered QUARKUS_HTTP_PORT and QUARKUS_MANAGEMENT_PORT).
+                    List<Integer> ports = FreePorts.pick(2);
+                    services.add(ServiceProcess.start(service, app, ports.get(0), ports.get(1),
+                            service.equals("worker") ? 2048 : 1024, Map.of(), environment,
+                            work.resolve("logs").resolve(service + ".log")));
                 }
                 HttpClient http = HttpClient.newHttpClient();
                 for (ServiceProcess service : services) {
                     service.awaitReady(Duration.ofSeconds(120));
                     for (String probe : List.of("/q/health/live", "/q/health/ready", "/q/health/started")) {
                         HttpResponse<String> response = http.send(HttpRequest.newBuilder(
-                                URI.create("http://127.0.0.1:" + service.httpPort() + probe)).build(),
+                                URI.create("http://127.0.0.1:" + service.managementPort() + probe)).build(),
                                 HttpResponse.BodyHandlers.ofString());
                         assertEquals(200, response.statusCode(), service.name() + " " + probe + ": " + response.body());
                     }

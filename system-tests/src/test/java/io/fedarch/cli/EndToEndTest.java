@@ -2,8 +2,14 @@ package io.fedarch.cli;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.net.InetAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -91,6 +97,47 @@ class EndToEndTest {
             assertTrue((long) summary.get("bytesPerClientUpdate") > model.getParameterCount() * 4 - 1,
                     "fp32 updates carry at least 4 bytes per parameter");
         }
+    }
+
+    /**
+     * Review finding H6: the local stack is reachable from this machine only, and its REST API only with
+     * the token the launcher generated.
+     */
+    @Test
+    void everyListenerIsOnLoopbackAndTheRestApiWantsTheStacksToken() throws Exception {
+        for (ServiceProcess service : stack.services()) {
+            for (int port : List.of(service.httpPort(), service.managementPort())) {
+                List<InetAddress> bound = ListeningSockets.boundTo(port);
+                assertFalse(bound.isEmpty(), service.name() + " listens on " + port);
+                assertTrue(bound.stream().allMatch(InetAddress::isLoopbackAddress),
+                        service.name() + " port " + port + " is bound to " + bound);
+            }
+        }
+        Path tokenFile = stack.apiTokenFile();
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(tokenFile)));
+        String token = Files.readString(tokenFile).strip();
+
+        String api = "http://127.0.0.1:" + stack.coordinator().httpPort();
+        String job = "{\"rounds\": 1, \"totalClients\": 2, \"clientsPerRound\": 2, \"pacing\": \"EXTERNAL\"}";
+        HttpClient http = HttpClient.newHttpClient();
+        HttpRequest.Builder post = HttpRequest.newBuilder(URI.create(api + "/jobs"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(job));
+        HttpResponse<String> refused = http.send(post.copy().build(), HttpResponse.BodyHandlers.ofString());
+        assertEquals(401, refused.statusCode(), refused.body());
+        assertTrue(refused.body().contains("\"error\""), refused.body());
+        assertEquals(401, http.send(post.copy().header("Authorization", "Bearer not-" + token).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
+        HttpResponse<String> accepted = http.send(post.copy().header("Authorization", "Bearer " + token).build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertEquals(202, accepted.statusCode(), accepted.body());
+        assertTrue(accepted.body().contains("\"jobId\":\"job-"), accepted.body());
+
+        // Metrics and health live on the management port only: scraping needs neither the API port nor the token.
+        String management = "http://127.0.0.1:" + stack.coordinator().managementPort();
+        assertEquals(200, http.send(HttpRequest.newBuilder(URI.create(management + "/q/metrics")).build(),
+                HttpResponse.BodyHandlers.ofString()).statusCode());
+        assertEquals(404, http.send(HttpRequest.newBuilder(URI.create(api + "/q/metrics"))
+                .header("Authorization", "Bearer " + token).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
     }
 
     /**
