@@ -20,6 +20,7 @@ import io.fedarch.core.federation.EngineSettings;
 import io.fedarch.core.federation.FederationEngine;
 import io.fedarch.core.federation.Input;
 import io.fedarch.core.federation.InputRejectedException;
+import io.fedarch.core.federation.JobLimits;
 import io.fedarch.core.federation.JobState;
 import io.fedarch.core.federation.UpdateOrigin;
 import io.fedarch.core.strategy.Strategy;
@@ -72,12 +73,31 @@ public class FederationService {
     @ConfigProperty(name = "fedarch.coordinator.resume-grace", defaultValue = "PT30S")
     Duration resumeGrace;
 
+    /** What one worker may use for a task (the chart sets it to the workers' memory limit); bigger jobs are refused. */
+    @ConfigProperty(name = "fedarch.limits.worker-memory-bytes", defaultValue = "17179869184")
+    long workerMemoryBytes;
+
+    @ConfigProperty(name = "fedarch.limits.max-total-clients", defaultValue = "100000")
+    int maxTotalClients;
+
+    @ConfigProperty(name = "fedarch.limits.max-clients-per-round", defaultValue = "1000")
+    int maxClientsPerRound;
+
+    @ConfigProperty(name = "fedarch.limits.max-rounds", defaultValue = "10000")
+    int maxRounds;
+
+    @ConfigProperty(name = "fedarch.limits.max-epochs", defaultValue = "100")
+    int maxEpochs;
+
     private FederationEngine engine;
 
     @PostConstruct
     void createEngine() {
+        JobLimits d = JobLimits.DEFAULTS;
+        JobLimits limits = new JobLimits(maxTotalClients, maxClientsPerRound, maxRounds, maxEpochs, d.maxBatchSize(),
+                d.maxRoundDeadline(), d.maxRoundAttempts(), d.maxSpecBytes(), d.maxKnobValue(), workerMemoryBytes);
         engine = new FederationEngine(StrategyRegistry.builtIn(),
-                new EngineSettings(maskWait, resumeGrace, maxMessageBytes));
+                new EngineSettings(maskWait, resumeGrace, maxMessageBytes, limits));
     }
 
     /** Checks a spec the way an incoming job will be checked, so REST callers get the error at once. */

@@ -17,6 +17,7 @@ public final class Batches {
      * an (n, channels, height, width) array owned by {@code manager}.
      */
     public static NDArray images(NDManager manager, ImageDataset data, int[] order, int from, int to) {
+        TaskDeadline.check();
         int per = data.imageSize();
         float[] buffer = new float[(to - from) * per];
         for (int i = from; i < to; i++) {

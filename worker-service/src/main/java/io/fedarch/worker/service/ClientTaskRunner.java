@@ -13,6 +13,7 @@ import org.jboss.logging.Logger;
 
 import io.fedarch.core.data.ShardProvider;
 import io.fedarch.core.federation.ClientTaskExecution;
+import io.fedarch.core.train.TaskDeadline;
 import io.fedarch.core.strategy.ClientOutcome;
 import io.fedarch.core.strategy.Personalization;
 import io.fedarch.core.strategy.StrategyRegistry;
@@ -71,7 +72,16 @@ public class ClientTaskRunner {
             metrics.taskSkipped();
             return;
         }
-        ClientTaskExecution.Executed executed = execution.run(task);
+        ClientTaskExecution.Executed executed;
+        try {
+            executed = TaskDeadline.within(task.getDeadline(), () -> execution.run(task));
+        } catch (TaskDeadline.PassedException e) {
+            // The round went on without this client; an update now would be ignored as late.
+            LOG.warnf("task %s (job %s round %d client %d) abandoned: %s", task.getEventId(), task.getJobId(),
+                    task.getRound(), task.getClientId(), e.getMessage());
+            metrics.taskSkipped();
+            return;
+        }
         ClientUpdate update = executed.update();
         ClientOutcome outcome = executed.outcome();
         Map<String, Double> custom = update.getMetrics().getCustom();
