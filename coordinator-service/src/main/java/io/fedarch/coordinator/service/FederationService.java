@@ -20,7 +20,9 @@ import io.fedarch.core.federation.EngineSettings;
 import io.fedarch.core.federation.FederationEngine;
 import io.fedarch.core.federation.Input;
 import io.fedarch.core.federation.InputRejectedException;
+import io.fedarch.core.data.PartitionSampleCap;
 import io.fedarch.core.federation.JobLimits;
+import io.fedarch.core.federation.SampleCountCap;
 import io.fedarch.core.federation.JobState;
 import io.fedarch.core.federation.UpdateOrigin;
 import io.fedarch.core.strategy.Strategy;
@@ -89,6 +91,17 @@ public class FederationService {
     @ConfigProperty(name = "fedarch.limits.max-epochs", defaultValue = "100")
     int maxEpochs;
 
+    /**
+     * Where the coordinator reads the dataset's training labels to compute each client's shard size,
+     * the most an update is weighed (review H4); a deployment without them there has no cap.
+     */
+    @ConfigProperty(name = "fedarch.coordinator.data-dir", defaultValue = "/usr/share/datasets/fashion-mnist")
+    java.nio.file.Path dataDir;
+
+    /** Off for silo deployments, where each silo's data is its own and the shared partition says nothing. */
+    @ConfigProperty(name = "fedarch.coordinator.cap-sample-counts", defaultValue = "true")
+    boolean capSampleCounts;
+
     private FederationEngine engine;
 
     @PostConstruct
@@ -97,7 +110,8 @@ public class FederationService {
         JobLimits limits = new JobLimits(maxTotalClients, maxClientsPerRound, maxRounds, maxEpochs, d.maxBatchSize(),
                 d.maxRoundDeadline(), d.maxRoundAttempts(), d.maxSpecBytes(), d.maxKnobValue(), workerMemoryBytes);
         engine = new FederationEngine(StrategyRegistry.builtIn(),
-                new EngineSettings(maskWait, resumeGrace, maxMessageBytes, limits));
+                new EngineSettings(maskWait, resumeGrace, maxMessageBytes, limits), java.time.Clock.systemUTC(),
+                capSampleCounts ? new PartitionSampleCap(dataDir) : SampleCountCap.NONE);
     }
 
     /** Checks a spec the way an incoming job will be checked, so REST callers get the error at once. */

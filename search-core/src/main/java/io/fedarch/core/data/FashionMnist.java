@@ -74,6 +74,11 @@ public final class FashionMnist {
         }
     }
 
+    /** The split's first {@code limit} labels (all when null), without reading the images. */
+    public static int[] labels(Path dir, Split split, Integer limit) {
+        return IdxFile.readLabels(require(dir, split.labelsFile()), limit);
+    }
+
     /** True when both files of the split exist in {@code dir}, gzipped or not. */
     public static boolean isPresent(Path dir, Split split) {
         return existing(dir, split.imagesFile()) != null && existing(dir, split.labelsFile()) != null;

@@ -102,7 +102,7 @@ final class BufferedAsyncPacing implements Pacing {
                     job.jobId, update.getClientId(), staleness, maxStaleness, async.droppedStale);
         } else {
             ClientResult result = new ClientResult(instruction(job, update.getClientId(), task.baseVersion()),
-                    update.getSampleCount(), local, update.getMetrics());
+                    engine.weight(job, update), local, update.getMetrics());
             async.buffer.add(new AsyncState.Buffered(
                     new ReceivedUpdate(result, update.getMetrics(), update.getWorkerId(), origin), task.baseVersion()));
             out.add(new Decision.UpdateCounted(update.getMetrics()));
@@ -160,7 +160,7 @@ final class BufferedAsyncPacing implements Pacing {
             BufferedUpdate place = async.restoredBuffer.get(i);
             ModelParameters local = engine.decode(job, update.getModelState(), update.getClientId());
             ClientResult result = new ClientResult(instruction(job, update.getClientId(), place.getBaseVersion()),
-                    update.getSampleCount(), local, update.getMetrics());
+                    engine.weight(job, update), local, update.getMetrics());
             UpdateOrigin origin = new UpdateOrigin(place.getUpdate().getEventId(), place.getUpdate().getPartition(),
                     place.getUpdate().getOffset());
             async.buffer.add(new AsyncState.Buffered(

@@ -57,6 +57,7 @@ public final class FederationEngine {
     private final BufferedAsyncPacing bufferedAsync = new BufferedAsyncPacing(this);
 
     private final Clock clock;
+    private final SampleCountCap sampleCap;
 
     public FederationEngine(StrategyRegistry strategies, EngineSettings settings) {
         this(strategies, settings, Clock.systemUTC());
@@ -64,9 +65,27 @@ public final class FederationEngine {
 
     /** {@code clock} dates updates, requests and between-rounds results (ticks carry their own time). */
     public FederationEngine(StrategyRegistry strategies, EngineSettings settings, Clock clock) {
+        this(strategies, settings, clock, SampleCountCap.NONE);
+    }
+
+    /** {@code sampleCap}: the most a client's update is weighed, whatever sampleCount it reports. */
+    public FederationEngine(StrategyRegistry strategies, EngineSettings settings, Clock clock,
+                            SampleCountCap sampleCap) {
         this.strategies = strategies;
         this.settings = settings;
         this.clock = clock;
+        this.sampleCap = sampleCap;
+    }
+
+    /** The weight an update carries: its reported sampleCount, capped at what the client can hold. */
+    long weight(JobState job, ClientUpdate update) {
+        long cap = sampleCap.cap(job.spec, update.getClientId());
+        if (update.getSampleCount() > cap) {
+            LOG.warn("job {}: client {} reported {} samples, more than the {} its shard holds; weighed as {}",
+                    job.jobId, update.getClientId(), update.getSampleCount(), cap, cap);
+            return cap;
+        }
+        return update.getSampleCount();
     }
 
     /** A newly accepted job and what its acceptance causes (usually round 1's tasks). */
@@ -264,7 +283,7 @@ public final class FederationEngine {
         }
         ModelParameters parameters = decode(job, update.getModelState(), update.getClientId());
         ClientResult result = new ClientResult(job.openRound.instructions.get(update.getClientId()),
-                update.getSampleCount(), parameters, update.getMetrics());
+                weight(job, update), parameters, update.getMetrics());
         return new ReceivedUpdate(result, update.getMetrics(), update.getWorkerId(), origin);
     }
 
