@@ -67,6 +67,8 @@ kafka.sasl.mechanism, FEDARCH_TOPICS_MAX_MESSAGE_BYTES is fedarch.topics.max-mes
 {{- $v := .root.Values -}}
 - name: QUARKUS_HTTP_PORT
   value: "8080"
+- name: QUARKUS_MANAGEMENT_PORT
+  value: "9000"
 - name: KAFKA_BOOTSTRAP_SERVERS
   value: {{ $v.kafka.bootstrapServers | quote }}
 - name: KAFKA_SECURITY_PROTOCOL
@@ -124,18 +126,39 @@ kafka.sasl.mechanism, FEDARCH_TOPICS_MAX_MESSAGE_BYTES is fedarch.topics.max-mes
 {{- end }}
 {{- end -}}
 
-{{/* Probes on Quarkus SmallRye Health's endpoints. */}}
+{{/* Probes on Quarkus SmallRye Health's endpoints, served on the management port. */}}
 {{- define "fedarch.probes" -}}
 startupProbe:
-  httpGet: {path: /q/health/started, port: http}
+  httpGet: {path: /q/health/started, port: management}
   periodSeconds: 5
   failureThreshold: 60
 livenessProbe:
-  httpGet: {path: /q/health/live, port: http}
+  httpGet: {path: /q/health/live, port: management}
   periodSeconds: 10
   failureThreshold: 3
 readinessProbe:
-  httpGet: {path: /q/health/ready, port: http}
+  httpGet: {path: /q/health/ready, port: management}
   periodSeconds: 10
   failureThreshold: 3
+{{- end -}}
+
+{{/* The container ports: HTTP (the coordinator's REST API) and management (health, metrics). */}}
+{{- define "fedarch.containerPorts" -}}
+- {name: http, containerPort: 8080, protocol: TCP}
+- {name: management, containerPort: 9000, protocol: TCP}
+{{- end -}}
+
+{{/*
+The coordinator's REST API token, from a Secret. The release's own Secret is optional (without it the API refuses
+every request); one the operator named must exist, so a typo stops the pod instead of closing the API unnoticed.
+*/}}
+{{- define "fedarch.apiTokenEnv" -}}
+- name: FEDARCH_API_TOKEN
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.api.existingSecret | default (printf "%s-api" (include "fedarch.fullname" .)) }}
+      key: {{ .Values.api.tokenKey | quote }}
+      {{- if not .Values.api.existingSecret }}
+      optional: true
+      {{- end }}
 {{- end -}}

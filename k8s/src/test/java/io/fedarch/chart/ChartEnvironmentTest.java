@@ -78,6 +78,8 @@ class ChartEnvironmentTest {
     private static final Map<String, String> MODULES = ChartTopology.SERVICES;
     /** What the downward API would give for metadata.name. */
     private static final String POD_NAME = "fedarch-worker-cpu-7c9f5-x2x8q";
+    /** What the operator put in the API token Secret. */
+    private static final String API_TOKEN = "operator-generated-token-0123456789";
 
     @TempDir
     Path work;
@@ -119,7 +121,7 @@ class ChartEnvironmentTest {
                 .start(work.resolve("broker"))) {
             RenderedChart chart = RenderedChart.render(List.of("strimzi"), Map.of(
                     "kafka.bootstrapServers", "127.0.0.1:" + saslPort, "kafka.securityProtocol", "SASL_PLAINTEXT",
-                    "kafka.sasl.mechanism", "PLAIN", "autoscaling.mode", "none"));
+                    "kafka.sasl.mechanism", "PLAIN", "autoscaling.mode", "none", "kafka.topics.replicas", 1));
             // What Strimzi's operators would do with the chart's resources: the topics, then each user's ACLs.
             try (Admin operator = Admin.create(Map.of(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, broker.bootstrapServers()))) {
                 operator.createTopics(chart.ofKind("KafkaTopic").stream().map(ChartEnvironmentTest::newTopic).toList())
@@ -154,6 +156,14 @@ class ChartEnvironmentTest {
                         assertEquals(200, response.statusCode(), service.name() + " " + probe + ": " + response.body());
                     }
                 }
+                // The coordinator's REST API takes the token from the Secret the chart refers to, and only it.
+                ServiceProcess coordinator = services.stream().filter(p -> p.name().equals("coordinator")).findFirst()
+                        .orElseThrow();
+                URI jobs = URI.create("http://127.0.0.1:" + coordinator.httpPort() + "/jobs");
+                assertEquals(401, http.send(HttpRequest.newBuilder(jobs).build(), HttpResponse.BodyHandlers.ofString())
+                        .statusCode());
+                assertEquals(200, http.send(HttpRequest.newBuilder(jobs).header("Authorization", "Bearer " + API_TOKEN)
+                        .build(), HttpResponse.BodyHandlers.ofString()).statusCode());
                 JobSpec job = JobFile.read(home.resolve("examples/tiny-smoke.yaml")).spec();
                 job.setName("chart-environment");
                 JobOutcome outcome;
@@ -226,6 +236,13 @@ class ChartEnvironmentTest {
                 environment.put(name, POD_NAME);
             } else if (variable.path("valueFrom").has("secretKeyRef")) {
                 JsonNode ref = variable.path("valueFrom").path("secretKeyRef");
+                if (name.equals("FEDARCH_API_TOKEN")) {
+                    // The operator's Secret (kubectl create secret generic fedarch-api --from-literal=token=...).
+                    assertEquals("fedarch-api", ref.path("name").asText());
+                    assertEquals("token", ref.path("key").asText());
+                    environment.put(name, API_TOKEN);
+                    continue;
+                }
                 assertEquals("sasl.jaas.config", ref.path("key").asText());
                 environment.put(name, jaasBySecret.get(ref.path("name").asText()));
             } else {

@@ -81,11 +81,15 @@ class HelmChartTest {
             JsonNode c = container(deployment);
             assertEquals("http", c.path("ports").get(0).path("name").asText());
             int port = c.path("ports").get(0).path("containerPort").asInt();
-            assertEquals(String.valueOf(port), env(c).get("QUARKUS_HTTP_PORT"), "the service listens where the probes look");
+            assertEquals(String.valueOf(port), env(c).get("QUARKUS_HTTP_PORT"), "the service listens where its ports say");
+            assertEquals("management", c.path("ports").get(1).path("name").asText());
+            int management = c.path("ports").get(1).path("containerPort").asInt();
+            assertEquals(String.valueOf(management), env(c).get("QUARKUS_MANAGEMENT_PORT"),
+                    "the service listens where the probes look");
             assertEquals("/q/health/live", c.path("livenessProbe").path("httpGet").path("path").asText());
             assertEquals("/q/health/ready", c.path("readinessProbe").path("httpGet").path("path").asText());
             assertEquals("/q/health/started", c.path("startupProbe").path("httpGet").path("path").asText());
-            assertEquals("http", c.path("readinessProbe").path("httpGet").path("port").asText());
+            assertEquals("management", c.path("readinessProbe").path("httpGet").path("port").asText());
         }
     }
 
@@ -226,7 +230,7 @@ class HelmChartTest {
         RenderedChart chart = RenderedChart.render(List.of("strimzi"), Map.of());
         JsonNode monitor = chart.ofKind("ServiceMonitor").get(0);
         assertEquals("/q/metrics", monitor.path("spec").path("endpoints").get(0).path("path").asText());
-        assertEquals("http", monitor.path("spec").path("endpoints").get(0).path("port").asText());
+        assertEquals("management", monitor.path("spec").path("endpoints").get(0).path("port").asText());
         JsonNode dashboardMap = chart.named("ConfigMap", "fedarch-dashboard");
         JsonNode dashboard = new ObjectMapper().readTree(dashboardMap.path("data").path("fedarch.json").asText());
         List<String> titles = list(dashboard.path("panels")).stream().map(p -> p.path("title").asText()).toList();

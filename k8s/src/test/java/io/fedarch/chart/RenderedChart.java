@@ -28,10 +28,16 @@ record RenderedChart(List<JsonNode> objects) {
 
     /** Renders with the chart's defaults, then each values file (a profile under k8s/profiles), then {@code sets}. */
     static RenderedChart render(List<String> profiles, Map<String, Object> sets) {
+        return render(profiles, List.of(), sets);
+    }
+
+    /** As {@link #render(List, Map)} with more values files after the profiles (for values --set cannot express). */
+    static RenderedChart render(List<String> profiles, List<Path> valuesFiles, Map<String, Object> sets) {
         TemplateCommand template = new Helm(chart()).template().withName(RELEASE).withNamespace("fedarch");
         for (String profile : profiles) {
             template.withValuesFile(chart().resolve("profiles").resolve(profile + ".yaml"));
         }
+        valuesFiles.forEach(template::withValuesFile);
         sets.forEach(template::set);
         String manifest = template.call();
         List<JsonNode> objects = new ArrayList<>();
