@@ -25,8 +25,16 @@ final class AsyncState {
     /** How many answered or given-up task ids are remembered to recognise their late copies. */
     private static final int REMEMBERED_TASK_IDS = 512;
 
-    /** A task handed to a client: the version its model is, and when it is given up. */
-    record Outstanding(String taskEventId, int baseVersion, Instant deadline) {
+    /**
+     * A task handed to a client: the version its model is, and when it is given up. {@code misses}:
+     * the deadlines in a row, before this task, at which a task was reissued as this one with no
+     * update counted in the meantime; {@code countedAtIssue}: {@link #counted} when it was issued.
+     */
+    record Outstanding(String taskEventId, int baseVersion, Instant deadline, int misses, int countedAtIssue) {
+        /** A task as a checkpoint restores it: the count of misses starts again after a restart. */
+        Outstanding(String taskEventId, int baseVersion, Instant deadline) {
+            this(taskEventId, baseVersion, deadline, 0, 0);
+        }
     }
 
     /** An accepted update waiting for the next server step. */
@@ -38,6 +46,11 @@ final class AsyncState {
     int taskSequence;
     Instant versionStartedAt;
     int droppedStale;
+    /**
+     * Updates counted (buffered) since this coordinator took the job on; only compared with a task's
+     * {@code countedAtIssue}, so it is not checkpointed.
+     */
+    int counted;
     /**
      * The versions a task or buffered update still refers to, as the server's FP32 models (tasks may
      * travel at FP16; taking deltas from the FP32 model makes a fresh K-buffer with rate 1 land on

@@ -59,7 +59,7 @@ final class BufferedAsyncPacing implements Pacing {
         int concurrency = AsyncState.concurrency(job.async.settings, job.spec.getClientsPerRound());
         List<Integer> started = new ArrayList<>();
         for (int i = 0; i < concurrency && !job.phase.finished(); i++) {
-            started.add(issueTask(job, now, -1, out));
+            started.add(issueTask(job, now, -1, 0, out));
         }
         LOG.info("job {} async (FedBuff): {} versions of {} updates each, clients {} training", job.jobId,
                 job.spec.getRounds(), job.async.settings.getBufferSize(), started);
@@ -105,25 +105,36 @@ final class BufferedAsyncPacing implements Pacing {
                     engine.weight(job, update), local, update.getMetrics());
             async.buffer.add(new AsyncState.Buffered(
                     new ReceivedUpdate(result, update.getMetrics(), update.getWorkerId(), origin), task.baseVersion()));
+            async.counted++;
             out.add(new Decision.UpdateCounted(update.getMetrics()));
             LOG.info("job {} version {}: update {}/{} from client {} (staleness {}, worker {}, {} ms compute)",
                     job.jobId, job.modelVersion + 1, async.buffer.size(), async.settings.getBufferSize(),
                     update.getClientId(), staleness, update.getWorkerId(), update.getMetrics().getComputeMs());
         }
         if (async.buffer.size() >= async.settings.getBufferSize()) {
-            step(job, now, out);
+            if (!step(job, now, out)) {
+                return true;
+            }
             if (job.modelVersion >= job.spec.getRounds()) {
                 finish(job);
                 engine.afterLastRound(job, now, out);
                 return true;
             }
         }
-        issueTask(job, now, -1, out);
+        issueTask(job, now, -1, 0, out);
         async.forgetUnreferencedBases(job.modelVersion);
         return true;
     }
 
-    /** Tasks past their deadline are given up and reissued to another client, so the job never waits on a lost one. */
+    /**
+     * Tasks past their deadline are given up and reissued to another client, so the job never waits
+     * on a lost one. The counterpart of synchronous rounds' maxRoundAttempts: when a task's line of
+     * reissues has missed maxRoundAttempts deadlines in a row with no update counted anywhere in the
+     * job meanwhile, the job fails. Counting whole deadlines without progress (rather than reissues)
+     * keeps stragglers harmless, as they are in FedBuff by design, and catches both a job whose
+     * workers are gone and one whose every update is refused (a refused update leaves its task
+     * outstanding until its deadline).
+     */
     @Override
     public boolean onTick(JobState job, Instant now, List<Decision> out) {
         AsyncState async = job.async;
@@ -136,7 +147,16 @@ final class BufferedAsyncPacing implements Pacing {
         for (int client : overdue) {
             AsyncState.Outstanding task = async.outstanding.remove(client);
             async.closeTask(task.taskEventId());
-            int replacement = issueTask(job, now, client, out);
+            int misses = async.counted == task.countedAtIssue() ? task.misses() + 1 : 0;
+            if (misses >= job.spec.getMaxRoundAttempts()) {
+                finish(job);
+                engine.fail(job, "no update was counted in " + misses + " consecutive task deadline"
+                        + (misses == 1 ? "" : "s") + " of " + job.spec.getRoundDeadlineMs() + " ms (maxRoundAttempts "
+                        + job.spec.getMaxRoundAttempts() + "; the last one missed by client " + client
+                        + "): the clients are unreachable or every update they sent was refused", out);
+                return true;
+            }
+            int replacement = issueTask(job, now, client, misses, out);
             out.add(new Decision.TaskReissued(client, replacement));
             LOG.warn("job {}: client {} missed the deadline of task {} (version {}); client {} gets a new task",
                     job.jobId, client, task.taskEventId(), task.baseVersion(), replacement);
@@ -171,8 +191,8 @@ final class BufferedAsyncPacing implements Pacing {
                 ? new AsyncState.Outstanding(task.taskEventId(), task.baseVersion(), now.plus(grace)) : task);
     }
 
-    /** One server version from the buffer. */
-    private void step(JobState job, Instant now, List<Decision> out) {
+    /** One server version from the buffer; false when it is not finite and the job failed instead. */
+    private boolean step(JobState job, Instant now, List<Decision> out) {
         AsyncState async = job.async;
         List<StaleUpdate> stale = new ArrayList<>();
         List<ReceivedUpdate> received = new ArrayList<>();
@@ -189,8 +209,16 @@ final class BufferedAsyncPacing implements Pacing {
             stalenessSum += staleness;
         }
         long aggregationStart = System.nanoTime();
-        job.global = BufferedAsyncStep.apply(job.global, stale, async.settings.getStalenessExponent(),
-                async.settings.getServerLearningRate());
+        double rate = async.settings.getServerLearningRate();
+        ModelParameters next = BufferedAsyncStep.apply(job.global, stale, async.settings.getStalenessExponent(), rate);
+        String nonFinite = FiniteAggregate.problem(next);
+        if (nonFinite != null) {
+            finish(job);
+            engine.fail(job, "version " + (job.modelVersion + 1) + ": " + nonFinite
+                    + (rate > 1 ? " (asyncAggregation.serverLearningRate " + rate + " may be too large)" : ""), out);
+            return false;
+        }
+        job.global = next;
         long aggregationMs = (System.nanoTime() - aggregationStart) / 1_000_000;
         long versionMs = Math.max(0, now.toEpochMilli() - async.versionStartedAt.toEpochMilli());
         job.modelVersion++;
@@ -212,21 +240,27 @@ final class BufferedAsyncPacing implements Pacing {
                 job.jobId, job.modelVersion, job.spec.getRounds(), participants,
                 String.format("%.2f", stalenessSum / received.size()), maxStaleness,
                 String.format("%.4f", summary.getGlobalValidationAccuracy()), versionMs);
+        return true;
     }
 
-    /** The last version is out: outstanding tasks are abandoned (their late updates are ignored as past rounds). */
+    /**
+     * The last version is out, or the job failed: outstanding tasks are abandoned (their late updates
+     * are ignored as past rounds) and what a failed job had buffered is dropped.
+     */
     private static void finish(JobState job) {
         AsyncState async = job.async;
         async.outstanding.keySet().forEach(client -> async.closeTask(async.outstanding.get(client).taskEventId()));
         async.outstanding.clear();
+        async.buffer.clear();
         async.baseModels.clear();
     }
 
     /**
      * Gives a task on the current version to a seeded choice among the clients without one, other
-     * than {@code exclude} when another is free; returns the client.
+     * than {@code exclude} when another is free; returns the client. {@code misses}: see
+     * {@link AsyncState.Outstanding}.
      */
-    private int issueTask(JobState job, Instant now, int exclude, List<Decision> out) {
+    private int issueTask(JobState job, Instant now, int exclude, int misses, List<Decision> out) {
         AsyncState async = job.async;
         List<Integer> idle = new ArrayList<>();
         for (int c : job.strategy.trainingClients(job.spec)) {
@@ -244,7 +278,7 @@ final class BufferedAsyncPacing implements Pacing {
         Instant deadline = now.plusMillis(job.spec.getRoundDeadlineMs());
         String taskId = EventIds.of(job.jobId, "async-task", version + 1, sequence, client);
         async.baseModels.put(version, job.global);
-        async.outstanding.put(client, new AsyncState.Outstanding(taskId, version, deadline));
+        async.outstanding.put(client, new AsyncState.Outstanding(taskId, version, deadline, misses, async.counted));
         Decision.TaskOrder order = FederationEngine.taskOrder(instruction(job, client, version), taskId);
         ModelState model = engine.encodedForTasks(job,
                 order.payload() == null ? 0 : TensorCodec.encodedBytes(order.payload()), out);

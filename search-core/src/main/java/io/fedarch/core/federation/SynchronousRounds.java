@@ -19,7 +19,8 @@ import io.fedarch.events.RoundPacing;
  * Synchronous rounds: the strategy picks each round's clients; the round closes when every one of
  * them reported, or at the deadline with a quorum; without one it is retried with replacement
  * clients (keeping the updates it has) up to maxRoundAttempts, then the job fails. A closed round is
- * aggregated by the strategy and published; then the engine decides what follows ({@link FederationEngine#afterRound}).
+ * aggregated by the strategy and published (an aggregate that is not finite fails the job instead);
+ * then the engine decides what follows ({@link FederationEngine#afterRound}).
  */
 final class SynchronousRounds implements Pacing {
     private static final Logger LOG = LoggerFactory.getLogger(SynchronousRounds.class);
@@ -117,16 +118,23 @@ final class SynchronousRounds implements Pacing {
         round.updates.values().forEach(u -> results.add(u.result()));
 
         long aggregationStart = System.nanoTime();
+        Aggregated aggregated;
         try {
-            Aggregated aggregated = job.strategy.aggregate(job.spec, round.round, job.global, job.state, results);
-            job.global = aggregated.global();
-            job.state = aggregated.state();
+            aggregated = job.strategy.aggregate(job.spec, round.round, job.global, job.state, results);
         } catch (RuntimeException e) {
             // Aggregation is deterministic: retrying cannot help, and a job stuck past its deadline helps no one.
             engine.fail(job, "round " + round.round + " could not be aggregated from " + results.size()
                     + " update(s): " + e.getMessage(), out);
             return;
         }
+        String nonFinite = FiniteAggregate.problem(aggregated.global());
+        if (nonFinite != null) {
+            // Deterministic too; the job keeps its last finite model.
+            engine.fail(job, "round " + round.round + ": " + nonFinite, out);
+            return;
+        }
+        job.global = aggregated.global();
+        job.state = aggregated.state();
         long aggregationMs = (System.nanoTime() - aggregationStart) / 1_000_000;
         long roundMs = round.elapsedMs(now);
 
