@@ -108,6 +108,42 @@ class ModelExportTest {
         }
     }
 
+    /**
+     * Review M8: the evaluator reads the job's test set from its data.dataDir; one outside the
+     * service's allowed roots (here another tenant's IDX files) is refused before anything is read,
+     * evaluated, written or announced.
+     */
+    @Test
+    void aSearchWhoseDataDirIsOutsideTheAllowedRootsBecomesADeadLetterAndDeliversNothing() throws Exception {
+        Path otherTenant = Files.createTempDirectory("other-tenant");
+        Path shared = ShardProvider.withDefaults().dataDir(tinyJob());
+        try (var files = Files.list(shared)) {
+            for (Path f : files.toList()) {
+                Files.createSymbolicLink(otherTenant.resolve(f.getFileName()), f);
+            }
+        }
+        JobSpec spec = tinyJob();
+        spec.getData().setDataDir(otherTenant.toString());
+        String jobId = "elsewhere-" + UUID.randomUUID();
+        ModelState model = TensorCodec.toAvro(new FedAvg().initialize(spec), DType.FP32);
+        try (var ready = tap.follow(Topics.MODELS_READY, ModelReady.class);
+             var deadLetters = tap.follow(Topics.DEAD_LETTERS, DeadLetter.class)) {
+            tap.send(Topics.SEARCH_COMPLETIONS, jobId, completion(jobId, spec, SearchStatus.SUCCEEDED, model));
+            DeadLetter letter = deadLetters.await(1, d -> jobId.equals(d.getJobId()), WAIT).get(0);
+            assertEquals(Topics.SEARCH_COMPLETIONS, letter.getSourceTopic());
+            assertTrue(letter.getReason().contains("data.dataDir '" + otherTenant + "' is not under a dataset root "
+                    + "this service allows"), letter.getReason());
+            assertTrue(ready.during(Duration.ofSeconds(2), m -> m.getJobId().equals(jobId)).isEmpty());
+        } finally {
+            try (var links = Files.list(otherTenant)) {
+                for (Path link : links.toList()) {
+                    Files.delete(link);
+                }
+            }
+            Files.delete(otherTenant);
+        }
+    }
+
     @Test
     void failedSearchesProduceNoModelAndBadOnesADeadLetter() {
         JobSpec spec = tinyJob();

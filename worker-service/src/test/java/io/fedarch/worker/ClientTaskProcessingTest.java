@@ -128,6 +128,54 @@ class ClientTaskProcessingTest {
         }
     }
 
+    /**
+     * Review M8: a job may not train on a dataset outside the worker's allowed roots (here another
+     * tenant's copy of IDX files in a temporary directory), nor climb out of a root with '..'.
+     */
+    @Test
+    void aTaskWhoseDataDirIsOutsideTheAllowedRootsBecomesADeadLetterAndTrainsNothing() throws Exception {
+        java.nio.file.Path otherTenant = java.nio.file.Files.createTempDirectory("other-tenant");
+        java.nio.file.Path shared = ShardProvider.withDefaults().dataDir(tinyJob(Map.of()));
+        try (var files = java.nio.file.Files.list(shared)) {
+            for (java.nio.file.Path f : files.toList()) {
+                java.nio.file.Files.createSymbolicLink(otherTenant.resolve(f.getFileName()), f);
+            }
+        }
+        String outside = "outside-" + UUID.randomUUID();
+        String climbing = "climbing-" + UUID.randomUUID();
+        String good = "good-" + UUID.randomUUID();
+        JobSpec spec = tinyJob(Map.of("localEpochs", 1));
+        ModelState initial = TensorCodec.toAvro(new FedAvg().initialize(spec), DType.FP32);
+        JobSpec elsewhere = tinyJob(Map.of("localEpochs", 1, "data", Map.of("trainLimit", 3000,
+                "dataDir", otherTenant.toString(), "partition", Map.of("scheme", "IID"))));
+        JobSpec escape = tinyJob(Map.of("localEpochs", 1, "data", Map.of("trainLimit", 3000,
+                "dataDir", shared + "/../../../.." + otherTenant, "partition", Map.of("scheme", "IID"))));
+        try (var deadLetters = tap.follow(Topics.DEAD_LETTERS, DeadLetter.class);
+             var updates = tap.follow(Topics.CLIENT_UPDATES, ClientUpdate.class)) {
+            tap.send(Topics.CLIENT_TASKS, outside, task(outside, elsewhere, 0, initial));
+            tap.send(Topics.CLIENT_TASKS, climbing, task(climbing, escape, 1, initial));
+            tap.send(Topics.CLIENT_TASKS, good, task(good, spec, 2, initial));
+
+            DeadLetter refused = deadLetters.await(1, d -> outside.equals(d.getJobId()), WAIT).get(0);
+            assertTrue(refused.getReason().contains("data.dataDir '" + otherTenant + "' is not under a dataset root "
+                    + "this service allows"), refused.getReason());
+            DeadLetter climbed = deadLetters.await(1, d -> climbing.equals(d.getJobId()), WAIT).get(0);
+            assertTrue(climbed.getReason().contains("contains '..'"), climbed.getReason());
+            List<ClientUpdate> trained = updates.await(1,
+                    u -> java.util.Set.of(outside, climbing, good).contains(u.getJobId()), WAIT);
+            assertEquals(good, trained.get(0).getJobId(), "the worker goes on; nothing was trained on the other data");
+            assertEquals(List.of(), updates.during(Duration.ofSeconds(2),
+                    u -> u.getJobId().equals(outside) || u.getJobId().equals(climbing)));
+        } finally {
+            try (var links = java.nio.file.Files.list(otherTenant)) {
+                for (java.nio.file.Path link : links.toList()) {
+                    java.nio.file.Files.delete(link);
+                }
+            }
+            java.nio.file.Files.delete(otherTenant);
+        }
+    }
+
     @Test
     void badTasksBecomeDeadLettersAndGoodOnesStillRun() {
         JobSpec spec = tinyJob(Map.of("localEpochs", 1));

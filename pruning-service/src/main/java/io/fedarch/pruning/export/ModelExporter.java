@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 import jakarta.enterprise.context.ApplicationScoped;
@@ -21,6 +22,7 @@ import io.fedarch.core.darts.report.CellDiagram;
 import io.fedarch.core.data.ImageDataset;
 import io.fedarch.core.data.ShardProvider;
 import io.fedarch.core.export.SafetensorsWriter;
+import io.fedarch.core.federation.DataDirAllowList;
 import io.fedarch.core.model.ModelSummary;
 import io.fedarch.core.tensor.NamedTensor;
 import io.fedarch.core.train.Evaluator;
@@ -51,6 +53,8 @@ public class ModelExporter {
     private static final Logger LOG = Logger.getLogger(ModelExporter.class);
 
     private final ShardProvider data;
+    /** The directories a job's data.dataDir may name (review M8): this service's data directory and fedarch.data.allowed-roots. */
+    private final DataDirAllowList dataRoots;
     private final Path exportDir;
 
     @Inject
@@ -64,9 +68,26 @@ public class ModelExporter {
 
     @Inject
     public ModelExporter(@ConfigProperty(name = "fedarch.data.dir") Path dataDir,
-                         @ConfigProperty(name = "fedarch.export.dir") Path exportDir) {
+                         @ConfigProperty(name = "fedarch.export.dir") Path exportDir,
+                         @ConfigProperty(name = "fedarch.data.allowed-roots") Optional<List<Path>> allowedRoots) {
         this.data = new ShardProvider(dataDir, null);
+        List<Path> roots = new ArrayList<>(allowedRoots.orElse(List.of()));
+        roots.add(dataDir);
+        this.dataRoots = DataDirAllowList.of(roots);
         this.exportDir = exportDir.toAbsolutePath();
+    }
+
+    /**
+     * Refuses a job whose data.dataDir lies outside this service's allowed roots: its test set would
+     * be read from wherever the submitter pointed (another tenant's dataset, a mount).
+     *
+     * @param jobId named in the reason, or null
+     * @throws ExportRejectedException naming the reason
+     */
+    public void requireAllowedData(String jobId, JobSpec job) {
+        dataRoots.refusal(job).ifPresent(reason -> {
+            throw new ExportRejectedException((jobId == null ? "" : "job " + jobId + " refused: ") + reason);
+        });
     }
 
     /** The directory holding everything exported for a job. */
@@ -85,7 +106,7 @@ public class ModelExporter {
             loss = delivery.measured().loss();
             samples = delivery.measured().samples();
         } else {
-            ImageDataset testSet = data.testSet(delivery.job());
+            ImageDataset testSet = testSet(delivery.jobId(), delivery.job());
             Metrics test = Evaluator.evaluate(delivery.model(), delivery.parameters(), testSet, evalBatchSize);
             accuracy = test.accuracy();
             loss = test.loss();
@@ -134,12 +155,18 @@ public class ModelExporter {
 
     /** Accuracy of an already built network (e.g. a masked supernet) on the job's held-out test set. */
     public Metrics evaluateOnTestSet(JobSpec job, ai.djl.nn.Block network) {
-        return Evaluator.evaluate(network, data.testSet(job), evalBatchSize);
+        return Evaluator.evaluate(network, testSet(null, job), evalBatchSize);
     }
 
     /** Accuracy and loss of a network given by its spec and weights on the job's held-out test set. */
     public Metrics evaluateOnTestSet(JobSpec job, io.fedarch.events.ModelSpec model, io.fedarch.core.tensor.ModelParameters weights) {
-        return Evaluator.evaluate(model, weights, data.testSet(job), evalBatchSize);
+        return Evaluator.evaluate(model, weights, testSet(null, job), evalBatchSize);
+    }
+
+    /** Every test set this service reads goes through here, so none comes from a directory it does not allow. */
+    private ImageDataset testSet(String jobId, JobSpec job) {
+        requireAllowedData(jobId, job);
+        return data.testSet(job);
     }
 
     /** The delivery's figures, plus the gap between the relaxed supernet and this (discrete) model when known. */

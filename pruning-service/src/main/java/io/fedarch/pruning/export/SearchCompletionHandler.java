@@ -58,6 +58,8 @@ public class SearchCompletionHandler {
             }
             return;
         }
+        // Before anything is read, written or submitted for it (a fine-tuning job would inherit the dataDir).
+        exporter.requireAllowedData(completed.getJobId(), completed.getSpec());
         if (parent != null) {
             // Its weights are read only once it is shown to be the parent's fine-tuning job.
             architectures.fineTuningCompleted(completed);

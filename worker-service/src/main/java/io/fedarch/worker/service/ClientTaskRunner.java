@@ -2,6 +2,8 @@ package io.fedarch.worker.service;
 
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -13,6 +15,8 @@ import org.jboss.logging.Logger;
 
 import io.fedarch.core.data.ShardProvider;
 import io.fedarch.core.federation.ClientTaskExecution;
+import io.fedarch.core.federation.DataDirAllowList;
+import io.fedarch.core.federation.TaskRejectedException;
 import io.fedarch.core.train.TaskDeadline;
 import io.fedarch.core.strategy.ClientOutcome;
 import io.fedarch.core.strategy.Personalization;
@@ -38,6 +42,8 @@ public class ClientTaskRunner {
     private final String workerId;
     /** Experiments only: this worker behaves like a device this many times slower (fedarch.worker.slowdown-factor). */
     private final SimulatedSlowDevice slowDevice;
+    /** The directories a job's data.dataDir may name (review M8): this worker's data directory and fedarch.data.allowed-roots. */
+    private final DataDirAllowList dataRoots;
 
     @Inject
     UpdatePublisher publisher;
@@ -50,12 +56,17 @@ public class ClientTaskRunner {
                             @ConfigProperty(name = "fedarch.worker.silo-dir") Optional<Path> siloDir,
                             @ConfigProperty(name = "fedarch.worker.id") Optional<String> workerId,
                             @ConfigProperty(name = "fedarch.worker.slowdown-factor", defaultValue = "1.0")
-                            double slowdownFactor) {
+                            double slowdownFactor,
+                            @ConfigProperty(name = "fedarch.data.allowed-roots") Optional<List<Path>> allowedRoots) {
         this.workerId = workerId.orElseGet(WorkerIdentity::describe);
+        List<Path> roots = new ArrayList<>(allowedRoots.orElse(List.of()));
+        roots.add(dataDir);
+        this.dataRoots = DataDirAllowList.of(roots);
         this.execution = new ClientTaskExecution(StrategyRegistry.builtIn(),
                 new ShardProvider(dataDir, siloDir.orElse(null)), this.workerId);
         this.slowDevice = new SimulatedSlowDevice(slowdownFactor);
-        LOG.infof("worker %s ready: data %s%s%s", this.workerId, dataDir,
+        LOG.infof("worker %s ready: data %s (jobs may name a dataDir under %s)%s%s", this.workerId, dataDir,
+                dataRoots.roots(),
                 siloDir.map(d -> ", pinned to silo " + d).orElse(""),
                 slowDevice.slows() ? ", simulated slowdown x" + slowDevice.factor() : "");
     }
@@ -72,6 +83,10 @@ public class ClientTaskRunner {
             metrics.taskSkipped();
             return;
         }
+        dataRoots.refusal(task.getSpec()).ifPresent(reason -> {
+            throw new TaskRejectedException("task " + task.getEventId() + " of job " + task.getJobId() + " refused: "
+                    + reason);
+        });
         ClientTaskExecution.Executed executed;
         try {
             executed = TaskDeadline.within(task.getDeadline(), () -> execution.run(task));
