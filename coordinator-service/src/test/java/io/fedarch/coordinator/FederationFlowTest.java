@@ -443,16 +443,16 @@ class FederationFlowTest {
     }
 
     @Test
-    void aModelTooLargeForTheMessageLimitFailsTheJobWithTheReason() {
-        // hidden 11000: 17.3M parameters, 69 MB in fp32, above the 64 MiB limit.
+    void aModelTooLargeForTheMessageLimitIsRefusedWithTheReason() {
+        // hidden 11000: 17.3M parameters, 69 MB in fp32, above the 64 MiB limit: measured from its shapes and
+        // refused before anything is built (JobLimits); no job starts, so no completion is published.
         JobSpec huge = tinyJob(Map.of("totalClients", 1, "clientsPerRound", 1, "rounds", 1,
                 "model", Map.of("family", "cnn", "options", Map.of("conv1", 16, "conv2", 32, "hidden", 11000))));
         String jobId = "huge-" + UUID.randomUUID();
-        try (var completions = tap.follow(Topics.SEARCH_COMPLETIONS, SearchCompleted.class)) {
+        try (var deadLetters = tap.follow(Topics.DEAD_LETTERS, DeadLetter.class)) {
             tap.send(Topics.JOBS, jobId, submission(jobId, huge));
-            SearchCompleted failed = completions.await(1, c -> c.getJobId().equals(jobId), WAIT).get(0);
-            assertEquals(SearchStatus.FAILED, failed.getStatus());
-            assertTrue(failed.getReason().contains("message limit"), failed.getReason());
+            DeadLetter refused = deadLetters.await(1, d -> jobId.equals(d.getJobId()), WAIT).get(0);
+            assertTrue(refused.getReason().contains("message limit"), refused.getReason());
         }
     }
 

@@ -170,6 +170,8 @@ public final class JobRunner {
         config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        // The coordinator publishes in transactions: only committed events happened.
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(LocalStack.MAX_MESSAGE_BYTES));
         config.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(LocalStack.MAX_MESSAGE_BYTES));
         KafkaConsumer<String, byte[]> consumer = new KafkaConsumer<>(config);

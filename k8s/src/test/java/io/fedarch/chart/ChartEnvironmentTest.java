@@ -214,7 +214,9 @@ class ChartEnvironmentTest {
         List<AclBinding> bindings = new ArrayList<>();
         for (JsonNode acl : list(kafkaUser.path("spec").path("authorization").path("acls"))) {
             JsonNode resource = acl.path("resource");
-            ResourcePattern pattern = new ResourcePattern(ResourceType.fromString(resource.path("type").asText()),
+            // Strimzi spells the resource types in camel case (transactionalId); Kafka in upper snake case.
+            String type = resource.path("type").asText().replaceAll("([a-z])([A-Z])", "$1_$2");
+            ResourcePattern pattern = new ResourcePattern(ResourceType.fromString(type),
                     resource.path("name").asText(),
                     resource.path("patternType").asText().equals("prefix") ? PatternType.PREFIXED : PatternType.LITERAL);
             for (JsonNode operation : list(acl.path("operations"))) {

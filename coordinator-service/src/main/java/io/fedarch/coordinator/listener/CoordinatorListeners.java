@@ -6,6 +6,7 @@ import jakarta.inject.Inject;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.eclipse.microprofile.reactive.messaging.Incoming;
 
+import io.fedarch.coordinator.service.Consumed;
 import io.fedarch.coordinator.service.FederationService;
 import io.fedarch.core.federation.UpdateOrigin;
 import io.fedarch.events.ArchitectureMask;
@@ -18,6 +19,8 @@ import io.smallrye.reactive.messaging.annotations.Blocking;
 /**
  * The coordinator's inbound channels. Payloads arrive as raw bytes and are decoded here so a
  * malformed or rejected message becomes a dead letter with its reason instead of stalling the channel.
+ * Offsets are never committed by the channels (commit-strategy ignore): each input's offset commits
+ * in the transaction carrying its effects, or, for a dead-lettered input, once its dead letter is written.
  */
 @ApplicationScoped
 public class CoordinatorListeners {
@@ -30,26 +33,38 @@ public class CoordinatorListeners {
     @Incoming("jobs")
     @Blocking
     public void onJob(ConsumerRecord<String, byte[]> record) {
-        deadLetters.guarded(record, JobSubmitted.class, federation::submit);
+        Consumed consumed = Consumed.of(record);
+        if (!deadLetters.guarded(record, JobSubmitted.class, job -> federation.submit(job, consumed))) {
+            federation.skip(consumed);
+        }
     }
 
     @Incoming("round-starts")
     @Blocking
     public void onRoundStart(ConsumerRecord<String, byte[]> record) {
-        deadLetters.guarded(record, RoundStartRequested.class, federation::requestRound);
+        Consumed consumed = Consumed.of(record);
+        if (!deadLetters.guarded(record, RoundStartRequested.class, request -> federation.requestRound(request, consumed))) {
+            federation.skip(consumed);
+        }
     }
 
     @Incoming("architecture-masks")
     @Blocking
     public void onArchitectureMask(ConsumerRecord<String, byte[]> record) {
-        deadLetters.guarded(record, ArchitectureMask.class, federation::receiveMask);
+        Consumed consumed = Consumed.of(record);
+        if (!deadLetters.guarded(record, ArchitectureMask.class, mask -> federation.receiveMask(mask, consumed))) {
+            federation.skip(consumed);
+        }
     }
 
     @Incoming("client-updates")
     @Blocking
     public void onClientUpdate(ConsumerRecord<String, byte[]> record) {
         // The update's place on the topic goes into the job's checkpoint, which refers to updates instead of copying them.
-        deadLetters.guarded(record, ClientUpdate.class, update -> federation.receive(update,
-                new UpdateOrigin(update.getEventId(), record.partition(), record.offset())));
+        Consumed consumed = Consumed.of(record);
+        if (!deadLetters.guarded(record, ClientUpdate.class, update -> federation.receive(update,
+                new UpdateOrigin(update.getEventId(), record.partition(), record.offset()), consumed))) {
+            federation.skip(consumed);
+        }
     }
 }

@@ -37,15 +37,13 @@ import io.fedarch.events.wire.Topics;
 import io.smallrye.common.annotation.Identifier;
 
 /**
- * Writes job checkpoints to the compacted fedarch.coordinator-state topic and reads them all back
- * at start-up. A write returns only once the broker has the checkpoint (idempotent producer,
- * acks=all): the event that caused the change is acknowledged, and its offset committed, only
- * after that, so a crash can lose no accepted work, only redo some.
+ * Job checkpoints on the compacted fedarch.coordinator-state topic: built here as records of the
+ * transaction that commits an input's effects ({@link TransactionalCommit}), and read back at
+ * start-up (committed transactions only), so a crash can lose no accepted work, only redo some.
  */
 @ApplicationScoped
 public class CheckpointStore {
     private static final Logger LOG = Logger.getLogger(CheckpointStore.class);
-    private static final Duration RETRY_PAUSE = Duration.ofSeconds(1);
 
     @Inject
     @Identifier("default-kafka-broker")
@@ -54,14 +52,14 @@ public class CheckpointStore {
     @ConfigProperty(name = "fedarch.topics.max-message-bytes", defaultValue = "67108864")
     int maxMessageBytes;
 
-    private KafkaProducer<String, byte[]> producer;
 
     /**
-     * Writes the job's next checkpoint; blocks, retrying, while the broker is unreachable.
+     * The job's next checkpoint as a record for the transaction that commits the input's effects
+     * ({@link TransactionalCommit}).
      *
-     * @throws CheckpointUnwritableException when the broker refuses it for a reason retrying cannot change
+     * @throws CheckpointUnwritableException when it cannot be encoded or would exceed the message limit
      */
-    public void save(JobState run) {
+    public ProducerRecord<String, byte[]> record(JobState run) {
         run.nextCheckpointSequence();
         byte[] value;
         try {
@@ -73,53 +71,15 @@ public class CheckpointStore {
             throw new CheckpointUnwritableException("checkpoint of job " + run.jobId() + " is " + value.length
                     + " bytes, above the " + maxMessageBytes + "-byte message limit", null);
         }
-        for (int attempt = 1; ; attempt++) {
-            try {
-                producer().send(new ProducerRecord<>(Topics.COORDINATOR_STATE, run.jobId(), value)).get(60, TimeUnit.SECONDS);
-                return;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while writing the checkpoint of job " + run.jobId(), e);
-            } catch (ExecutionException e) {
-                if (!retriable(e.getCause())) {
-                    throw new CheckpointUnwritableException("checkpoint " + run.checkpointSequence() + " of job "
-                            + run.jobId() + " refused by the broker: " + e.getCause(), e.getCause());
-                }
-                LOG.warnf("checkpoint %d of job %s not written (attempt %d): %s; retrying", run.checkpointSequence(),
-                        run.jobId(), attempt, e.getCause());
-                sleep(RETRY_PAUSE);
-            } catch (TimeoutException e) {
-                // Going on without a durable checkpoint would acknowledge work a crash could lose: wait for the broker.
-                LOG.warnf("checkpoint %d of job %s not written (attempt %d): %s; retrying", run.checkpointSequence(),
-                        run.jobId(), attempt, e.getCause() == null ? e : e.getCause());
-                sleep(RETRY_PAUSE);
-            }
-        }
+        return new ProducerRecord<>(Topics.COORDINATOR_STATE, run.jobId(), value);
     }
 
     /**
-     * Removes the job's checkpoints (a tombstone, which compaction keeps until it removes them), so a
-     * restarted coordinator does not resume a job given up for good. Best effort: a job resumed
-     * anyway fails again the same way.
+     * A tombstone removing the job's checkpoints (compaction keeps it until it removes them), so a
+     * restarted coordinator does not resume a job given up for good.
      */
-    public void forget(String jobId) {
-        try {
-            producer().send(new ProducerRecord<>(Topics.COORDINATOR_STATE, jobId, null)).get(60, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            LOG.warnf("checkpoints of job %s not removed: %s", jobId, e.getCause() == null ? e : e.getCause());
-        }
-    }
-
-    /**
-     * Whether waiting could make the write succeed: the broker being away is (timeouts, leader
-     * changes, not enough replicas); a record too large, a missing authorisation or a serialisation
-     * failure never is.
-     */
-    static boolean retriable(Throwable cause) {
-        return cause instanceof org.apache.kafka.common.errors.RetriableException
-                || !(cause instanceof org.apache.kafka.common.KafkaException);
+    public ProducerRecord<String, byte[]> tombstone(String jobId) {
+        return new ProducerRecord<>(Topics.COORDINATOR_STATE, jobId, null);
     }
 
     /** Every job's latest checkpoint on the topic, in the order the jobs were first seen. */
@@ -166,41 +126,12 @@ public class CheckpointStore {
         config.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, StringDeserializer.class.getName());
         config.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
         config.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        // Only what committed transactions wrote: a checkpoint of a transaction a crash aborted never happened.
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         config.remove(ConsumerConfig.GROUP_ID_CONFIG);
         config.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, maxMessageBytes);
         config.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, maxMessageBytes);
         return new KafkaConsumer<>(config);
     }
 
-    private synchronized KafkaProducer<String, byte[]> producer() {
-        if (producer == null) {
-            Map<String, Object> config = new HashMap<>(kafkaConfig);
-            config.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, StringSerializer.class.getName());
-            config.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-            config.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
-            config.put(ProducerConfig.ACKS_CONFIG, "all");
-            config.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "zstd");
-            config.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxMessageBytes);
-            config.put(ProducerConfig.BUFFER_MEMORY_CONFIG, Math.max(4L * maxMessageBytes, 33_554_432L));
-            config.put(ProducerConfig.LINGER_MS_CONFIG, 0);
-            producer = new KafkaProducer<>(config);
-        }
-        return producer;
-    }
-
-    private static void sleep(Duration pause) {
-        try {
-            Thread.sleep(pause.toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
-    }
-
-    @PreDestroy
-    synchronized void close() {
-        if (producer != null) {
-            producer.close(Duration.ofSeconds(5));
-        }
-    }
 }

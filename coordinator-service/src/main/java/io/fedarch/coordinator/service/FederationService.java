@@ -2,6 +2,7 @@ package io.fedarch.coordinator.service;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -9,11 +10,11 @@ import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
+import org.apache.kafka.clients.producer.ProducerRecord;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
 import io.fedarch.coordinator.mapping.Events;
-import io.fedarch.coordinator.messaging.EventPublisher;
 import io.fedarch.coordinator.metrics.CoordinatorMetrics;
 import io.fedarch.core.federation.Decision;
 import io.fedarch.core.federation.EngineSettings;
@@ -34,6 +35,8 @@ import io.fedarch.events.JobCheckpoint;
 import io.fedarch.events.JobSpec;
 import io.fedarch.events.JobSubmitted;
 import io.fedarch.events.RoundStartRequested;
+import io.fedarch.events.wire.EventCodec;
+import io.fedarch.events.wire.Topics;
 
 
 /**
@@ -53,7 +56,7 @@ public class FederationService {
     JobRegistry jobs;
 
     @Inject
-    EventPublisher publisher;
+    TransactionalCommit transaction;
 
     @Inject
     CoordinatorMetrics metrics;
@@ -120,9 +123,10 @@ public class FederationService {
     }
 
     /** Accepts a job once; a second JobSubmitted with the same job id is ignored. */
-    public void submit(JobSubmitted event) {
+    public void submit(JobSubmitted event, Consumed consumed) {
         if (jobs.contains(event.getJobId())) {
             LOG.infof("job %s already known; duplicate submission %s ignored", event.getJobId(), event.getEventId());
+            commit(null, List.of(), false, consumed);
             return;
         }
         FederationEngine.Started started = engine.submit(event.getJobId(), event.getSpec(), event.getInitialModel());
@@ -131,21 +135,25 @@ public class FederationService {
             if (!jobs.register(job)) {
                 return;
             }
-            apply(job, started.decisions());
-            save(job);
+            commit(job, started.decisions(), true, consumed);
         }
     }
 
-    public void requestRound(RoundStartRequested request) {
-        handle(request.getJobId(), new Input.RoundStartRequest(request.getEventId(), request.getRound()));
+    public void requestRound(RoundStartRequested request, Consumed consumed) {
+        handle(request.getJobId(), new Input.RoundStartRequest(request.getEventId(), request.getRound()), consumed);
     }
 
-    public void receive(ClientUpdate update, UpdateOrigin origin) {
-        handle(update.getJobId(), new Input.Update(update, origin));
+    public void receive(ClientUpdate update, UpdateOrigin origin, Consumed consumed) {
+        handle(update.getJobId(), new Input.Update(update, origin), consumed);
     }
 
-    public void receiveMask(ArchitectureMask mask) {
-        handle(mask.getJobId(), new Input.BetweenRoundsResult(mask.getRound(), mask.getStrategyState()));
+    public void receiveMask(ArchitectureMask mask, Consumed consumed) {
+        handle(mask.getJobId(), new Input.BetweenRoundsResult(mask.getRound(), mask.getStrategyState()), consumed);
+    }
+
+    /** Commits the offset of an input whose handling committed nothing (it was dead-lettered). */
+    public void skip(Consumed consumed) {
+        transaction.commit(List.of(), consumed);
     }
 
     /** The clock: passed deadlines close, retry or fail rounds, reissue FedBuff tasks, end waits. */
@@ -154,10 +162,11 @@ public class FederationService {
             synchronized (job) {
                 try {
                     FederationEngine.Outcome outcome = engine.handle(job, new Input.Tick(now));
-                    apply(job, outcome.decisions());
-                    if (outcome.changed()) {
-                        save(job);
+                    if (outcome.changed() || !outcome.decisions().isEmpty()) {
+                        commit(job, outcome.decisions(), outcome.changed(), null);
                     }
+                } catch (CoordinatorFencedException e) {
+                    throw e;
                 } catch (RuntimeException e) {
                     // One job's failure must not stop the deadlines of the jobs after it.
                     LOG.errorf(e, "job %s: deadline check failed", job.jobId());
@@ -178,62 +187,92 @@ public class FederationService {
             if (!jobs.register(job)) {
                 return false;
             }
-            apply(job, restored.outcome().decisions());
-            if (restored.outcome().changed()) {
-                save(job);
+            if (restored.outcome().changed() || !restored.outcome().decisions().isEmpty()) {
+                commit(job, restored.outcome().decisions(), restored.outcome().changed(), null);
             }
             return restored.running();
         }
     }
 
-    private void handle(String jobId, Input input) {
+    private void handle(String jobId, Input input, Consumed consumed) {
         JobState job = jobs.find(jobId).orElseThrow(() -> new InputRejectedException(
                 "unknown job " + jobId));
         synchronized (job) {
             FederationEngine.Outcome outcome = engine.handle(job, input);
-            apply(job, outcome.decisions());
-            if (outcome.changed()) {
-                save(job);
-            }
             if (outcome.rejection() != null) {
+                // The listener commits the offset once the dead letter is written; its effects commit now.
+                if (outcome.changed() || !outcome.decisions().isEmpty()) {
+                    commit(job, outcome.decisions(), outcome.changed(), null);
+                }
                 throw outcome.rejection();
             }
+            commit(job, outcome.decisions(), outcome.changed(), consumed);
         }
     }
 
     /**
-     * Checkpoints the job; a checkpoint the broker refuses for good fails the job (announced with
-     * the reason) rather than retrying forever under the job's lock. Its last written checkpoint is
-     * then replaced by a tombstone, so a restart does not resume what was given up.
+     * Commits the decisions' events, the job's checkpoint (when {@code checkpoint}) and the input's
+     * offset in one transaction ({@link TransactionalCommit}), then counts them. A checkpoint the
+     * broker can never take fails the job instead (announced with the reason), and a tombstone
+     * replaces its checkpoints, so a restart does not resume what was given up.
      */
-    private void save(JobState job) {
+    private void commit(JobState job, List<Decision> decisions, boolean checkpoint, Consumed consumed) {
+        List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
+        if (job != null) {
+            records.addAll(records(job, decisions));
+        }
         try {
-            checkpoints.save(job);
+            if (checkpoint) {
+                records.add(checkpoints.record(job));
+            }
+            transaction.commit(records, consumed);
         } catch (CheckpointUnwritableException e) {
             LOG.errorf("job %s: %s; the job fails", job.jobId(), e.getMessage());
-            apply(job, engine.abandon(job, e.getMessage()).decisions());
-            checkpoints.forget(job.jobId());
+            List<Decision> failed = engine.abandon(job, e.getMessage()).decisions();
+            List<ProducerRecord<String, byte[]>> failure = new ArrayList<>(records(job, failed));
+            failure.add(checkpoints.tombstone(job.jobId()));
+            transaction.commit(failure, consumed);
+            count(job, failed);
+            return;
+        }
+        if (job != null) {
+            count(job, decisions);
         }
     }
 
-    /** Publishes the engine's decisions in order, and counts them in the service's meters. */
-    private void apply(JobState job, List<Decision> decisions) {
-        String algorithm = job.spec().getAlgorithm();
+    /** The events the decisions publish, in order, as records of the transaction. */
+    private List<ProducerRecord<String, byte[]>> records(JobState job, List<Decision> decisions) {
+        List<ProducerRecord<String, byte[]>> out = new ArrayList<>();
         for (Decision decision : decisions) {
             Instant now = Instant.now();
             if (decision instanceof Decision.SendTasks send) {
                 for (ClientTask task : Events.clientTasks(job, send, now)) {
                     // Explicit partitions (client id modulo partitions) spread a round's clients over the worker group.
-                    publisher.clientTask(task, Math.floorMod(task.getClientId(), taskPartitions));
+                    out.add(new ProducerRecord<>(Topics.CLIENT_TASKS, Math.floorMod(task.getClientId(), taskPartitions),
+                            task.getJobId() + "/" + task.getClientId(), EventCodec.encode(task)));
                 }
             } else if (decision instanceof Decision.PublishGlobal global) {
+                out.add(new ProducerRecord<>(Topics.GLOBAL_MODELS, job.jobId(),
+                        EventCodec.encode(Events.globalModel(job, global, now))));
+            } else if (decision instanceof Decision.PublishPersonalized personalized) {
+                out.add(new ProducerRecord<>(Topics.PERSONALIZED_MODELS,
+                        job.jobId() + "/" + personalized.update().getClientId(),
+                        EventCodec.encode(Events.personalizedModel(job, personalized, now))));
+            } else if (decision instanceof Decision.Complete complete) {
+                out.add(new ProducerRecord<>(Topics.SEARCH_COMPLETIONS, job.jobId(),
+                        EventCodec.encode(Events.searchCompleted(job, complete, now))));
+            }
+        }
+        return out;
+    }
+
+    /** Counts the committed decisions in the service's meters. */
+    private void count(JobState job, List<Decision> decisions) {
+        String algorithm = job.spec().getAlgorithm();
+        for (Decision decision : decisions) {
+            if (decision instanceof Decision.PublishGlobal global) {
                 metrics.roundCompleted(algorithm, global.metrics().getRoundMs(), global.metrics().getAggregationMs(),
                         global.metrics().getGlobalValidationAccuracy());
-                publisher.globalModel(Events.globalModel(job, global, now));
-            } else if (decision instanceof Decision.PublishPersonalized personalized) {
-                publisher.personalizedModel(Events.personalizedModel(job, personalized, now));
-            } else if (decision instanceof Decision.Complete complete) {
-                publisher.searchCompleted(Events.searchCompleted(job, complete, now));
             } else if (decision instanceof Decision.UpdateCounted counted) {
                 metrics.clientUpdate(algorithm, counted.metrics());
             } else if (decision instanceof Decision.UpdateIgnored ignored) {

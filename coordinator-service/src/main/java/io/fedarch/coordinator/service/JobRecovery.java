@@ -37,8 +37,14 @@ public class JobRecovery {
     @Inject
     FederationService federation;
 
+    @Inject
+    TransactionalCommit transaction;
+
     void recover(@Observes @Priority(Interceptor.Priority.PLATFORM_BEFORE + 1) StartupEvent event) {
         long start = System.nanoTime();
+        // Fence any older coordinator first: once this returns, nothing it decides can commit, so the
+        // checkpoints read next are the last word.
+        transaction.start();
         Map<String, JobCheckpoint> latest = checkpoints.readLatest();
         int resumed = 0;
         for (JobCheckpoint checkpoint : latest.values()) {

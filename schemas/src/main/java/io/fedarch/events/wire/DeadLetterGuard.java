@@ -34,6 +34,8 @@ public final class DeadLetterGuard {
             event = EventCodec.decode(record.value(), type);
             handler.accept(event);
             return true;
+        } catch (ServiceStoppingException e) {
+            throw e;
         } catch (RuntimeException | OutOfMemoryError | StackOverflowError e) {
             // Errors too: an allocation or recursion sized by the input (a huge array, a deep structure) fails
             // that one message; rethrown, it would stop the channel and be redelivered after every restart.

@@ -77,6 +77,8 @@ public final class TopicTap implements AutoCloseable {
             c.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
             c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(64 << 20));
             c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(64 << 20));
+            // The coordinator publishes in transactions: only committed events happened.
+            c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
             consumer = new KafkaConsumer<>(c);
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
