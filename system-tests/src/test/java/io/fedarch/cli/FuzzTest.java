@@ -32,8 +32,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 import io.fedarch.events.DeadLetter;
 import io.fedarch.events.JobSpec;
+import io.fedarch.events.SearchCompleted;
 import io.fedarch.events.SearchStatus;
 import io.fedarch.events.wire.DeadLetters;
+import io.fedarch.events.wire.EventCodec;
 import io.fedarch.events.wire.TopicTap;
 import io.fedarch.events.wire.Topics;
 
@@ -41,10 +43,13 @@ import io.fedarch.events.wire.Topics;
  * 10,000 hostile messages ({@link FuzzMessages}) to every topic a fedarch service consumes, while a
  * real job runs on the same stack: every message must come back as exactly one dead letter with a
  * reason, its source topic, partition and offset and its original bytes (the first MiB of an
- * oversized one), no service may stop, and the job must finish as usual.
+ * oversized one), no service may stop, and the job must finish as usual. And hostile job specs
+ * that decode fine ({@link FuzzSpecs}): each refused or failed with a reason, alongside a real job.
  */
 class FuzzTest {
     private static final int MESSAGES_PER_TOPIC = 10_000;
+    private static final int HOSTILE_SPECS = 300;
+    private static final long SPEC_SEED = 20240501L;
 
     @TempDir
     static Path runDir;
@@ -136,6 +141,122 @@ class FuzzTest {
             executor.shutdownNow();
         }
         assertTrue(stack.coordinator().isAlive() && stack.workers().get(0).isAlive(), "services still running");
+    }
+
+    /**
+     * A few hundred adversarial but well-formed job specs ({@link FuzzSpecs}) on fedarch.jobs while a
+     * real job runs: each is refused with a dead letter that says why, or, when it is within every
+     * bound and only goes wrong once it runs, ends FAILED with a reason (or with its delivery
+     * refused); no service stops, and the ordinary job completes as usual.
+     */
+    @Test
+    void hostileButWellFormedJobSpecsAreRefusedOrFailWithAReasonWhileAValidJobCompletes() throws Exception {
+        JobSpec job = JobFile.read(home.resolve("examples/tiny-smoke.yaml")).spec();
+        job.setName("alongside-hostile-specs");
+        job.setRoundDeadlineMs(600_000);
+        List<FuzzSpecs.Hostile> specs = new FuzzSpecs(job, otherTenantData().toString(), SPEC_SEED)
+                .generate(HOSTILE_SPECS, 2);
+        Map<String, FuzzSpecs.Hostile> byJob = new HashMap<>();
+        specs.forEach(h -> byJob.put(h.jobId(), h));
+        Map<String, SpecOutcome> outcomes = new TreeMap<>();
+        Map<String, String> taskRefusals = new HashMap<>();
+        ExecutorService executor = Executors.newSingleThreadExecutor();
+        JobOutcome other = null;
+        try (TopicTap tap = new TopicTap(stack.bootstrapServers());
+             var deadLetters = tap.follow(Topics.DEAD_LETTERS, DeadLetter.class);
+             var completions = tap.follow(Topics.SEARCH_COMPLETIONS, SearchCompleted.class);
+             KafkaProducer<String, byte[]> producer = producer()) {
+            Future<JobOutcome> valid = executor.submit(() -> new JobRunner(stack.bootstrapServers())
+                    .run(job, Duration.ofSeconds(900), new ConsoleProgress(System.out)));
+            long start = System.nanoTime();
+            for (FuzzSpecs.Hostile h : specs) {
+                producer.send(new ProducerRecord<>(Topics.JOBS, h.jobId(), EventCodec.encode(h.event())));
+            }
+            producer.flush();
+            System.out.printf("fuzz-specs: %d hostile specs sent in %.1f s%n", specs.size(),
+                    (System.nanoTime() - start) / 1e9);
+
+            long deadline = System.nanoTime() + Duration.ofSeconds(900).toNanos();
+            while (outcomes.size() < specs.size() && System.nanoTime() < deadline) {
+                for (DeadLetter d : deadLetters.during(Duration.ofSeconds(1), d -> byJob.containsKey(d.getJobId()))) {
+                    if (d.getSourceTopic().equals(Topics.JOBS)) {
+                        outcomes.putIfAbsent(d.getJobId(), new SpecOutcome(
+                                FuzzSpecs.Expected.REFUSED_AT_SUBMISSION, d.getReason()));
+                    } else if (d.getSourceTopic().equals(Topics.SEARCH_COMPLETIONS)) {
+                        outcomes.putIfAbsent(d.getJobId(), new SpecOutcome(
+                                FuzzSpecs.Expected.DELIVERY_REFUSED, d.getReason()));
+                    } else {
+                        // A worker refusing the job's tasks; the job itself ends later.
+                        taskRefusals.putIfAbsent(d.getJobId(), d.getReason());
+                    }
+                }
+                for (SearchCompleted c : completions.during(Duration.ofSeconds(1),
+                        c -> byJob.containsKey(c.getJobId()) && c.getStatus() == SearchStatus.FAILED)) {
+                    outcomes.putIfAbsent(c.getJobId(), new SpecOutcome(FuzzSpecs.Expected.FAILED_AT_RUNTIME,
+                            c.getReason()));
+                }
+            }
+            System.out.printf("fuzz-specs: %d of %d specs answered after %.1f s%n", outcomes.size(), specs.size(),
+                    (System.nanoTime() - start) / 1e9);
+            other = valid.get();
+        } finally {
+            executor.shutdownNow();
+        }
+
+        Map<String, Integer> byCategory = new TreeMap<>();
+        int refused = 0;
+        int failedAtRuntime = 0;
+        for (FuzzSpecs.Hostile h : specs) {
+            SpecOutcome seen = outcomes.get(h.jobId());
+            String kind = seen == null ? "NO ANSWER" : seen.kind().name();
+            byCategory.merge(h.category() + " " + kind, 1, Integer::sum);
+            if (seen != null && seen.kind() == FuzzSpecs.Expected.FAILED_AT_RUNTIME) {
+                failedAtRuntime++;
+            } else if (seen != null) {
+                refused++;
+            }
+        }
+        boolean servicesUp = stack.services().stream().allMatch(ServiceProcess::isAlive);
+        boolean otherJobCompleted = other != null && other.succeeded();
+        System.out.printf("FUZZ-SPECS tried=%d refused=%d failedAtRuntime=%d servicesUp=%s otherJobCompleted=%s%n",
+                specs.size(), refused, failedAtRuntime, servicesUp, otherJobCompleted);
+        System.out.println("FUZZ-SPECS by category and outcome: " + byCategory);
+        outcomes.values().stream().map(o -> o.kind() + ": " + o.reason()).distinct().sorted()
+                .forEach(line -> System.out.println("  " + line.substring(0, Math.min(line.length(), 240))));
+
+        for (FuzzSpecs.Hostile h : specs) {
+            SpecOutcome seen = outcomes.get(h.jobId());
+            assertNotNull(seen, h.jobId() + " got no dead letter and did not fail");
+            assertEquals(h.expected(), seen.kind(), h.jobId() + ": " + seen.reason());
+            assertNotNull(seen.reason(), h.jobId());
+            assertFalse(seen.reason().isBlank(), "a reason for " + h.jobId());
+            if (h.category().startsWith("dataDir")) {
+                assertTrue(taskRefusals.getOrDefault(h.jobId(), "").contains("data.dataDir"),
+                        "the workers refused its tasks naming the dataDir: " + taskRefusals.get(h.jobId()));
+            }
+        }
+        assertTrue(servicesUp, "services still running");
+        assertTrue(otherJobCompleted, "the ordinary job completed");
+        assertTrue(other.globalModel().getTestAccuracy() > 0.5, "the ordinary job trained as usual: "
+                + other.globalModel().getTestAccuracy());
+    }
+
+    /** What became of a hostile spec, and the reason given. */
+    record SpecOutcome(FuzzSpecs.Expected kind, String reason) {
+    }
+
+    /** Another tenant's copy of the dataset: real IDX files, outside every service's allowed roots. */
+    private static Path otherTenantData() throws java.io.IOException {
+        Path dir = java.nio.file.Files.createDirectories(runDir.resolve("other-tenant-data"));
+        try (var files = java.nio.file.Files.list(DatasetCheck.DEFAULT_DIR)) {
+            for (Path f : files.toList()) {
+                Path link = dir.resolve(f.getFileName());
+                if (!java.nio.file.Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    java.nio.file.Files.createSymbolicLink(link, f);
+                }
+            }
+        }
+        return dir;
     }
 
     private KafkaProducer<String, byte[]> producer() {
