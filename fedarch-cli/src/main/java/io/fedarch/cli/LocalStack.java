@@ -96,6 +96,35 @@ public final class LocalStack implements AutoCloseable {
     }
 
     /**
+     * Starts the coordinator again (killing it first if it still runs) with {@code extra} system
+     * properties, e.g. a fault-injection switch; returns the new process once it is ready.
+     */
+    public synchronized ServiceProcess restartCoordinatorWith(Map<String, String> extra) {
+        ServiceProcess old = services.get(0);
+        if (old.isAlive()) {
+            old.kill();
+        }
+        ServiceProcess restarted = old.restartWith(extra);
+        services.set(0, restarted);
+        restarted.awaitReady(SERVICE_START_TIMEOUT);
+        return restarted;
+    }
+
+    /**
+     * Starts a second coordinator beside the running one (same configuration, other ports); the
+     * stack adopts it as its coordinator, and the caller gets the first one back to watch it.
+     */
+    public synchronized ServiceProcess startSecondCoordinator() {
+        ServiceProcess first = services.get(0);
+        List<Integer> ports = FreePorts.pick(2);
+        ServiceProcess second = first.startCopy("coordinator-2", ports.get(0), ports.get(1),
+                options.logsDir().resolve("coordinator-2.log"));
+        second.awaitReady(SERVICE_START_TIMEOUT);
+        services.set(0, second);
+        return first;
+    }
+
+    /**
      * Stops worker {@code index} (0-based) as Kubernetes does: SIGTERM, and SIGKILL only if it has not
      * exited after 20 s. Its unfinished task must go to the others.
      *

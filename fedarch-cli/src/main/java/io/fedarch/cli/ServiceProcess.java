@@ -105,6 +105,39 @@ public final class ServiceProcess implements AutoCloseable {
         return launch(name, httpPort, managementPort, logFile, command, environment);
     }
 
+    /**
+     * Starts the stopped service again with {@code extra} system properties added (or replaced),
+     * e.g. a test-only fault-injection switch; an empty map starts it as first configured.
+     */
+    public ServiceProcess restartWith(Map<String, String> extra) {
+        if (process.isAlive()) {
+            throw new IllegalStateException(name + " is still running");
+        }
+        return launch(name, httpPort, managementPort, logFile, withProperties(command, extra), environment);
+    }
+
+    /** A second instance of this service on other ports, logging to {@code log} (two coordinators at once, say). */
+    public ServiceProcess startCopy(String copyName, int copyHttpPort, int copyManagementPort, Path log) {
+        return launch(copyName, copyHttpPort, copyManagementPort, log, withProperties(command, Map.of(
+                "quarkus.http.port", Integer.toString(copyHttpPort),
+                "quarkus.management.port", Integer.toString(copyManagementPort))), environment);
+    }
+
+    /** The command with {@code -Dkey=value} for each property, replacing earlier values of the same keys. */
+    private static List<String> withProperties(List<String> command, Map<String, String> properties) {
+        List<String> out = new ArrayList<>();
+        for (String argument : command) {
+            boolean replaced = properties.keySet().stream().anyMatch(k -> argument.startsWith("-D" + k + "="));
+            if (argument.equals("-jar")) {
+                properties.forEach((k, v) -> out.add("-D" + k + "=" + v));
+            }
+            if (!replaced) {
+                out.add(argument);
+            }
+        }
+        return List.copyOf(out);
+    }
+
     public String name() {
         return name;
     }

@@ -62,9 +62,13 @@ public class TransactionalCommit {
     @ConfigProperty(name = "fedarch.coordinator.group-id", defaultValue = "fedarch-coordinator")
     String groupId;
 
-    /** Test-only fault injection: halt the JVM inside the transaction, after its records are sent. */
-    @ConfigProperty(name = "fedarch.coordinator.fault.halt-before-commit", defaultValue = "false")
-    boolean haltBeforeCommit;
+    /**
+     * Test-only fault injection: the topic whose first record in a transaction halts the JVM after
+     * the transaction's records are sent and before it commits (a crash between publishing and
+     * checkpointing); empty, the default, for none.
+     */
+    @ConfigProperty(name = "fedarch.coordinator.fault.halt-before-commit", defaultValue = " ")
+    String haltBeforeCommitOn;
 
     private KafkaProducer<String, byte[]> producer;
 
@@ -87,7 +91,7 @@ public class TransactionalCommit {
                     p.sendOffsetsToTransaction(Map.of(new TopicPartition(consumed.topic(), consumed.partition()),
                             new OffsetAndMetadata(consumed.offset() + 1)), new ConsumerGroupMetadata(groupId));
                 }
-                if (haltBeforeCommit && !records.isEmpty()) {
+                if (records.stream().anyMatch(r -> r.topic().equals(haltBeforeCommitOn.trim()))) {
                     p.flush();
                     LOG.error("FAULT INJECTION: halting after sending " + records.size() + " records, before commit");
                     Runtime.getRuntime().halt(137);

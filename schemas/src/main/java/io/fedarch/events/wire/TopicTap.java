@@ -54,9 +54,17 @@ public final class TopicTap implements AutoCloseable {
         sendRaw(topic, key, EventCodec.encode(event));
     }
 
-    /** A reader positioned at the topic's current end, for events produced from now on. */
+    /** A reader positioned at the topic's current end, for events produced from now on (committed ones only). */
     public <T extends SpecificRecord> Reader<T> follow(String topic, Class<T> type) {
-        return new Reader<>(bootstrap, topic, type);
+        return new Reader<>(bootstrap, topic, type, true);
+    }
+
+    /**
+     * Like {@link #follow}, but also seeing events of transactions that were never committed: what a
+     * consumer that ignores transactions would see (fault tests use it to show an output was sent, then aborted).
+     */
+    public <T extends SpecificRecord> Reader<T> followUncommitted(String topic, Class<T> type) {
+        return new Reader<>(bootstrap, topic, type, false);
     }
 
     @Override
@@ -69,7 +77,7 @@ public final class TopicTap implements AutoCloseable {
         private final Class<T> type;
         private int skippedMalformed;
 
-        Reader(String bootstrap, String topic, Class<T> type) {
+        Reader(String bootstrap, String topic, Class<T> type, boolean committedOnly) {
             this.type = type;
             Properties c = new Properties();
             c.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
@@ -78,7 +86,7 @@ public final class TopicTap implements AutoCloseable {
             c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(64 << 20));
             c.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, Integer.toString(64 << 20));
             // The coordinator publishes in transactions: only committed events happened.
-            c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+            c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, committedOnly ? "read_committed" : "read_uncommitted");
             consumer = new KafkaConsumer<>(c);
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
