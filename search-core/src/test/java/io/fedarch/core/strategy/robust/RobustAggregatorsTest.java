@@ -124,4 +124,15 @@ class RobustAggregatorsTest {
         job.putAll(overrides);
         return JobSpecReader.fromMap(job);
     }
+
+    /** Review L3: a trimmed mean that would trim nothing (floor(0.2 · 4) = 0) is refused, not run as a plain mean. */
+    @Test
+    void aTrimmedMeanThatTrimsNothingIsRefused() {
+        String message = assertThrows(IllegalArgumentException.class, () -> RobustAggregators.forSpec(
+                io.fedarch.events.spec.JobSpecReader.fromMap(java.util.Map.of("totalClients", 4, "clientsPerRound", 4,
+                        "robustAggregation", java.util.Map.of("rule", "TRIMMED_MEAN", "trimFraction", 0.2))))).getMessage();
+        assertTrue(message.contains("trims nothing when a round closes with 4 updates"), message);
+        RobustAggregators.forSpec(io.fedarch.events.spec.JobSpecReader.fromMap(java.util.Map.of("totalClients", 5,
+                "clientsPerRound", 5, "robustAggregation", java.util.Map.of("rule", "TRIMMED_MEAN", "trimFraction", 0.2))));
+    }
 }
