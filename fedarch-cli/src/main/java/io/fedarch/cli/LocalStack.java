@@ -190,7 +190,10 @@ public final class LocalStack implements AutoCloseable {
         // The token goes in the environment: system properties are on the command line, which every local user can read.
         String apiToken = ApiTokenFile.readOrCreate(apiTokenFile);
         out.printf("  REST API token in %s (send it as 'Authorization: Bearer <token>')%n", apiTokenFile);
-        services.add(launch(out, "coordinator", 768, common, Map.of("FEDARCH_API_TOKEN", apiToken)));
+        // Workers sign their updates with a key only they and the coordinator hold (review H4), fresh per stack.
+        String updateKey = java.util.HexFormat.of().formatHex(new java.security.SecureRandom().generateSeed(32));
+        services.add(launch(out, "coordinator", 768, common, Map.of("FEDARCH_API_TOKEN", apiToken,
+                "FEDARCH_COORDINATOR_UPDATE_KEY", updateKey)));
         for (int i = 1; i <= options.workers(); i++) {
             Map<String, String> props = new LinkedHashMap<>(common);
             props.put("fedarch.worker.id", "worker-" + i);
@@ -198,7 +201,7 @@ public final class LocalStack implements AutoCloseable {
             props.put("ai.djl.pytorch.num_interop_threads", "1");
             props.put("fedarch.worker.slowdown-factor", Double.toString(options.slowdown(i)));
             ServiceProcess worker = launch(out, "worker-" + i, "worker-service", 2048, props,
-                    Map.of("OMP_NUM_THREADS", Integer.toString(threadsPerWorker)));
+                    Map.of("OMP_NUM_THREADS", Integer.toString(threadsPerWorker), "FEDARCH_WORKER_UPDATE_KEY", updateKey));
             services.add(worker);
             workers.add(worker);
         }

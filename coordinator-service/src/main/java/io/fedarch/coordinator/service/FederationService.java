@@ -59,6 +59,9 @@ public class FederationService {
     TransactionalCommit transaction;
 
     @Inject
+    UpdateAuthentication authentication;
+
+    @Inject
     CoordinatorMetrics metrics;
 
     @Inject
@@ -144,6 +147,7 @@ public class FederationService {
     }
 
     public void receive(ClientUpdate update, UpdateOrigin origin, Consumed consumed) {
+        authentication.check(update);
         handle(update.getJobId(), new Input.Update(update, origin), consumed);
     }
 

@@ -262,6 +262,13 @@ public final class FederationEngine {
             throw new InputRejectedException("client " + update.getClientId() + " was not selected for round "
                     + round.round + " of job " + job.jobId);
         }
+        if (update.getAttempt() < 0 || update.getAttempt() > round.attempt || !update.getTaskEventId().toString().equals(
+                EventIds.of(job.jobId, "task", round.round, update.getAttempt(), update.getClientId()))) {
+            // An update answers one task the job issued to that client (review H4): not a guessed or copied one.
+            throw new InputRejectedException("update of client " + update.getClientId() + " names task "
+                    + update.getTaskEventId() + " (attempt " + update.getAttempt() + "), which job " + job.jobId
+                    + " never issued to it in round " + round.round);
+        }
         if (round.updates.containsKey(update.getClientId())) {
             LOG.info("job {} round {}: client {} reported already; update {} ignored", job.jobId, round.round,
                     update.getClientId(), update.getEventId());

@@ -18,6 +18,7 @@ import io.fedarch.core.federation.ClientTaskExecution;
 import io.fedarch.core.federation.DataDirAllowList;
 import io.fedarch.core.federation.TaskRejectedException;
 import io.fedarch.core.train.TaskDeadline;
+import io.fedarch.events.wire.UpdateSignature;
 import io.fedarch.core.strategy.ClientOutcome;
 import io.fedarch.core.strategy.Personalization;
 import io.fedarch.core.strategy.StrategyRegistry;
@@ -44,6 +45,20 @@ public class ClientTaskRunner {
     private final SimulatedSlowDevice slowDevice;
     /** The directories a job's data.dataDir may name (review M8): this worker's data directory and fedarch.data.allowed-roots. */
     private final DataDirAllowList dataRoots;
+
+    /**
+     * The key this worker signs its updates with (review H4): the workers' shared key, or its silo's
+     * own; the coordinator refuses unsigned updates once it has keys. Hex, from the environment.
+     */
+    @ConfigProperty(name = "fedarch.worker.update-key")
+    Optional<String> updateKeyHex;
+
+    private Optional<byte[]> updateKey = Optional.empty();
+
+    @jakarta.annotation.PostConstruct
+    void loadUpdateKey() {
+        updateKey = updateKeyHex.filter(k -> !k.isBlank()).map(UpdateSignature::key);
+    }
 
     @Inject
     UpdatePublisher publisher;
@@ -111,6 +126,7 @@ public class ClientTaskRunner {
             custom.put(SIMULATED_SLOWDOWN_MS, (double) slowdownMs);
             update.setTimestamp(Instant.now());
         }
+        updateKey.ifPresent(key -> update.setSignature(UpdateSignature.sign(key, update)));
         publisher.publish(update);
         metrics.taskCompleted(task.getSpec().getAlgorithm(), computeMs, update.getMetrics().getUpdateBytes());
         if (executed.personalization()) {
