@@ -51,4 +51,32 @@ class OldCheckpointTest {
         assertFalse(latest.containsKey(old), "the unreadable checkpoint is refused, not resumed");
         assertTrue(latest.containsKey("current-" + old), "readable checkpoints are still resumed: " + latest.keySet());
     }
+
+    @Inject
+    io.fedarch.coordinator.service.JobRecovery recovery;
+
+    @Inject
+    io.fedarch.coordinator.service.JobRegistry jobs;
+
+    /**
+     * Review M5: one checkpoint that decodes but cannot be put back (here: an algorithm this
+     * coordinator does not know) aborted the whole recovery, so the coordinator could not start.
+     */
+    @Test
+    void aCheckpointThatCannotBeResumedIsSkippedAndTheOthersResume() {
+        String good = "resumable-" + Instant.now().toEpochMilli();
+        String broken = "unresumable-" + Instant.now().toEpochMilli();
+        try (TopicTap tap = new TopicTap(ConfigProvider.getConfig().getValue("kafka.bootstrap.servers", String.class));
+             var written = tap.follow(Topics.COORDINATOR_STATE, JobCheckpoint.class)) {
+            tap.send(Topics.JOBS, good, FederationFlowTest.submission(good, FederationFlowTest.tinyJob(Map.of())));
+            JobCheckpoint checkpoint = written.await(1, c -> c.getJobId().equals(good), Duration.ofSeconds(60)).get(0);
+            // The same checkpoint under another job id, naming an algorithm this coordinator does not know.
+            checkpoint.setJobId(broken);
+            checkpoint.getSpec().setAlgorithm("no-such-algorithm");
+            tap.send(Topics.COORDINATOR_STATE, broken, checkpoint);
+        }
+        org.junit.jupiter.api.Assertions.assertDoesNotThrow(() -> recovery.recover(null));
+        assertTrue(jobs.find(good).isPresent(), "the resumable job is known");
+        assertFalse(jobs.find(broken).isPresent(), "the job that cannot be resumed is skipped");
+    }
 }

@@ -161,7 +161,7 @@ class FaultToleranceTest {
                 // It sent round 2's global model before halting: a consumer ignoring transactions sees it.
                 sentRound2.addAll(uncommitted.await(1, g -> g.getJobId().equals(first.getJobId())
                         && g.getRound() == 2, Duration.ofSeconds(10)));
-                stack.restartCoordinatorWith(Map.of(fault, ""));
+                stack.restartCoordinatorWith(Map.of(fault, "none"));
             });
             assertEquals(1, sentRound2.size(), "the halted coordinator had sent round 2's global model");
             assertSameResultCountedOnce(undisturbed, disturbed);

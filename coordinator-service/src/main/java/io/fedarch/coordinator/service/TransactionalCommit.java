@@ -67,8 +67,8 @@ public class TransactionalCommit {
      * the transaction's records are sent and before it commits (a crash between publishing and
      * checkpointing); empty, the default, for none.
      */
-    @ConfigProperty(name = "fedarch.coordinator.fault.halt-before-commit", defaultValue = " ")
-    String haltBeforeCommitOn;
+    @ConfigProperty(name = "fedarch.coordinator.fault.halt-before-commit")
+    java.util.Optional<String> haltBeforeCommitOn;
 
     private KafkaProducer<String, byte[]> producer;
 
@@ -91,7 +91,8 @@ public class TransactionalCommit {
                     p.sendOffsetsToTransaction(Map.of(new TopicPartition(consumed.topic(), consumed.partition()),
                             new OffsetAndMetadata(consumed.offset() + 1)), new ConsumerGroupMetadata(groupId));
                 }
-                if (records.stream().anyMatch(r -> r.topic().equals(haltBeforeCommitOn.trim()))) {
+                if (haltBeforeCommitOn.isPresent()
+                        && records.stream().anyMatch(r -> r.topic().equals(haltBeforeCommitOn.get().trim()))) {
                     p.flush();
                     LOG.error("FAULT INJECTION: halting after sending " + records.size() + " records, before commit");
                     Runtime.getRuntime().halt(137);
