@@ -162,3 +162,18 @@ every request); one the operator named must exist, so a typo stops the pod inste
       optional: true
       {{- end }}
 {{- end -}}
+
+{{/*
+The key workers sign their updates with and the coordinator checks (review H4), from a Secret:
+kubectl create secret generic fedarch-update-key --from-literal=key="$(openssl rand -hex 32)".
+Optional: without it updates are not authenticated (the coordinator warns at start-up). Per-silo keys
+(fedarch.coordinator.client-update-keys) go through coordinator.extraEnv.
+*/}}
+{{- define "fedarch.updateKeyEnv" -}}
+- name: {{ .name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ .root.Values.updateKey.existingSecret | default (printf "%s-update-key" (include "fedarch.fullname" .root)) }}
+      key: {{ .root.Values.updateKey.key | quote }}
+      optional: true
+{{- end -}}

@@ -198,6 +198,11 @@ class HelmChartTest {
                 if (resource.path("type").asText().equals("group")) {
                     groups.add(name);
                     assertEquals(List.of("Read"), operations);
+                } else if (resource.path("type").asText().equals("transactionalId")) {
+                    // The coordinator's transactions (outputs, checkpoint and offsets together) and nobody else's.
+                    assertEquals("coordinator", service.getKey());
+                    assertEquals("fedarch-coordinator", name);
+                    assertEquals(List.of("Write", "Describe"), operations);
                 } else if (operations.contains("Write")) {
                     writes.add(name);
                     assertEquals(List.of("Write", "Describe"), operations);
