@@ -17,7 +17,12 @@ import io.fedarch.events.PersonalizedModel;
 import io.fedarch.events.SearchCompleted;
 import io.smallrye.reactive.messaging.kafka.api.OutgoingKafkaRecordMetadata;
 
-/** Every event the coordinator publishes goes through here; channels are named after the events' plural nouns. */
+/**
+ * The REST API's job submissions. The coordinator's own outputs (tasks, global models, completions,
+ * personalized models) are committed in Kafka transactions by {@code TransactionalCommit}; their
+ * channels stay declared here and in application.properties because the chart derives the
+ * coordinator's topic ACLs from those declarations.
+ */
 @ApplicationScoped
 public class EventPublisher {
     private static final Logger LOG = Logger.getLogger(EventPublisher.class);
@@ -41,26 +46,6 @@ public class EventPublisher {
     @Inject
     @Channel("job-submissions")
     Emitter<JobSubmitted> jobSubmissions;
-
-    /**
-     * A task goes to an explicit partition (client id modulo partitions) so that the clients of a
-     * round spread over the worker group instead of hashing onto one worker's partitions.
-     */
-    public void clientTask(ClientTask task, int partition) {
-        send(clientTasks, task, task.getJobId() + "/" + task.getClientId(), partition);
-    }
-
-    public void globalModel(GlobalModel model) {
-        send(globalModels, model, model.getJobId(), null);
-    }
-
-    public void searchCompleted(SearchCompleted completed) {
-        send(searchCompletions, completed, completed.getJobId(), null);
-    }
-
-    public void personalizedModel(PersonalizedModel model) {
-        send(personalizedModels, model, model.getJobId() + "/" + model.getClientId(), null);
-    }
 
     /** Returns once the broker has the job: the REST caller's 202 means the job is on the topic. */
     public CompletableFuture<Void> jobSubmitted(JobSubmitted job) {

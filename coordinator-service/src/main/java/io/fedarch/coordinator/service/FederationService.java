@@ -1,12 +1,10 @@
 package io.fedarch.coordinator.service;
 
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
-import jakarta.annotation.PostConstruct;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 
@@ -17,17 +15,12 @@ import org.jboss.logging.Logger;
 import io.fedarch.coordinator.mapping.Events;
 import io.fedarch.coordinator.metrics.CoordinatorMetrics;
 import io.fedarch.core.federation.Decision;
-import io.fedarch.core.federation.EngineSettings;
 import io.fedarch.core.federation.FederationEngine;
 import io.fedarch.core.federation.Input;
 import io.fedarch.core.federation.InputRejectedException;
-import io.fedarch.core.data.PartitionSampleCap;
-import io.fedarch.core.federation.JobLimits;
-import io.fedarch.core.federation.SampleCountCap;
 import io.fedarch.core.federation.JobState;
 import io.fedarch.core.federation.UpdateOrigin;
 import io.fedarch.core.strategy.Strategy;
-import io.fedarch.core.strategy.StrategyRegistry;
 import io.fedarch.events.ArchitectureMask;
 import io.fedarch.events.ClientTask;
 import io.fedarch.events.ClientUpdate;
@@ -42,11 +35,11 @@ import io.fedarch.events.wire.Topics;
 /**
  * The coordinator's adapter around the {@link FederationEngine}, which holds the whole protocol
  * (rounds, quorum, retries, FedBuff, the between-rounds wait, personalization, completion). For each
- * event: find the job, lock it (events of one job are handled one at a time, different jobs never
- * wait for each other), let the engine decide, publish what it decided as Avro events, and
- * checkpoint the job ({@link CheckpointStore}) before the event is acknowledged, so a restarted
- * coordinator resumes from Kafka ({@link JobRecovery}). A refused event is rethrown after its
- * effects are applied, and becomes a dead letter with the reason.
+ * event: find the job, lock it (events of one job are handled one at a time), let the engine decide,
+ * and commit what it decided — the Avro events, the job's checkpoint ({@link CheckpointStore}) and
+ * the event's offset — in one Kafka transaction ({@link TransactionalCommit}), so a restarted
+ * coordinator resumes from Kafka ({@link JobRecovery}) with nothing lost or seen twice. A refused
+ * event is rethrown after its effects are committed, and becomes a dead letter with the reason.
  */
 @ApplicationScoped
 public class FederationService {
@@ -70,55 +63,8 @@ public class FederationService {
     @ConfigProperty(name = "fedarch.topics.client-tasks.partitions", defaultValue = "8")
     int taskPartitions;
 
-    @ConfigProperty(name = "fedarch.topics.max-message-bytes", defaultValue = "67108864")
-    int maxMessageBytes;
-
-    /** How long a soft-pruning job waits for the pruning service's mask before it goes on with the current one. */
-    @ConfigProperty(name = "fedarch.coordinator.mask-wait", defaultValue = "PT2M")
-    Duration maskWait;
-
-    /** A resumed round gets at least this long (capped at its job's round deadline) to drain the updates that queued up. */
-    @ConfigProperty(name = "fedarch.coordinator.resume-grace", defaultValue = "PT30S")
-    Duration resumeGrace;
-
-    /** What one worker may use for a task (the chart sets it to the workers' memory limit); bigger jobs are refused. */
-    @ConfigProperty(name = "fedarch.limits.worker-memory-bytes", defaultValue = "17179869184")
-    long workerMemoryBytes;
-
-    @ConfigProperty(name = "fedarch.limits.max-total-clients", defaultValue = "100000")
-    int maxTotalClients;
-
-    @ConfigProperty(name = "fedarch.limits.max-clients-per-round", defaultValue = "1000")
-    int maxClientsPerRound;
-
-    @ConfigProperty(name = "fedarch.limits.max-rounds", defaultValue = "10000")
-    int maxRounds;
-
-    @ConfigProperty(name = "fedarch.limits.max-epochs", defaultValue = "100")
-    int maxEpochs;
-
-    /**
-     * Where the coordinator reads the dataset's training labels to compute each client's shard size,
-     * the most an update is weighed (review H4); a deployment without them there has no cap.
-     */
-    @ConfigProperty(name = "fedarch.coordinator.data-dir", defaultValue = "/usr/share/datasets/fashion-mnist")
-    java.nio.file.Path dataDir;
-
-    /** Off for silo deployments, where each silo's data is its own and the shared partition says nothing. */
-    @ConfigProperty(name = "fedarch.coordinator.cap-sample-counts", defaultValue = "true")
-    boolean capSampleCounts;
-
-    private FederationEngine engine;
-
-    @PostConstruct
-    void createEngine() {
-        JobLimits d = JobLimits.DEFAULTS;
-        JobLimits limits = new JobLimits(maxTotalClients, maxClientsPerRound, maxRounds, maxEpochs, d.maxBatchSize(),
-                d.maxRoundDeadline(), d.maxRoundAttempts(), d.maxSpecBytes(), d.maxKnobValue(), workerMemoryBytes);
-        engine = new FederationEngine(StrategyRegistry.builtIn(),
-                new EngineSettings(maskWait, resumeGrace, maxMessageBytes, limits), java.time.Clock.systemUTC(),
-                capSampleCounts ? new PartitionSampleCap(dataDir) : SampleCountCap.NONE);
-    }
+    @Inject
+    FederationEngine engine;
 
     /** Checks a spec the way an incoming job will be checked, so REST callers get the error at once. */
     public Strategy validate(JobSpec spec) {

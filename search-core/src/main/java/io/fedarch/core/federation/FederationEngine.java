@@ -262,12 +262,11 @@ public final class FederationEngine {
             throw new InputRejectedException("client " + update.getClientId() + " was not selected for round "
                     + round.round + " of job " + job.jobId);
         }
-        if (update.getAttempt() < 0 || update.getAttempt() > round.attempt || !update.getTaskEventId().toString().equals(
-                EventIds.of(job.jobId, "task", round.round, update.getAttempt(), update.getClientId()))) {
+        if (!issuedTo(job, round, update.getClientId(), update.getTaskEventId().toString())) {
             // An update answers one task the job issued to that client (review H4): not a guessed or copied one.
             throw new InputRejectedException("update of client " + update.getClientId() + " names task "
-                    + update.getTaskEventId() + " (attempt " + update.getAttempt() + "), which job " + job.jobId
-                    + " never issued to it in round " + round.round);
+                    + update.getTaskEventId() + ", which job " + job.jobId + " never issued to it in round "
+                    + round.round);
         }
         if (round.updates.containsKey(update.getClientId())) {
             LOG.info("job {} round {}: client {} reported already; update {} ignored", job.jobId, round.round,
@@ -280,6 +279,16 @@ public final class FederationEngine {
                     + update.getSampleCount() + "; it must be positive to weigh the average");
         }
         return received(job, update, origin);
+    }
+
+    /** Whether {@code taskEventId} is the id of a task of some attempt of the open round for {@code client}. */
+    private static boolean issuedTo(JobState job, RoundState round, int client, String taskEventId) {
+        for (int attempt = 0; attempt <= round.attempt; attempt++) {
+            if (taskEventId.equals(EventIds.of(job.jobId, "task", round.round, attempt, client))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Decodes and checks an update of the open round; personalization updates are kept without their model. */
