@@ -154,10 +154,13 @@ public class FedMetaNasTest {
         @Override public java.util.Optional<BetweenRounds> betweenRounds() { return java.util.Optional.of(this); }
         @Override public void check(JobSpec spec, ServerState state) { inner.check(spec, state); }
 
+        /** Round 1's mask; the engine may ask for it more than once (validation sizes the state), it is recorded once. */
         @Override
         public ServerState initialState(JobSpec spec) {
             ServerState state = inner.initialState(spec);
-            active.add(FedMetaNas.mask(spec, state).activeOperations());
+            if (active.isEmpty()) {
+                active.add(FedMetaNas.mask(spec, state).activeOperations());
+            }
             return state;
         }
 
