@@ -228,6 +228,9 @@ class ChartEnvironmentTest {
     }
 
     /** The container's environment as the kubelet would set it, with volume paths under this test's directory. */
+    /** The update-signing key the test's Secret would hold (hex, 16 bytes). */
+    private static final String UPDATE_KEY = "0123456789abcdef0123456789abcdef";
+
     private Map<String, String> podEnvironment(JsonNode deployment, Map<String, String> jaasBySecret) throws IOException {
         Map<String, String> environment = new LinkedHashMap<>();
         for (JsonNode variable : list(container(deployment).path("env"))) {
@@ -243,6 +246,14 @@ class ChartEnvironmentTest {
                     assertEquals("fedarch-api", ref.path("name").asText());
                     assertEquals("token", ref.path("key").asText());
                     environment.put(name, API_TOKEN);
+                    continue;
+                }
+                if (name.equals("FEDARCH_COORDINATOR_UPDATE_KEY") || name.equals("FEDARCH_WORKER_UPDATE_KEY")) {
+                    // The release's update-signing Secret (kubectl create secret generic <release>-update-key ...):
+                    // the same key for the coordinator and the workers, so their updates are signed and checked here.
+                    assertTrue(ref.path("name").asText().endsWith("-update-key"), ref.toString());
+                    assertEquals("key", ref.path("key").asText());
+                    environment.put(name, UPDATE_KEY);
                     continue;
                 }
                 assertEquals("sasl.jaas.config", ref.path("key").asText());
