@@ -35,10 +35,6 @@ public class DeadLetterSink {
     @ConfigProperty(name = "quarkus.application.name")
     String service;
 
-    /** How long a dead letter may take to be acknowledged before it is counted as unsent. */
-    @ConfigProperty(name = "fedarch.dead-letters.send-timeout", defaultValue = "PT30S")
-    java.time.Duration sendTimeout;
-
     private volatile DeadLetterGuard guard;
 
     private final HandledEvents handled = new HandledEvents(10_000);
@@ -80,33 +76,24 @@ public class DeadLetterSink {
     }
 
     /**
-     * Sends the dead letter and waits for the broker's ack, so the bad message's offset is committed
-     * only once its dead letter is stored. A dead letter that cannot be sent (the emitter's buffer is
-     * full, the topic is gone, the broker is down past the timeout) is logged and counted, never
-     * thrown: it must not stop the consumer that is skipping a bad message.
+     * Sends the dead letter. A dead letter that cannot be sent (the emitter's buffer is full, the
+     * topic is gone, the broker is down past the delivery timeout) is logged and counted, never
+     * thrown: it must not stop the consumer that is skipping a bad message (review M3). The send is
+     * not awaited: waiting for each acknowledgement cut a flood of bad messages to a few dozen per
+     * second (FuzzTest), and a lost dead letter loses no valid work.
      */
     public void publish(DeadLetter letter) {
         LOG.warnf("dead letter from %s[%d]@%d: %s", letter.getSourceTopic(), letter.getSourcePartition(),
                 letter.getSourceOffset(), letter.getReason());
         registry.counter("fedarch.dead.letters", "topic", letter.getSourceTopic()).increment();
-        java.util.concurrent.CompletableFuture<Void> acked = new java.util.concurrent.CompletableFuture<>();
         try {
             deadLetters.send(Message.of(letter)
                     .addMetadata(OutgoingKafkaRecordMetadata.<String>builder().withKey(letter.getJobId()).build())
-                    .withAck(() -> {
-                        acked.complete(null);
-                        return java.util.concurrent.CompletableFuture.completedFuture(null);
-                    })
                     .withNack(failure -> {
-                        acked.completeExceptionally(failure);
+                        lost(letter, failure instanceof Exception e ? e : new RuntimeException(failure));
                         return java.util.concurrent.CompletableFuture.completedFuture(null);
                     }));
-            acked.get(sendTimeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            lost(letter, e);
-        } catch (RuntimeException | java.util.concurrent.ExecutionException
-                 | java.util.concurrent.TimeoutException e) {
+        } catch (RuntimeException e) {
             lost(letter, e);
         }
     }

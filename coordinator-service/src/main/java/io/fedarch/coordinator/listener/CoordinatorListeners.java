@@ -20,7 +20,9 @@ import io.smallrye.reactive.messaging.annotations.Blocking;
  * The coordinator's inbound channels. Payloads arrive as raw bytes and are decoded here so a
  * malformed or rejected message becomes a dead letter with its reason instead of stalling the channel.
  * Offsets are never committed by the channels (commit-strategy ignore): each input's offset commits
- * in the transaction carrying its effects, or, for a dead-lettered input, once its dead letter is written.
+ * in the transaction carrying its effects. A dead-lettered input commits nothing of its own (a
+ * transaction per bad message made a flood of them crawl); the next handled input of its partition
+ * commits past it, and until then a restart delivers it, and dead-letters it, again.
  */
 @ApplicationScoped
 public class CoordinatorListeners {
@@ -34,27 +36,21 @@ public class CoordinatorListeners {
     @Blocking
     public void onJob(ConsumerRecord<String, byte[]> record) {
         Consumed consumed = Consumed.of(record);
-        if (!deadLetters.guarded(record, JobSubmitted.class, job -> federation.submit(job, consumed))) {
-            federation.skip(consumed);
-        }
+        deadLetters.guarded(record, JobSubmitted.class, job -> federation.submit(job, consumed));
     }
 
     @Incoming("round-starts")
     @Blocking
     public void onRoundStart(ConsumerRecord<String, byte[]> record) {
         Consumed consumed = Consumed.of(record);
-        if (!deadLetters.guarded(record, RoundStartRequested.class, request -> federation.requestRound(request, consumed))) {
-            federation.skip(consumed);
-        }
+        deadLetters.guarded(record, RoundStartRequested.class, request -> federation.requestRound(request, consumed));
     }
 
     @Incoming("architecture-masks")
     @Blocking
     public void onArchitectureMask(ConsumerRecord<String, byte[]> record) {
         Consumed consumed = Consumed.of(record);
-        if (!deadLetters.guarded(record, ArchitectureMask.class, mask -> federation.receiveMask(mask, consumed))) {
-            federation.skip(consumed);
-        }
+        deadLetters.guarded(record, ArchitectureMask.class, mask -> federation.receiveMask(mask, consumed));
     }
 
     @Incoming("client-updates")
@@ -62,9 +58,7 @@ public class CoordinatorListeners {
     public void onClientUpdate(ConsumerRecord<String, byte[]> record) {
         // The update's place on the topic goes into the job's checkpoint, which refers to updates instead of copying them.
         Consumed consumed = Consumed.of(record);
-        if (!deadLetters.guarded(record, ClientUpdate.class, update -> federation.receive(update,
-                new UpdateOrigin(update.getEventId(), record.partition(), record.offset()), consumed))) {
-            federation.skip(consumed);
-        }
+        deadLetters.guarded(record, ClientUpdate.class, update -> federation.receive(update,
+                new UpdateOrigin(update.getEventId(), record.partition(), record.offset()), consumed));
     }
 }

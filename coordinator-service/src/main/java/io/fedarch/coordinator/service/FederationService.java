@@ -101,10 +101,6 @@ public class FederationService {
         handle(mask.getJobId(), new Input.BetweenRoundsResult(mask.getRound(), mask.getStrategyState()), consumed);
     }
 
-    /** Commits the offset of an input whose handling committed nothing (it was dead-lettered). */
-    public void skip(Consumed consumed) {
-        transaction.commit(List.of(), consumed);
-    }
 
     /** The clock: passed deadlines close, retry or fail rounds, reissue FedBuff tasks, end waits. */
     public void enforceDeadlines(Instant now) {
@@ -150,7 +146,7 @@ public class FederationService {
         synchronized (job) {
             FederationEngine.Outcome outcome = engine.handle(job, input);
             if (outcome.rejection() != null) {
-                // The listener commits the offset once the dead letter is written; its effects commit now.
+                // Its effects commit now; its offset is committed by the partition's next handled input.
                 if (outcome.changed() || !outcome.decisions().isEmpty()) {
                     commit(job, outcome.decisions(), outcome.changed(), null);
                 }
