@@ -80,11 +80,12 @@ public record JobLimits(int maxTotalClients, int maxClientsPerRound, int maxRoun
      * What is wrong with the model's worst cases, one entry per problem; empty when it fits. Runs
      * after the strategy accepted the spec (so its model options parse).
      *
+     * @param parameters      the model's element count ({@link ModelSize#parameters}, measured once by the caller)
      * @param maxMessageBytes the largest message the transport carries (checkpoints and tasks must fit)
      */
-    public List<String> modelProblems(JobSpec spec, int maxMessageBytes) {
+    public List<String> modelProblems(JobSpec spec, long parameters, int maxMessageBytes) {
         List<String> problems = new ArrayList<>();
-        model(spec, specBytes(spec), maxMessageBytes, problems);
+        model(spec, parameters, specBytes(spec), maxMessageBytes, problems);
         return problems;
     }
 
@@ -92,8 +93,7 @@ public record JobLimits(int maxTotalClients, int maxClientsPerRound, int maxRoun
      * What is wrong with the strategy's state in a checkpoint (per-client policies or counters grow
      * with totalClients); run after the strategy accepted the spec, whose sizes are bounded by then.
      */
-    public List<String> stateProblems(JobSpec spec, Strategy strategy, int maxMessageBytes) {
-        long parameters = ModelSize.parameters(spec.getModel());
+    public List<String> stateProblems(JobSpec spec, Strategy strategy, long parameters, int maxMessageBytes) {
         long state = stateBytes(spec, strategy);
         long checkpoint = checkpointBytes(spec, parameters, specBytes(spec)) + state;
         if (state > 0 && checkpoint > maxMessageBytes) {
@@ -155,8 +155,7 @@ public record JobLimits(int maxTotalClients, int maxClientsPerRound, int maxRoun
      * checkpoint (the global model and, under FedBuff, up to one base model per concurrent task),
      * a task on the wire in the job's dtype, and a worker's peak memory while training it.
      */
-    private void model(JobSpec spec, int specBytes, int maxMessageBytes, List<String> problems) {
-        long parameters = ModelSize.parameters(spec.getModel());
+    private void model(JobSpec spec, long parameters, int specBytes, int maxMessageBytes, List<String> problems) {
         int baseModels = spec.getAsyncAggregation() == null ? 0
                 : AsyncState.concurrency(spec.getAsyncAggregation(), spec.getClientsPerRound());
         long checkpoint = checkpointBytes(spec, parameters, specBytes);

@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.TreeMap;
 
 import io.fedarch.core.model.ModelFactory;
+import io.fedarch.core.model.ModelSize;
 import io.fedarch.core.strategy.HyperParameter;
 import io.fedarch.core.strategy.Strategy;
 import io.fedarch.core.strategy.StrategyRegistry;
@@ -48,9 +49,11 @@ public final class JobValidation {
         if (!outOfBounds.isEmpty()) {
             throw new InputRejectedException("invalid job: " + String.join("; ", outOfBounds));
         }
+        Long parameters = null;
         if (modelOptionsParse(spec)) {
             // Before the strategy's checks, which may build the model: its size is measured without allocating it.
-            List<String> tooLarge = settings.limits().modelProblems(spec, settings.maxMessageBytes());
+            parameters = ModelSize.parameters(spec.getModel());
+            List<String> tooLarge = settings.limits().modelProblems(spec, parameters, settings.maxMessageBytes());
             if (!tooLarge.isEmpty()) {
                 throw new InputRejectedException("invalid job: " + String.join("; ", tooLarge));
             }
@@ -75,7 +78,8 @@ public final class JobValidation {
         if (spec.getAsyncAggregation() != null) {
             validateAsync(spec, strategy);
         }
-        List<String> stateTooLarge = settings.limits().stateProblems(spec, strategy, settings.maxMessageBytes());
+        List<String> stateTooLarge = settings.limits().stateProblems(spec, strategy,
+                parameters != null ? parameters : ModelSize.parameters(spec.getModel()), settings.maxMessageBytes());
         if (!stateTooLarge.isEmpty()) {
             throw new InputRejectedException("invalid job: " + String.join("; ", stateTooLarge));
         }
