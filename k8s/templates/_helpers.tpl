@@ -66,9 +66,9 @@ kafka.sasl.mechanism, FEDARCH_TOPICS_MAX_MESSAGE_BYTES is fedarch.topics.max-mes
 {{- define "fedarch.commonEnv" -}}
 {{- $v := .root.Values -}}
 - name: QUARKUS_HTTP_PORT
-  value: "8080"
+  value: {{ include "fedarch.port" (dict "root" .root "service" .service "port" "http") | quote }}
 - name: QUARKUS_MANAGEMENT_PORT
-  value: "9000"
+  value: {{ include "fedarch.port" (dict "root" .root "service" .service "port" "management") | quote }}
 - name: KAFKA_BOOTSTRAP_SERVERS
   value: {{ $v.kafka.bootstrapServers | quote }}
 - name: KAFKA_SECURITY_PROTOCOL
@@ -126,26 +126,44 @@ kafka.sasl.mechanism, FEDARCH_TOPICS_MAX_MESSAGE_BYTES is fedarch.topics.max-mes
 {{- end }}
 {{- end -}}
 
-{{/* Probes on Quarkus SmallRye Health's endpoints, served on the management port. */}}
+{{/*
+A service's port: (dict "root" $ "service" "worker" "port" "http"|"management"). 8080 and 9000 in the pod's own
+network; with hostNetwork.enabled the pods share the node's, so each service takes its own pair from hostNetwork.ports.
+*/}}
+{{- define "fedarch.port" -}}
+{{- if .root.Values.hostNetwork.enabled -}}
+{{- index (index .root.Values.hostNetwork.ports .service) .port -}}
+{{- else if eq .port "http" -}}
+8080
+{{- else -}}
+9000
+{{- end -}}
+{{- end -}}
+
+{{/*
+Probes on Quarkus SmallRye Health's endpoints, served on the management port: (dict "root" $ "service" "worker").
+The port is a number, not the port's name, so the probes also hold where a runtime drops named container ports.
+*/}}
 {{- define "fedarch.probes" -}}
+{{- $port := include "fedarch.port" (dict "root" .root "service" .service "port" "management") -}}
 startupProbe:
-  httpGet: {path: /q/health/started, port: management}
+  httpGet: {path: /q/health/started, port: {{ $port }}}
   periodSeconds: 5
   failureThreshold: 60
 livenessProbe:
-  httpGet: {path: /q/health/live, port: management}
+  httpGet: {path: /q/health/live, port: {{ $port }}}
   periodSeconds: 10
   failureThreshold: 3
 readinessProbe:
-  httpGet: {path: /q/health/ready, port: management}
+  httpGet: {path: /q/health/ready, port: {{ $port }}}
   periodSeconds: 10
   failureThreshold: 3
 {{- end -}}
 
-{{/* The container ports: HTTP (the coordinator's REST API) and management (health, metrics). */}}
+{{/* The container ports: HTTP (the coordinator's REST API) and management (health, metrics). (dict "root" $ "service" "worker") */}}
 {{- define "fedarch.containerPorts" -}}
-- {name: http, containerPort: 8080, protocol: TCP}
-- {name: management, containerPort: 9000, protocol: TCP}
+- {name: http, containerPort: {{ include "fedarch.port" (dict "root" .root "service" .service "port" "http") }}, protocol: TCP}
+- {name: management, containerPort: {{ include "fedarch.port" (dict "root" .root "service" .service "port" "management") }}, protocol: TCP}
 {{- end -}}
 
 {{/*

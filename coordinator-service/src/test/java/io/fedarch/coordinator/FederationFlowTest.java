@@ -420,6 +420,36 @@ class FederationFlowTest {
     }
 
     @Test
+    void compressionIsAJobSettingOverRestAndAStrategyThatCannotTakeItIsRefusedWithTheReason() {
+        try (var jobs = tap.follow(Topics.JOBS, JobSubmitted.class);
+             var deadLetters = tap.follow(Topics.DEAD_LETTERS, DeadLetter.class)) {
+            String jobId = api().contentType("application/json")
+                    .body(Map.of("rounds", 1, "totalClients", 2, "clientsPerRound", 2, "pacing", "EXTERNAL",
+                            "model", Map.of("options", Map.of("conv1", 2, "conv2", 2, "hidden", 4)),
+                            "compression", Map.of("uplink", "TOPK", "downlink", "INT8", "topKFraction", 0.05)))
+                    .post("/jobs").then().statusCode(202).extract().path("jobId");
+            UpdateCompression compression = jobs.await(1, j -> j.getJobId().equals(jobId), WAIT).get(0).getSpec()
+                    .getCompression();
+            assertEquals(UpdateCodec.TOPK, compression.getUplink());
+            assertEquals(UpdateCodec.INT8, compression.getDownlink());
+            assertEquals(0.05, compression.getTopKFraction());
+
+            Map<String, Object> metaDnas = Map.of("algorithm", "metadnas", "totalClients", 2, "clientsPerRound", 2,
+                    "model", Map.of("family", "darts", "options", Map.of("channels", 4, "layers", 3, "stemStride", 2)),
+                    "compression", Map.of("uplink", "INT8"));
+            api().contentType("application/json").body(metaDnas).post("/jobs").then().statusCode(400)
+                    .body("error", org.hamcrest.Matchers.containsString("metadnas does not take compressed updates"));
+            // The same job as an event: a dead letter with the reason, nothing started.
+            tap.send(Topics.JOBS, "job-compressed-metadnas", submission("job-compressed-metadnas",
+                    JobSpecReader.fromMap(metaDnas)));
+            String reason = deadLetters.await(1, d -> "job-compressed-metadnas".equals(d.getJobId())
+                    || "job-compressed-metadnas".equals(d.getKey()), WAIT).get(0)
+                    .getReason();
+            assertTrue(reason.contains("metadnas does not take compressed updates"), reason);
+        }
+    }
+
+    @Test
     void carriesModelsLargerThan32MiBThroughEveryModelTopic() {
         // conv 16/32 then a 6000-wide hidden layer: 9.49M parameters, about 38 MB per fp32 model state.
         JobSpec big = tinyJob(Map.of("totalClients", 1, "clientsPerRound", 1, "rounds", 1,

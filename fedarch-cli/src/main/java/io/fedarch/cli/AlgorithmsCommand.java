@@ -19,6 +19,8 @@ final class AlgorithmsCommand {
         for (String name : registry.names()) {
             Strategy strategy = registry.get(name);
             out.printf("%s%n  %s%n", name, strategy.description());
+            out.printf("  compression (JobSpec.compression): %s%n", strategy.acceptsCompressedUpdates()
+                    ? "yes (uplink NONE/INT8/TOPK, downlink NONE/INT8)" : "no (a job setting it is refused)");
             out.printf("  %-28s %-13s %-26s %-22s %s%n", "hyperParameter", "type", "default", "allowed", "meaning");
             for (HyperParameter knob : strategy.hyperParameters()) {
                 out.printf("  %-28s %-13s %-26s %-22s %s%n", knob.name(), knob.kind().name().toLowerCase(),
@@ -28,5 +30,7 @@ final class AlgorithmsCommand {
         }
         out.println("Set them as strings in a job's hyperParameters, e.g. hyperParameters: {fineTuneRounds: \"5\"}; "
                 + "a job naming another knob is refused.");
+        out.println("Wire compression is a job setting, not a knob: compression: {uplink: INT8|TOPK|NONE, "
+                + "downlink: INT8|NONE, topKFraction: 0.1} (README, \"Compressed updates\").");
     }
 }

@@ -42,6 +42,7 @@ final class BenchTable {
             Column.of("rounds", "rounds", "%d"),
             Column.of("fine-tune rounds", "fineTuneRounds", "%d"),
             Column.of("bytes per client-round", "bytesPerClientUpdate", "%d"),
+            Column.of("task bytes per client-round", "bytesPerClientTask", "%d"),
             Column.of("ms per local step", "computeMsPerStep", "%.0f"),
             Column.of("mean round s", "meanRoundSeconds", "%.1f"),
             new Column("search s", "search_s", "searchSeconds", "%.1f"),

@@ -32,7 +32,7 @@ public final class RunReport {
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     static final String ROUNDS_HEADER = "stage,round,clients_reported,clients_selected,global_val_acc,local_val_acc,"
             + "train_loss,round_ms,compute_ms_mean,compute_ms_max,other_ms,aggregation_ms,update_bytes_total,steps,"
-            + "elapsed_ms,active_operations";
+            + "elapsed_ms,active_operations," + RoundBreakdown.HEADER;
     static final String MASKS_HEADER =
             "round,threshold,active_operations,decaying_operations,total_operations,active_edges,genotype";
 
@@ -114,6 +114,7 @@ public final class RunReport {
         long roundMs = 0;
         long overheadMs = 0;
         long updateBytes = 0;
+        double taskBytes = 0;
         long updates = 0;
         double computeMs = 0;
         double steps = 0;
@@ -122,6 +123,7 @@ public final class RunReport {
             roundMs += m.getRoundMs();
             overheadMs += overheadMs(m, workers);
             updateBytes += m.getUpdateBytes();
+            taskBytes += m.getCustom().getOrDefault("taskModelBytes", 0.0);
             updates += m.getClientsReported();
             Double roundSteps = m.getCustom().get("steps");
             if (roundSteps != null && roundSteps > 0) {
@@ -131,13 +133,40 @@ public final class RunReport {
         }
         int n = rounds.size();
         Map<String, Object> totals = new LinkedHashMap<>();
+        totals.putAll(measuredOverhead(rounds, prefix));
         totals.put(key(prefix, "rounds"), n);
         totals.put(key(prefix, "meanRoundSeconds"), n == 0 ? 0 : roundMs / 1000.0 / n);
         totals.put(key(prefix, "meanRoundOverheadSeconds"), n == 0 ? 0 : overheadMs / 1000.0 / n);
         totals.put(key(prefix, "meanRoundComputeSeconds"), n == 0 ? 0 : (roundMs - overheadMs) / 1000.0 / n);
         totals.put(key(prefix, "bytesPerClientUpdate"), updates == 0 ? 0 : updateBytes / updates);
+        // The downlink's share of a client-round: the payload of the model its task carried.
+        totals.put(key(prefix, "bytesPerClientTask"), updates == 0 ? 0 : Math.round(taskBytes / updates));
         // Client compute (data, local steps, evaluations) divided by local optimiser steps.
         totals.put(key(prefix, "computeMsPerStep"), steps == 0 ? Double.NaN : computeMs / steps);
+        return totals;
+    }
+
+    /**
+     * The rounds' measured time breakdown ({@link RoundBreakdown}): the mean seconds of each part and
+     * the platform overhead's share of their summed wall time; nothing when no round has one.
+     */
+    static Map<String, Object> measuredOverhead(List<GlobalModel> rounds, String prefix) {
+        List<RoundBreakdown> measured = rounds.stream().map(r -> RoundBreakdown.of(r.getMetrics()))
+                .flatMap(java.util.Optional::stream).toList();
+        Map<String, Object> totals = new LinkedHashMap<>();
+        if (measured.isEmpty()) {
+            return totals;
+        }
+        double wall = measured.stream().mapToDouble(RoundBreakdown::roundSeconds).sum();
+        double overhead = measured.stream().mapToDouble(RoundBreakdown::overhead).sum();
+        Map<String, Double> means = new LinkedHashMap<>();
+        for (RoundBreakdown b : measured) {
+            b.parts().forEach((part, seconds) -> means.merge(part, seconds / measured.size(), Double::sum));
+        }
+        totals.put(key(prefix, "measuredRounds"), measured.size());
+        totals.put(key(prefix, "meanRoundPlatformOverheadSeconds"), overhead / measured.size());
+        totals.put(key(prefix, "platformOverheadShare"), wall == 0 ? 0 : overhead / wall);
+        totals.put(key(prefix, "meanRoundBreakdownSeconds"), means);
         return totals;
     }
 
@@ -157,7 +186,8 @@ public final class RunReport {
                 Long.toString(m.getMaxClientComputeMs()), Long.toString(overheadMs(m, workers)),
                 Long.toString(m.getAggregationMs()), Long.toString(m.getUpdateBytes()),
                 String.format(Locale.ROOT, "%.0f", m.getCustom().getOrDefault("steps", 0.0)),
-                Long.toString(outcome.elapsedMs(round)), activeOperations);
+                Long.toString(outcome.elapsedMs(round)), activeOperations,
+                String.join(",", RoundBreakdown.of(m).map(RoundBreakdown::cells).orElseGet(RoundBreakdown::emptyCells)));
     }
 
     /** A model-ready figure formatted for a CSV cell, or empty when the model has none. */

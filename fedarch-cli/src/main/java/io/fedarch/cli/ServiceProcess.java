@@ -154,6 +154,11 @@ public final class ServiceProcess implements AutoCloseable {
         return managementPort;
     }
 
+    /** The process id (for {@code jcmd} and the like). */
+    public long pid() {
+        return process.pid();
+    }
+
     public boolean isAlive() {
         return process.isAlive();
     }

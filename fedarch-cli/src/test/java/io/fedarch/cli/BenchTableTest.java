@@ -25,13 +25,13 @@ class BenchTableTest {
 
         List<String> csv = Files.readAllLines(dir.resolve("results.csv"));
         assertEquals("run,algorithm,partition,global_test_acc,mean_personalized_acc,parameters,MACs,wall_s,rounds,"
-                + "fine-tune_rounds,bytes_per_client-round,ms_per_local_step,mean_round_s,search_s,discretization_gap,"
+                + "fine-tune_rounds,bytes_per_client-round,task_bytes_per_client-round,ms_per_local_step,mean_round_s,search_s,discretization_gap,"
                 + "job,seed,relaxed_supernet_test_acc,mask_rounds,final_active_operations,final_total_operations,"
                 + "time_to_reference_s", csv.get(0));
         List<String> metanas = Csv.split(csv.get(2));
-        assertEquals(22, metanas.size());
-        assertEquals(List.of("3.0", "0.0123", "metanas", "42", "0.6223", "3", "30", "56", ""), metanas.subList(13, 22));
-        assertEquals(List.of("2.0", "", "fedavg", "42", "", "", "", "", ""), Csv.split(csv.get(1)).subList(13, 22));
+        assertEquals(23, metanas.size());
+        assertEquals(List.of("3.0", "0.0123", "metanas", "42", "0.6223", "3", "30", "56", ""), metanas.subList(14, 23));
+        assertEquals(List.of("2.0", "", "fedavg", "42", "", "", "", "", ""), Csv.split(csv.get(1)).subList(14, 23));
 
         String md = Files.readString(dir.resolve("results.md"));
         assertTrue(md.contains("| mean round s | search s | relaxed→discrete gap |"), md);

@@ -78,6 +78,10 @@ public final class ChartTopology {
                 channels = channels.plus(new TreeSet<>(List.of(Topics.COORDINATOR_STATE, Topics.CLIENT_UPDATES)),
                         new TreeSet<>(List.of(Topics.COORDINATOR_STATE)));
             }
+            if (e.getKey().equals("pruning")) {
+                // The exporter's ArtifactChunkPublisher writes the delivered files with a plain producer.
+                channels = channels.plus(new TreeSet<>(), new TreeSet<>(List.of(Topics.ARTIFACT_CHUNKS)));
+            }
             services.put(e.getKey(), channels);
         }
         return services;

@@ -89,8 +89,16 @@ class ChartEnvironmentTest {
         Path home = RenderedChart.home();
         Set<String> kafkaSettings = new TreeSet<>(ProducerConfig.configNames());
         kafkaSettings.addAll(ConsumerConfig.configNames());
+        Map<String, RenderedChart> renders = new LinkedHashMap<>();
         for (List<String> profiles : List.of(List.<String>of(), List.of("gpu"), List.of("strimzi"))) {
-            RenderedChart chart = RenderedChart.render(profiles, Map.of());
+            renders.put("profiles " + profiles, RenderedChart.render(profiles, Map.of()));
+        }
+        // The object store's variables are rendered only when it is on.
+        renders.put("objectStore on", RenderedChart.render(List.of(), Map.of("objectStore.enabled", true,
+                "objectStore.endpoint", "http://minio:9000", "objectStore.bucket", "models",
+                "objectStore.existingSecret", "fedarch-object-store")));
+        for (Map.Entry<String, RenderedChart> render : renders.entrySet()) {
+            RenderedChart chart = render.getValue();
             for (JsonNode deployment : chart.ofKind("Deployment")) {
                 String service = serviceOf(deployment);
                 Set<String> readable = environmentNames(home, MODULES.get(service));
@@ -104,7 +112,7 @@ class ChartEnvironmentTest {
                         assertTrue(kafkaSettings.contains(setting), name + " is no Kafka client setting (" + setting + ")");
                     } else {
                         assertTrue(readable.contains(name), service + " reads no configuration key for " + name
-                                + " (profiles " + profiles + ")");
+                                + " (" + render.getKey() + ")");
                     }
                 }
             }

@@ -105,7 +105,7 @@ class ChartExposureTest {
             assertEquals(String.valueOf(MANAGEMENT_PORT), env(c).get("QUARKUS_MANAGEMENT_PORT"),
                     name(deployment) + " listens where the probes look");
             for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
-                assertEquals("management", c.path(probe).path("httpGet").path("port").asText(), name(deployment) + " " + probe);
+                assertEquals(MANAGEMENT_PORT, c.path(probe).path("httpGet").path("port").asInt(), name(deployment) + " " + probe);
             }
         }
         JsonNode endpoint = chart.ofKind("ServiceMonitor").get(0).path("spec").path("endpoints").get(0);

@@ -89,8 +89,39 @@ class HelmChartTest {
             assertEquals("/q/health/live", c.path("livenessProbe").path("httpGet").path("path").asText());
             assertEquals("/q/health/ready", c.path("readinessProbe").path("httpGet").path("path").asText());
             assertEquals("/q/health/started", c.path("startupProbe").path("httpGet").path("path").asText());
-            assertEquals("management", c.path("readinessProbe").path("httpGet").path("port").asText());
+            for (String probe : List.of("startupProbe", "livenessProbe", "readinessProbe")) {
+                assertEquals(management, c.path(probe).path("httpGet").path("port").asInt(), probe);
+            }
         }
+    }
+
+    @Test
+    void theLocalPodmanProfilePutsEveryServiceOnTheHostNetworkOnItsOwnPorts() {
+        RenderedChart chart = RenderedChart.render(List.of("local-podman"),
+                Map.of("hostNetwork.ports.pruning.management", 19301));
+        Set<Integer> taken = new java.util.HashSet<>();
+        for (JsonNode deployment : chart.ofKind("Deployment")) {
+            String name = deployment.path("metadata").path("name").asText();
+            JsonNode pod = deployment.path("spec").path("template").path("spec");
+            assertTrue(pod.path("hostNetwork").asBoolean(), name);
+            assertEquals("ClusterFirstWithHostNet", pod.path("dnsPolicy").asText(), name);
+            assertEquals(1, deployment.path("spec").path("replicas").asInt(), name + ": a second pod would find its ports taken");
+            JsonNode c = container(deployment);
+            assertEquals("Never", c.path("imagePullPolicy").asText(), "built here: " + name);
+            assertTrue(c.path("image").asText().startsWith("localhost/fedarch-"), c.path("image").asText());
+            int http = Integer.parseInt(env(c).get("QUARKUS_HTTP_PORT"));
+            int management = Integer.parseInt(env(c).get("QUARKUS_MANAGEMENT_PORT"));
+            assertTrue(taken.add(http) && taken.add(management), name + " shares a port: " + taken);
+            assertEquals(management, c.path("readinessProbe").path("httpGet").path("port").asInt(), name);
+            assertEquals(http, c.path("ports").get(0).path("containerPort").asInt(), name);
+            assertEquals("PLAINTEXT", env(c).get("KAFKA_SECURITY_PROTOCOL"), name);
+        }
+        assertEquals(3, chart.ofKind("Deployment").size(), chart.names().toString());
+        assertTrue(taken.contains(19301), "the pruning service's management port as set: " + taken);
+        assertEquals(List.of(), chart.ofKind("NetworkPolicy"), "no policy controller under podman");
+        assertTrue(RenderedChart.render(List.of(), Map.of()).ofKind("Deployment").stream()
+                .noneMatch(d -> d.path("spec").path("template").path("spec").has("hostNetwork")),
+                "a cluster's pods keep their own network");
     }
 
     @Test

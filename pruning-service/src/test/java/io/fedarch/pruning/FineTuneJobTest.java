@@ -43,11 +43,14 @@ class FineTuneJobTest {
     }
 
     @Test
-    void theFineTuningJobKeepsTheSearchsRobustnessAndRoundSettings() {
+    void theFineTuningJobKeepsTheSearchsRobustnessRoundAndCompressionSettings() {
         JobSpec spec = search(3);
         spec.setRobustAggregation(RobustAggregation.newBuilder().setRule(AggregationRule.KRUM)
                 .setByzantineClients(1).setClipNorm(0).setTrimFraction(0.2).build());
         spec.setMaxRoundAttempts(5);
+        spec.setCompression(io.fedarch.events.UpdateCompression.newBuilder()
+                .setUplink(io.fedarch.events.UpdateCodec.TOPK).setDownlink(io.fedarch.events.UpdateCodec.INT8)
+                .setTopKFraction(0.2).build());
         spec.setSimulatedAttack(SimulatedAttack.newBuilder().setFraction(0.5).setKind(AttackKind.SCALE)
                 .setScale(10).build());
         String jobId = "robust-" + UUID.randomUUID();
@@ -60,6 +63,7 @@ class FineTuneJobTest {
             assertEquals(spec.getSimulatedAttack(), tuned.getSimulatedAttack());
             assertEquals(spec.getQuorum(), tuned.getQuorum());
             assertEquals(spec.getRoundDeadlineMs(), tuned.getRoundDeadlineMs());
+            assertEquals(spec.getCompression(), tuned.getCompression(), "the fine-tuning rounds cost what the search's did");
         }
     }
 }

@@ -44,6 +44,16 @@ public class CoordinatorMetrics {
                 .register(registry).record(Duration.ofMillis(aggregationMs));
     }
 
+    /**
+     * The close of a round by its last update: from the coordinator taking that update to the commit
+     * of the transaction that publishes the aggregate (with the next round's tasks and the checkpoint).
+     */
+    public void roundClosedByUpdate(String algorithm, long nanos) {
+        Timer.builder("fedarch.round.close").tag("algorithm", algorithm)
+                .description("From handling a round's last update to committing its aggregate")
+                .register(registry).record(Duration.ofNanos(nanos));
+    }
+
     public void clientUpdate(String algorithm, ClientMetrics client) {
         DistributionSummary.builder("fedarch.update.bytes").baseUnit("bytes").tag("algorithm", algorithm)
                 .description("Encoded size of client model updates").register(registry)

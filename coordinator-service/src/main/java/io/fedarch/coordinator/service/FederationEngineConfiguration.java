@@ -35,6 +35,21 @@ public class FederationEngineConfiguration {
     @ConfigProperty(name = "fedarch.limits.worker-memory-bytes", defaultValue = "17179869184")
     long workerMemoryBytes;
 
+    /**
+     * What the coordinator may hold for one job's open round: a job whose aggregation buffers every
+     * update (a robust rule) and whose clientsPerRound FP32 models exceed it is refused. Mean-based
+     * rounds hold running sums (8 bytes per parameter) whatever their number of clients.
+     */
+    @ConfigProperty(name = "fedarch.limits.coordinator-memory-bytes", defaultValue = "201326592")
+    long coordinatorMemoryBytes;
+
+    /**
+     * Whether mean-based rounds fold each update into running sums as it arrives (the default).
+     * false buffers every update until the round closes, as before issue 19: only for measuring both.
+     */
+    @ConfigProperty(name = "fedarch.coordinator.fold-updates", defaultValue = "true")
+    boolean foldUpdates;
+
     @ConfigProperty(name = "fedarch.limits.max-total-clients", defaultValue = "100000")
     int maxTotalClients;
 
@@ -63,9 +78,10 @@ public class FederationEngineConfiguration {
     FederationEngine engine() {
         JobLimits d = JobLimits.DEFAULTS;
         JobLimits limits = new JobLimits(maxTotalClients, maxClientsPerRound, maxRounds, maxEpochs, d.maxBatchSize(),
-                d.maxRoundDeadline(), d.maxRoundAttempts(), d.maxSpecBytes(), d.maxKnobValue(), workerMemoryBytes);
+                d.maxRoundDeadline(), d.maxRoundAttempts(), d.maxSpecBytes(), d.maxKnobValue(), workerMemoryBytes,
+                coordinatorMemoryBytes);
         return new FederationEngine(StrategyRegistry.builtIn(),
-                new EngineSettings(maskWait, resumeGrace, maxMessageBytes, limits), Clock.systemUTC(),
+                new EngineSettings(maskWait, resumeGrace, maxMessageBytes, limits, foldUpdates), Clock.systemUTC(),
                 capSampleCounts ? new PartitionSampleCap(dataDir) : SampleCountCap.NONE);
     }
 }

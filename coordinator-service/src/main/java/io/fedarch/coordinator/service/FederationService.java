@@ -60,11 +60,51 @@ public class FederationService {
     @Inject
     CheckpointStore checkpoints;
 
+    @Inject
+    CoordinatorRoundCosts roundCosts;
+
+    /**
+     * How long encoding and committing one input's effects took, for the round breakdown, and when
+     * (System.nanoTime) the first of its transactions committed: a round's close, when it was split
+     * from the next round's tasks.
+     */
+    private record CommitCost(long encodeNanos, long commitNanos, long firstCommittedAt) {
+        static CommitCost none() {
+            return new CommitCost(0, 0, System.nanoTime());
+        }
+
+        CommitCost then(CommitCost next) {
+            return new CommitCost(encodeNanos + next.encodeNanos, commitNanos + next.commitNanos, firstCommittedAt);
+        }
+    }
+
     @ConfigProperty(name = "fedarch.topics.client-tasks.partitions", defaultValue = "8")
     int taskPartitions;
 
     @Inject
     FederationEngine engine;
+
+    /**
+     * Whether rounds are placed onto the workers by measured task time (TaskPlacement); false keeps
+     * client c on partition c mod P, for comparing the two side by side.
+     */
+    @ConfigProperty(name = "fedarch.coordinator.balance-tasks", defaultValue = "true")
+    boolean balanceTasks;
+
+    /**
+     * Whether a round's close commits before the next round's tasks, in a transaction of its own
+     * (see {@link #commit}); false commits both in one, as before issue 19, for comparing the two.
+     */
+    @ConfigProperty(name = "fedarch.coordinator.close-before-tasks", defaultValue = "true")
+    boolean closeBeforeTasks;
+
+    /** Which task partition (so which worker) each client of a round goes to. */
+    private TaskPlacement placement;
+
+    @jakarta.annotation.PostConstruct
+    void createPlacement() {
+        placement = new TaskPlacement(taskPartitions, balanceTasks);
+    }
 
     /** Checks a spec the way an incoming job will be checked, so REST callers get the error at once. */
     public Strategy validate(JobSpec spec) {
@@ -78,13 +118,16 @@ public class FederationService {
             commit(null, List.of(), false, consumed);
             return;
         }
+        long engineStart = System.nanoTime();
         FederationEngine.Started started = engine.submit(event.getJobId(), event.getSpec(), event.getInitialModel());
+        long engineNanos = System.nanoTime() - engineStart;
         JobState job = started.job();
         synchronized (job) {
             if (!jobs.register(job)) {
                 return;
             }
-            commit(job, started.decisions(), true, consumed);
+            CommitCost cost = commit(job, started.decisions(), true, consumed);
+            recordCosts(job, started.decisions(), engineNanos, cost, false);
         }
     }
 
@@ -93,7 +136,10 @@ public class FederationService {
     }
 
     public void receive(ClientUpdate update, UpdateOrigin origin, Consumed consumed) {
+        long verifyStart = System.nanoTime();
         authentication.check(update);
+        roundCosts.verified(update.getJobId(), System.nanoTime() - verifyStart);
+        placement.answered(update);
         handle(update.getJobId(), new Input.Update(update, origin), consumed);
     }
 
@@ -107,9 +153,12 @@ public class FederationService {
         for (JobState job : jobs.all()) {
             synchronized (job) {
                 try {
+                    long engineStart = System.nanoTime();
                     FederationEngine.Outcome outcome = engine.handle(job, new Input.Tick(now));
+                    long engineNanos = System.nanoTime() - engineStart;
                     if (outcome.changed() || !outcome.decisions().isEmpty()) {
-                        commit(job, outcome.decisions(), outcome.changed(), null);
+                        CommitCost cost = commit(job, outcome.decisions(), outcome.changed(), null);
+                        recordCosts(job, outcome.decisions(), engineNanos, cost, false);
                     }
                 } catch (CoordinatorFencedException e) {
                     throw e;
@@ -125,9 +174,9 @@ public class FederationService {
      * Puts a job back as its latest checkpoint left it (at start-up, before any event is delivered);
      * returns whether it is still running. See {@link FederationEngine#restore}.
      */
-    boolean restore(JobCheckpoint checkpoint, Map<Integer, ClientUpdate> accepted, List<ClientUpdate> asyncBuffer,
+    boolean restore(JobCheckpoint checkpoint, FederationEngine.UpdateReader openRound, List<ClientUpdate> asyncBuffer,
                     String unreadable) {
-        FederationEngine.Restored restored = engine.restore(checkpoint, accepted, asyncBuffer, unreadable);
+        FederationEngine.Restored restored = engine.restore(checkpoint, openRound, asyncBuffer, unreadable);
         JobState job = restored.job();
         synchronized (job) {
             if (!jobs.register(job)) {
@@ -141,10 +190,13 @@ public class FederationService {
     }
 
     private void handle(String jobId, Input input, Consumed consumed) {
+        long start = System.nanoTime();
         JobState job = jobs.find(jobId).orElseThrow(() -> new InputRejectedException(
                 "unknown job " + jobId));
         synchronized (job) {
+            long engineStart = System.nanoTime();
             FederationEngine.Outcome outcome = engine.handle(job, input);
+            long engineNanos = System.nanoTime() - engineStart;
             if (outcome.rejection() != null) {
                 // Its effects commit now; its offset is committed by the partition's next handled input.
                 if (outcome.changed() || !outcome.decisions().isEmpty()) {
@@ -152,7 +204,31 @@ public class FederationService {
                 }
                 throw outcome.rejection();
             }
-            commit(job, outcome.decisions(), outcome.changed(), consumed);
+            CommitCost cost = commit(job, outcome.decisions(), outcome.changed(), consumed);
+            recordCosts(job, outcome.decisions(), engineNanos, cost, input instanceof Input.Update);
+            if (input instanceof Input.Update
+                    && outcome.decisions().stream().anyMatch(Decision.PublishGlobal.class::isInstance)) {
+                metrics.roundClosedByUpdate(job.spec().getAlgorithm(), cost.firstCommittedAt() - start);
+            }
+        }
+    }
+
+    /** Remembers what opening a round cost (for its breakdown), or what an update input's commit cost. */
+    private void recordCosts(JobState job, List<Decision> decisions, long engineNanos, CommitCost cost,
+                             boolean updateInput) {
+        boolean opened = false;
+        for (Decision decision : decisions) {
+            if (decision instanceof Decision.SendTasks send && send.attempt() == 0) {
+                roundCosts.opened(job.jobId(), send.round(), engineNanos, cost.encodeNanos(), cost.commitNanos());
+                opened = true;
+            } else if (decision instanceof Decision.Complete) {
+                roundCosts.forget(job.jobId());
+                placement.forget(job.jobId());
+                return;
+            }
+        }
+        if (!opened && updateInput) {
+            roundCosts.committed(job.jobId(), cost.commitNanos());
         }
     }
 
@@ -162,15 +238,49 @@ public class FederationService {
      * broker can never take fails the job instead (announced with the reason), and a tombstone
      * replaces its checkpoints, so a restart does not resume what was given up.
      */
-    private void commit(JobState job, List<Decision> decisions, boolean checkpoint, Consumed consumed) {
+    private CommitCost commit(JobState job, List<Decision> decisions, boolean checkpoint, Consumed consumed) {
+        if (!closeBeforeTasks || !closesAndOpens(job, decisions, checkpoint)) {
+            return commitOnce(job, decisions, checkpoint, consumed);
+        }
+        // The round's close first, without the next round's tasks: at 100 clients of a 1 M-parameter model
+        // those are 400 MB, and the global model (what downstream systems wait for) would wait for all of
+        // them. Its checkpoint says the tasks are still to come, so a restart in between publishes them.
+        List<Decision> tasks = decisions.stream().filter(Decision.SendTasks.class::isInstance).toList();
+        List<Decision> close = decisions.stream().filter(d -> !(d instanceof Decision.SendTasks)).toList();
+        job.deferRoundTasks(true);
+        CommitCost closing = commitOnce(job, close, true, consumed);
+        job.deferRoundTasks(false);
+        if (job.phase().finished()) {
+            return closing;  // the close could not be committed and the job failed with the reason
+        }
+        return closing.then(commitOnce(job, tasks, true, null));
+    }
+
+    /**
+     * Whether a synchronous job's decisions close a round and open the next one (the two are
+     * committed one after the other, see {@link #commit}); FedBuff's versions and tasks stay together.
+     */
+    private static boolean closesAndOpens(JobState job, List<Decision> decisions, boolean checkpoint) {
+        return job != null && checkpoint && job.spec().getAsyncAggregation() == null
+                && decisions.stream().anyMatch(Decision.PublishGlobal.class::isInstance)
+                && decisions.stream().anyMatch(d -> d instanceof Decision.SendTasks send && send.attempt() == 0);
+    }
+
+    /** One transaction: the decisions' events, the checkpoint when asked and the input's offset. */
+    private CommitCost commitOnce(JobState job, List<Decision> decisions, boolean checkpoint, Consumed consumed) {
+        long encodeStart = System.nanoTime();
         List<ProducerRecord<String, byte[]>> records = new ArrayList<>();
         if (job != null) {
             records.addAll(records(job, decisions));
         }
+        long encodeNanos;
+        long commitStart;
         try {
             if (checkpoint) {
                 records.add(checkpoints.record(job));
             }
+            commitStart = System.nanoTime();
+            encodeNanos = commitStart - encodeStart;
             transaction.commit(records, consumed);
         } catch (CheckpointUnwritableException e) {
             LOG.errorf("job %s: %s; the job fails", job.jobId(), e.getMessage());
@@ -179,11 +289,13 @@ public class FederationService {
             failure.add(checkpoints.tombstone(job.jobId()));
             transaction.commit(failure, consumed);
             count(job, failed);
-            return;
+            return CommitCost.none();
         }
+        long committedAt = System.nanoTime();
         if (job != null) {
             count(job, decisions);
         }
+        return new CommitCost(encodeNanos, committedAt - commitStart, committedAt);
     }
 
     /** The events the decisions publish, in order, as records of the transaction. */
@@ -192,12 +304,21 @@ public class FederationService {
         for (Decision decision : decisions) {
             Instant now = Instant.now();
             if (decision instanceof Decision.SendTasks send) {
+                // Explicit partitions spread a round's clients over the worker group (TaskPlacement).
+                Map<String, Integer> partitions = placement.place(job.jobId(), send.tasks().stream()
+                        .map(t -> new TaskPlacement.Order(t.eventId(), t.clientId())).toList());
                 for (ClientTask task : Events.clientTasks(job, send, now)) {
-                    // Explicit partitions (client id modulo partitions) spread a round's clients over the worker group.
-                    out.add(new ProducerRecord<>(Topics.CLIENT_TASKS, Math.floorMod(task.getClientId(), taskPartitions),
+                    out.add(new ProducerRecord<>(Topics.CLIENT_TASKS, partitions.get(task.getEventId()),
                             task.getJobId() + "/" + task.getClientId(), EventCodec.encode(task)));
                 }
             } else if (decision instanceof Decision.PublishGlobal global) {
+                // The coordinator's part of the round's time breakdown, next to the workers' (RoundTimeBreakdown).
+                Map<String, Double> costs = roundCosts.of(job.jobId(), global.round());
+                if (!costs.isEmpty()) {
+                    Map<String, Double> custom = new java.util.HashMap<>(global.metrics().getCustom());
+                    custom.putAll(costs);
+                    global.metrics().setCustom(custom);
+                }
                 out.add(new ProducerRecord<>(Topics.GLOBAL_MODELS, job.jobId(),
                         EventCodec.encode(Events.globalModel(job, global, now))));
             } else if (decision instanceof Decision.PublishPersonalized personalized) {

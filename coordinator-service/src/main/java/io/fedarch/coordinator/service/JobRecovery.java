@@ -49,13 +49,9 @@ public class JobRecovery {
         int resumed = 0;
         int skipped = 0;
         for (JobCheckpoint checkpoint : latest.values()) {
-            Map<Integer, ClientUpdate> accepted = Map.of();
             List<ClientUpdate> asyncBuffer = List.of();
             String unreadable = null;
             try {
-                if (checkpoint.getOpenRound() != null) {
-                    accepted = updateLog.read(checkpoint.getOpenRound().getAccepted());
-                }
                 if (checkpoint.getAsyncState() != null) {
                     asyncBuffer = updateLog.readInOrder(checkpoint.getAsyncState().getBuffer().stream()
                             .map(BufferedUpdate::getUpdate).toList());
@@ -63,8 +59,9 @@ public class JobRecovery {
             } catch (RuntimeException e) {
                 unreadable = e.getMessage();
             }
-            try {
-                if (federation.restore(checkpoint, accepted, asyncBuffer, unreadable)) {
+            // The open round's updates are read one at a time, each folded before the next is read.
+            try (UpdateLog.Reader openRound = updateLog.reader()) {
+                if (federation.restore(checkpoint, openRound, asyncBuffer, unreadable)) {
                     resumed++;
                 }
             } catch (CoordinatorFencedException e) {

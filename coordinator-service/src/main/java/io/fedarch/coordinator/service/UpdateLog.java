@@ -3,9 +3,7 @@ package io.fedarch.coordinator.service;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -14,6 +12,7 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 
+import io.fedarch.core.federation.FederationEngine;
 import io.fedarch.events.AcceptedUpdate;
 import io.fedarch.events.ClientUpdate;
 import io.fedarch.events.wire.EventCodec;
@@ -28,13 +27,31 @@ public class UpdateLog {
     CheckpointStore store;
 
     /**
-     * @return the updates by client id
-     * @throws IllegalStateException when an update is gone from the topic (retention) or is not the one recorded
+     * Reads updates one at a time with one consumer (opened at the first read): a restore folds each
+     * update of an open round before it reads the next, so it holds one update, not the round's.
      */
-    public Map<Integer, ClientUpdate> read(List<AcceptedUpdate> accepted) {
-        Map<Integer, ClientUpdate> updates = new HashMap<>();
-        readInOrder(accepted).forEach(update -> updates.put(update.getClientId(), update));
-        return updates;
+    public final class Reader implements FederationEngine.UpdateReader, AutoCloseable {
+        private KafkaConsumer<String, byte[]> consumer;
+
+        /** @throws IllegalStateException when the update is gone from the topic (retention) or is not the one recorded */
+        @Override
+        public ClientUpdate read(AcceptedUpdate place) {
+            if (consumer == null) {
+                consumer = store.consumer();
+            }
+            return readAt(consumer, place);
+        }
+
+        @Override
+        public void close() {
+            if (consumer != null) {
+                consumer.close();
+            }
+        }
+    }
+
+    public Reader reader() {
+        return new Reader();
     }
 
     /**
@@ -48,24 +65,28 @@ public class UpdateLog {
         if (accepted.isEmpty()) {
             return updates;
         }
-        try (KafkaConsumer<String, byte[]> consumer = store.consumer()) {
+        try (Reader reader = reader()) {
             for (AcceptedUpdate place : accepted) {
-                TopicPartition partition = new TopicPartition(Topics.CLIENT_UPDATES, place.getPartition());
-                consumer.assign(List.of(partition));
-                consumer.seek(partition, place.getOffset());
-                ClientUpdate update = readAt(consumer, place);
-                if (!update.getEventId().equals(place.getEventId()) || update.getClientId() != place.getClientId()) {
-                    throw new IllegalStateException("update at " + partition + "@" + place.getOffset() + " is "
-                            + update.getEventId() + " of client " + update.getClientId() + ", the checkpoint recorded "
-                            + place.getEventId() + " of client " + place.getClientId());
-                }
-                updates.add(update);
+                updates.add(reader.read(place));
             }
         }
         return updates;
     }
 
     private static ClientUpdate readAt(KafkaConsumer<String, byte[]> consumer, AcceptedUpdate place) {
+        TopicPartition partition = new TopicPartition(Topics.CLIENT_UPDATES, place.getPartition());
+        consumer.assign(List.of(partition));
+        consumer.seek(partition, place.getOffset());
+        ClientUpdate update = poll(consumer, place);
+        if (!update.getEventId().equals(place.getEventId()) || update.getClientId() != place.getClientId()) {
+            throw new IllegalStateException("update at " + partition + "@" + place.getOffset() + " is "
+                    + update.getEventId() + " of client " + update.getClientId() + ", the checkpoint recorded "
+                    + place.getEventId() + " of client " + place.getClientId());
+        }
+        return update;
+    }
+
+    private static ClientUpdate poll(KafkaConsumer<String, byte[]> consumer, AcceptedUpdate place) {
         Instant giveUp = Instant.now().plus(READ_TIMEOUT);
         while (Instant.now().isBefore(giveUp)) {
             for (ConsumerRecord<String, byte[]> record : consumer.poll(Duration.ofMillis(500))) {

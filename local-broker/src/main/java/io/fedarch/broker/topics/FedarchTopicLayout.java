@@ -45,6 +45,11 @@ public final class FedarchTopicLayout {
         layout.put(Topics.DEAD_LETTERS, models);
         // Compacted: only each job's latest checkpoint matters, and it must never expire by age.
         layout.put(Topics.COORDINATOR_STATE, models.withConfig("cleanup.policy", "compact"));
+        // Compacted with one key per (delivery, file, chunk): every chunk of every delivery stays and a re-publish
+        // replaces its chunks. The limit of the model topics leaves room for any chunk size up to it plus the
+        // record's overhead. No zstd: weights barely compress, and the broker would recompress 2 GB models.
+        layout.put(Topics.ARTIFACT_CHUNKS, control.withMaxMessageBytes(maxMessageBytes)
+                .withConfig("cleanup.policy", "compact"));
         return layout;
     }
 

@@ -33,7 +33,6 @@ import io.fedarch.core.model.Engines;
 import io.fedarch.core.model.ModelFactory;
 import io.fedarch.core.model.ModelSummary;
 import io.fedarch.core.tensor.ModelParameters;
-import io.fedarch.events.Artifact;
 import io.fedarch.events.JobSpec;
 import io.fedarch.events.JobSubmitted;
 import io.fedarch.events.ModelScope;
@@ -41,6 +40,7 @@ import io.fedarch.events.ModelSpec;
 import io.fedarch.events.SearchCompleted;
 import io.fedarch.events.spec.DerivedJobs;
 import io.fedarch.pruning.messaging.JobSubmissionPublisher;
+import io.fedarch.pruning.store.StagedFile;
 
 /**
  * What happens after a DARTS-space search (FedNAS): the genotype is derived from the aggregated α
@@ -49,13 +49,19 @@ import io.fedarch.pruning.messaging.JobSubmissionPublisher;
  * search record), and the discrete network built from the genotype inherits the supernet's
  * weights. With {@code fineTuneRounds > 0} it is then fine-tuned federatedly by a FedAvg job
  * ({@link FineTuneJob}) and delivered when that job completes; otherwise it is delivered at once.
- * Everything needed later is on disk, so any pruning instance can finish what another started.
+ * What the fine-tuning's completion needs later (the search folder, and the note that it was
+ * delivered) is kept in the artifact store ({@link io.fedarch.pruning.store.ArtifactStore#keepWorkingFiles}),
+ * so any pruning instance, or this one after a restart on an empty disk, can finish what another started.
  */
 @ApplicationScoped
 public class ArchitectureExport {
     private static final Logger LOG = Logger.getLogger(ArchitectureExport.class);
     static final String SEARCH_RECORD = "search.json";
     static final String INHERITED_WEIGHTS = "derived-inherited.safetensors";
+    static final String SEARCH = "search";
+    /** Apart from search/: the search folder is delivered as it is, and must not change afterwards. */
+    static final String FINE_TUNING = "fine-tuning";
+    static final String DELIVERED_NOTE = "delivered.json";
 
     @Inject
     ModelExporter exporter;
@@ -71,6 +77,7 @@ public class ArchitectureExport {
         ModelParameters inherited = architecture.inherited();
         OperationMask mask = architecture.mask();
         Path dir = searchDir(completed.getJobId());
+        exporter.store().requireNotDelivered(dir);
         ModelSummary supernetSummary = ModelSummary.of(spec.getModel());
         try {
             Files.createDirectories(dir);
@@ -126,6 +133,8 @@ public class ArchitectureExport {
             // Recorded before it is submitted: its completion must find what proves it is ours.
             record.put(FineTuneRecord.KEY, FineTuneRecord.submitted(fineTune));
             ArtifactFiles.writeJson(dir.resolve(SEARCH_RECORD), record);
+            // The fine-tuning may end after this instance is gone: its completion must find the search folder.
+            exporter.store().keepWorkingFiles(ArtifactFiles.safeName(completed.getJobId()), SEARCH);
             jobs.publish(fineTune);
             LOG.infof("job %s: derived network submitted for %d rounds of federated fine-tuning as job %s",
                     completed.getJobId(), fineTuneRounds, DerivedJobs.fineTuneJobId(completed.getJobId()));
@@ -181,15 +190,22 @@ public class ArchitectureExport {
      */
     private Map<String, Object> fineTuningRecord(SearchCompleted fineTuned, String parent) {
         FineTuneRecord.checkId(fineTuned, parent);
+        String parentDir = ArtifactFiles.safeName(parent);
+        exporter.store().recallWorkingFiles(parentDir, SEARCH);
+        exporter.store().recallWorkingFiles(parentDir, FINE_TUNING);
         Map<String, Object> record = searchRecord(parent, fineTuned.getJobId());
-        FineTuneRecord.check(fineTuned, parent, record);
+        Path note = exporter.workingDir(parent, FINE_TUNING).resolve(DELIVERED_NOTE);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> delivered = Files.isRegularFile(note) ? ArtifactFiles.readJson(note, Map.class) : null;
+        FineTuneRecord.check(fineTuned, parent, record, delivered);
         return record;
     }
 
     /** After the model is out: a crash before this line delivers again, rather than never. */
     private void markDelivered(String parent, Map<String, Object> record, SearchCompleted fineTuned) {
-        FineTuneRecord.delivered(record, fineTuned);
-        ArtifactFiles.writeJson(searchDir(parent).resolve(SEARCH_RECORD), record);
+        ArtifactFiles.writeJson(exporter.workingDir(parent, FINE_TUNING).resolve(DELIVERED_NOTE),
+                FineTuneRecord.delivered(fineTuned));
+        exporter.store().keepWorkingFiles(ArtifactFiles.safeName(parent), FINE_TUNING);
     }
 
     private void deliver(String jobId, JobSpec job, ModelSpec model, ModelParameters weights, Genotype genotype,
@@ -233,17 +249,17 @@ public class ArchitectureExport {
     }
 
     private Path searchDir(String jobId) {
-        return exporter.jobDir(jobId).resolve("search");
+        return exporter.workingDir(jobId, SEARCH);
     }
 
-    private List<Artifact> searchArtifacts(String jobId) {
-        List<Artifact> files = new ArrayList<>();
+    private List<StagedFile> searchArtifacts(String jobId) {
+        List<StagedFile> files = new ArrayList<>();
         try (Stream<Path> listing = Files.list(searchDir(jobId))) {
             for (Path file : listing.sorted().toList()) {
                 String name = file.getFileName().toString();
                 String type = name.endsWith(".safetensors") ? "application/vnd.safetensors"
                         : name.endsWith(".svg") ? "image/svg+xml" : name.endsWith(".csv") ? "text/csv" : "application/json";
-                files.add(ArtifactFiles.artifact(file, type));
+                files.add(new StagedFile(SEARCH + "/" + name, file, type));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot list the search artefacts of job " + jobId, e);

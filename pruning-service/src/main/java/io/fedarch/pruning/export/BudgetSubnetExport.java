@@ -15,10 +15,10 @@ import io.fedarch.core.ofa.SubnetsPerBudget;
 import io.fedarch.core.strategy.ClientArchitecture;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.core.train.Metrics;
-import io.fedarch.events.Artifact;
 import io.fedarch.events.ModelReady;
 import io.fedarch.events.ModelScope;
 import io.fedarch.events.SearchCompleted;
+import io.fedarch.pruning.store.StagedFile;
 
 /**
  * Delivers a once-for-all search (SuperFedNAS): one BUDGET model-ready per MACs budget, each the
@@ -67,7 +67,7 @@ public class BudgetSubnetExport {
         files.put(ParetoReport.CSV, ParetoReport.csv(rows));
         files.put(ParetoReport.SVG, ParetoReport.svg("job " + jobId + ": test accuracy of subnets cut from the supernet",
                 rows, budgets));
-        List<Artifact> reports = SearchCompletionHandler.writeReports(exporter, jobId, files);
+        List<StagedFile> reports = SearchCompletionHandler.writeReports(exporter, jobId, files);
         Map<String, Double> metrics = new LinkedHashMap<>(result.metrics());
         metrics.putAll(perBudget);
         metrics.put("budgets", (double) result.budgets().size());

@@ -57,6 +57,8 @@ final class FineTuneJob {
                 // The search's own pacing does not carry over: nobody would pace a job they never submitted.
                 .setPacing(RoundPacing.AUTOMATIC)
                 .setTensorDType(parent.getTensorDType())
+                // The search's wire compression carries over (FedAvg takes it): the fine-tuning's rounds cost the same.
+                .setCompression(parent.getCompression())
                 .setHyperParameters(statisticsPass
                         ? Map.of(FedAvg.STATISTICS_PASS, "1", FedAvg.FINAL_STATISTICS_PASS, "1") : Map.of())
                 .setPersonalizationEpochs(0)

@@ -10,8 +10,8 @@ import io.fedarch.events.spec.DerivedJobs;
 
 /**
  * What a search record (search.json) keeps of the fine-tuning job this service submitted for the
- * search: its id, the SHA-256 of its spec ({@link SpecDigest}) and, once its result is delivered,
- * when. Anyone can submit a job whose parentJobId names another job, or take the predictable
+ * search: its id and the SHA-256 of its spec ({@link SpecDigest}); and the note written once its
+ * result is delivered (apart from search.json, which is delivered with the model and never changes after). Anyone can submit a job whose parentJobId names another job, or take the predictable
  * fine-tuning id first; only the job recorded here may deliver the parent's model, and only once.
  */
 final class FineTuneRecord {
@@ -36,8 +36,12 @@ final class FineTuneRecord {
         }
     }
 
-    /** Rejects a completion that is not the job recorded in the parent's search record, or comes after delivery. */
-    static void check(SearchCompleted completed, String parent, Map<String, Object> record) {
+    /**
+     * Rejects a completion that is not the job recorded in the parent's search record, or comes after delivery.
+     *
+     * @param delivered the note {@link #delivered} wrote, or null
+     */
+    static void check(SearchCompleted completed, String parent, Map<String, Object> record, Map<?, ?> delivered) {
         checkId(completed, parent);
         Map<?, ?> entry = entry(record);
         if (entry == null) {
@@ -49,21 +53,21 @@ final class FineTuneRecord {
             throw notOurs(completed, parent, "its spec (sha256 " + actual + ") is not the one submitted (sha256 "
                     + submitted + ")");
         }
-        if (entry.get("delivered") instanceof Map<?, ?> delivered) {
+        if (delivered != null) {
             throw new ExportRejectedException("job " + completed.getJobId() + " completed " + completed.getStatus()
                     + " again, but job " + parent + " was already delivered from it at " + delivered.get("at")
                     + "; nothing is delivered twice");
         }
     }
 
-    /** Notes in the record that the parent's model was delivered from this completion. */
-    @SuppressWarnings("unchecked")
-    static void delivered(Map<String, Object> record, SearchCompleted completed) {
+    /** The note that the parent's model was delivered from this completion. */
+    static Map<String, Object> delivered(SearchCompleted completed) {
         Map<String, Object> delivered = new LinkedHashMap<>();
+        delivered.put("jobId", completed.getJobId());
         delivered.put("status", completed.getStatus().toString());
         delivered.put("eventId", completed.getEventId());
         delivered.put("at", Instant.now().toString());
-        ((Map<String, Object>) record.get(KEY)).put("delivered", delivered);
+        return delivered;
     }
 
     private static Map<?, ?> entry(Map<String, Object> record) {

@@ -6,10 +6,10 @@ import java.util.Map;
 import io.fedarch.core.darts.Genotype;
 import io.fedarch.core.strategy.ClientArchitecture;
 import io.fedarch.core.tensor.ModelParameters;
-import io.fedarch.events.Artifact;
 import io.fedarch.events.JobSpec;
 import io.fedarch.events.ModelScope;
 import io.fedarch.events.ModelSpec;
+import io.fedarch.pruning.store.StagedFile;
 
 /**
  * One model to deliver: what it is, where it came from and what is already known about it.
@@ -21,7 +21,8 @@ import io.fedarch.events.ModelSpec;
  * @param measured        accuracy already measured where the data lives (a client's local test split),
  *                        or null to evaluate on the job's held-out test set here
  * @param extraDescription entries added to model.json
- * @param extraFiles      files written elsewhere that belong to this delivery (the search artefacts)
+ * @param extraFiles      files written elsewhere that belong to this delivery (the search artefacts), named
+ *                        inside it ({@code search/genotype.json})
  * @param metrics         further figures for ModelReady.metrics; with {@value ModelExporter#RELAXED_ACCURACY}
  *                        present the exporter adds {@value ModelExporter#DISCRETIZATION_GAP}
  * @param architecture    the architecture the strategy gave this client or budget (its JSON, picture, size and
@@ -31,14 +32,14 @@ import io.fedarch.events.ModelSpec;
 public record ModelDelivery(String jobId, ModelScope scope, Integer clientId, String algorithm, JobSpec job,
                             ModelSpec model, ModelParameters parameters, Genotype genotype, Measured measured,
                             int roundsCompleted, int modelVersion, long searchMs,
-                            Map<String, Object> extraDescription, List<Artifact> extraFiles,
+                            Map<String, Object> extraDescription, List<StagedFile> extraFiles,
                             Map<String, Double> metrics, ClientArchitecture architecture, Long macsBudget) {
 
     /** A delivery whose architecture the strategy gave (a client's own subnet). */
     public ModelDelivery(String jobId, ModelScope scope, Integer clientId, String algorithm, JobSpec job,
                          ModelSpec model, ModelParameters parameters, Genotype genotype, Measured measured,
                          int roundsCompleted, int modelVersion, long searchMs,
-                         Map<String, Object> extraDescription, List<Artifact> extraFiles, Map<String, Double> metrics,
+                         Map<String, Object> extraDescription, List<StagedFile> extraFiles, Map<String, Double> metrics,
                          ClientArchitecture architecture) {
         this(jobId, scope, clientId, algorithm, job, model, parameters, genotype, measured, roundsCompleted,
                 modelVersion, searchMs, extraDescription, extraFiles, metrics, architecture, null);
@@ -48,7 +49,7 @@ public record ModelDelivery(String jobId, ModelScope scope, Integer clientId, St
     public ModelDelivery(String jobId, ModelScope scope, Integer clientId, String algorithm, JobSpec job,
                          ModelSpec model, ModelParameters parameters, Genotype genotype, Measured measured,
                          int roundsCompleted, int modelVersion, long searchMs,
-                         Map<String, Object> extraDescription, List<Artifact> extraFiles, Map<String, Double> metrics) {
+                         Map<String, Object> extraDescription, List<StagedFile> extraFiles, Map<String, Double> metrics) {
         this(jobId, scope, clientId, algorithm, job, model, parameters, genotype, measured, roundsCompleted,
                 modelVersion, searchMs, extraDescription, extraFiles, metrics, null);
     }
@@ -57,7 +58,7 @@ public record ModelDelivery(String jobId, ModelScope scope, Integer clientId, St
     public ModelDelivery(String jobId, ModelScope scope, Integer clientId, String algorithm, JobSpec job,
                          ModelSpec model, ModelParameters parameters, Genotype genotype, Measured measured,
                          int roundsCompleted, int modelVersion, long searchMs,
-                         Map<String, Object> extraDescription, List<Artifact> extraFiles) {
+                         Map<String, Object> extraDescription, List<StagedFile> extraFiles) {
         this(jobId, scope, clientId, algorithm, job, model, parameters, genotype, measured, roundsCompleted,
                 modelVersion, searchMs, extraDescription, extraFiles, Map.of());
     }

@@ -27,12 +27,17 @@ import io.fedarch.core.model.ModelSummary;
 import io.fedarch.core.tensor.NamedTensor;
 import io.fedarch.core.train.Evaluator;
 import io.fedarch.core.train.Metrics;
-import io.fedarch.events.Artifact;
 import io.fedarch.events.JobSpec;
 import io.fedarch.events.ModelReady;
 import io.fedarch.events.ModelScope;
 import io.fedarch.pruning.messaging.ModelReadyPublisher;
 import io.fedarch.pruning.metrics.PruningMetrics;
+import io.fedarch.pruning.store.ArtifactStore;
+import io.fedarch.pruning.store.DeliveryLocation;
+import io.fedarch.pruning.store.PublishedDelivery;
+import io.fedarch.pruning.store.StagedFile;
+import io.fedarch.pruning.messaging.ArtifactTopicDelivery;
+import io.fedarch.service.artifacts.PublishedArtifact;
 
 /**
  * Turns a model into a deliverable: evaluates it on the held-out test set (unless a client already
@@ -41,7 +46,9 @@ import io.fedarch.pruning.metrics.PruningMetrics;
  * model-ready event. DJL-built networks cannot be exported as TorchScript or ONNX, so the
  * description carries what is needed to rebuild the network around the weights.
  * <p>
- * Layout: {@code <export.dir>/<jobId>/global/} and {@code <export.dir>/<jobId>/clients/<clientId>/}.
+ * The files go to the {@link ArtifactStore}: written locally, published, announced, then sealed, so
+ * a delivered model's files never change; they also go to the artifacts topic in chunks (ArtifactTopicDelivery). Layout: {@code <jobId>/global/}, {@code <jobId>/clients/<clientId>/},
+ * {@code <jobId>/budgets/<macs>/} (in an object store with the ModelReady's eventId below).
  */
 @ApplicationScoped
 public class ModelExporter {
@@ -55,10 +62,15 @@ public class ModelExporter {
     private final ShardProvider data;
     /** The directories a job's data.dataDir may name (review M8): this service's data directory and fedarch.data.allowed-roots. */
     private final DataDirAllowList dataRoots;
-    private final Path exportDir;
+
+    @Inject
+    ArtifactStore store;
 
     @Inject
     ModelReadyPublisher publisher;
+
+    @Inject
+    ArtifactTopicDelivery artifactTopic;
 
     @Inject
     PruningMetrics metrics;
@@ -68,13 +80,11 @@ public class ModelExporter {
 
     @Inject
     public ModelExporter(@ConfigProperty(name = "fedarch.data.dir") Path dataDir,
-                         @ConfigProperty(name = "fedarch.export.dir") Path exportDir,
                          @ConfigProperty(name = "fedarch.data.allowed-roots") Optional<List<Path>> allowedRoots) {
         this.data = new ShardProvider(dataDir, null);
         List<Path> roots = new ArrayList<>(allowedRoots.orElse(List.of()));
         roots.add(dataDir);
         this.dataRoots = DataDirAllowList.of(roots);
-        this.exportDir = exportDir.toAbsolutePath();
     }
 
     /**
@@ -90,9 +100,13 @@ public class ModelExporter {
         });
     }
 
-    /** The directory holding everything exported for a job. */
-    public Path jobDir(String jobId) {
-        return exportDir.resolve(ArtifactFiles.safeName(jobId));
+    /** The local directory of a job's working files in {@code folder} (search artefacts, reports). */
+    public Path workingDir(String jobId, String folder) {
+        return store.workingDir(ArtifactFiles.safeName(jobId), folder);
+    }
+
+    public ArtifactStore store() {
+        return store;
     }
 
     public ModelReady deliver(ModelDelivery delivery) {
@@ -112,19 +126,33 @@ public class ModelExporter {
             loss = test.loss();
             samples = testSet.size();
         }
-        Path dir = switch (delivery.scope()) {
-            case GLOBAL -> jobDir(delivery.jobId()).resolve("global");
-            case CLIENT -> jobDir(delivery.jobId()).resolve("clients").resolve(Integer.toString(delivery.clientId()));
-            case BUDGET -> jobDir(delivery.jobId()).resolve("budgets").resolve(Long.toString(delivery.macsBudget()));
+        List<String> scopePath = switch (delivery.scope()) {
+            case GLOBAL -> List.of("global");
+            case CLIENT -> List.of("clients", Integer.toString(delivery.clientId()));
+            case BUDGET -> List.of("budgets", Long.toString(delivery.macsBudget()));
         };
-        List<Artifact> files = write(dir, delivery, summary, accuracy, loss, samples);
+        String eventId = UUID.randomUUID().toString();
+        DeliveryLocation location = new DeliveryLocation(ArtifactFiles.safeName(delivery.jobId()), scopePath, eventId);
+        Path dir = store.stagingDir(location);
+        // Announced only once every file is where consumers read it.
+        PublishedDelivery published;
+        try {
+            List<StagedFile> staged = write(dir, delivery, summary, accuracy, loss, samples);
+            published = store.publish(location, staged);
+            List<PublishedArtifact> onTopic = artifactTopic.publish(delivery.jobId(), eventId, delivery.scope(),
+                    delivery.clientId(), delivery.macsBudget(), staged);
+            requireSameBytes(published, onTopic);
+        } catch (RuntimeException e) {
+            store.discard(location);
+            throw e;
+        }
         String architecture = delivery.architecture() != null ? delivery.architecture().json()
                 : delivery.genotype() != null ? delivery.genotype().toJson() : ArtifactFiles.toJson(summary.describe());
         long parameters = delivery.architecture() != null ? delivery.architecture().parameters() : summary.parameters();
         long macs = delivery.architecture() != null ? delivery.architecture().macs() : summary.macs();
 
         ModelReady ready = ModelReady.newBuilder()
-                .setEventId(UUID.randomUUID().toString())
+                .setEventId(eventId)
                 .setJobId(delivery.jobId())
                 .setTimestamp(Instant.now())
                 .setScope(delivery.scope())
@@ -137,20 +165,34 @@ public class ModelExporter {
                 .setParameterCount(parameters)
                 .setMacs(macs)
                 .setFormat("safetensors")
-                .setArtifactUri(dir.toString())
-                .setFiles(files)
+                .setArtifactUri(published.uri())
+                .setFiles(published.files())
                 .setRoundsCompleted(delivery.roundsCompleted())
                 .setSearchMs(delivery.searchMs())
                 .setMetrics(figures(delivery.metrics(), accuracy))
                 .setMacsBudget(delivery.macsBudget())
                 .build();
         publisher.publish(ready);
+        store.seal(published);
         long ms = (System.nanoTime() - start) / 1_000_000;
         metrics.exported(delivery.algorithm(), ms, accuracy);
         LOG.infof("job %s %s%s%s: test accuracy %.4f on %d images, %d parameters, %d MACs; artifacts in %s (%d ms)",
                 delivery.jobId(), delivery.scope(), delivery.clientId() == null ? "" : " client " + delivery.clientId(),
-                delivery.macsBudget() == null ? "" : " " + delivery.macsBudget() + " MACs", accuracy, samples, parameters, macs, dir, ms);
+                delivery.macsBudget() == null ? "" : " " + delivery.macsBudget() + " MACs", accuracy, samples, parameters, macs,
+                published.uri(), ms);
         return ready;
+    }
+
+    /** The artifacts topic must carry the very bytes the store announced (a file rewritten in between would not). */
+    private static void requireSameBytes(PublishedDelivery stored, List<PublishedArtifact> onTopic) {
+        for (PublishedArtifact chunked : onTopic) {
+            boolean announced = stored.files().stream().anyMatch(f -> f.getSha256().equals(chunked.sha256())
+                    && f.getSizeBytes() == chunked.sizeBytes());
+            if (!announced) {
+                throw new IllegalStateException("the artifacts topic got " + chunked.name() + " with SHA-256 "
+                        + chunked.sha256() + ", which the store did not publish");
+            }
+        }
     }
 
     /** Accuracy of an already built network (e.g. a masked supernet) on the job's held-out test set. */
@@ -179,34 +221,40 @@ public class ModelExporter {
         return figures;
     }
 
-    private List<Artifact> write(Path dir, ModelDelivery delivery, ModelSummary summary, double accuracy,
-                                 double loss, int samples) {
+    private static void stage(Map<String, StagedFile> files, Path file, String mediaType) {
+        String name = file.getFileName().toString();
+        files.put(name, new StagedFile(name, file, mediaType));
+    }
+
+    /** The delivery's files, by name; a name written twice (a genotype's and an architecture's picture) counts once. */
+    private List<StagedFile> write(Path dir, ModelDelivery delivery, ModelSummary summary, double accuracy,
+                                   double loss, int samples) {
         try {
             Files.createDirectories(dir);
-            List<Artifact> files = new ArrayList<>();
+            Map<String, StagedFile> files = new LinkedHashMap<>();
             Path weights = dir.resolve("model.safetensors");
             SafetensorsWriter.write(weights, delivery.parameters(), Map.of(
                     "jobId", delivery.jobId(),
                     "algorithm", delivery.algorithm(),
                     "family", delivery.model().getFamily()));
-            files.add(ArtifactFiles.artifact(weights, "application/vnd.safetensors"));
+            stage(files, weights, "application/vnd.safetensors");
             if (delivery.genotype() != null) {
                 Path genotype = dir.resolve("genotype.json");
                 ArtifactFiles.writeString(genotype, delivery.genotype().toJson());
-                files.add(ArtifactFiles.artifact(genotype, "application/json"));
+                stage(files, genotype, "application/json");
                 Path picture = dir.resolve("cells.svg");
                 CellDiagram.write(picture, delivery.genotype());
-                files.add(ArtifactFiles.artifact(picture, "image/svg+xml"));
+                stage(files, picture, "image/svg+xml");
             }
 
             if (delivery.architecture() != null) {
                 Path architecture = dir.resolve("architecture.json");
                 ArtifactFiles.writeString(architecture, delivery.architecture().json());
-                files.add(ArtifactFiles.artifact(architecture, "application/json"));
+                stage(files, architecture, "application/json");
                 if (delivery.architecture().svg() != null) {
                     Path picture = dir.resolve("cells.svg");
                     ArtifactFiles.writeString(picture, delivery.architecture().svg());
-                    files.add(ArtifactFiles.artifact(picture, "image/svg+xml"));
+                    stage(files, picture, "image/svg+xml");
                 }
             }
 
@@ -260,9 +308,9 @@ public class ModelExporter {
             description.put("job", ArtifactFiles.parse(delivery.job().toString()));
             Path json = dir.resolve("model.json");
             ArtifactFiles.writeJson(json, description);
-            files.add(ArtifactFiles.artifact(json, "application/json"));
-            files.addAll(delivery.extraFiles());
-            return files;
+            stage(files, json, "application/json");
+            delivery.extraFiles().forEach(file -> files.put(file.name(), file));
+            return List.copyOf(files.values());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write artifacts of job " + delivery.jobId() + " to " + dir, e);
         }

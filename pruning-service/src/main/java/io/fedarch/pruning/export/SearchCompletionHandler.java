@@ -21,10 +21,10 @@ import io.fedarch.core.strategy.ServerStateCodec;
 import io.fedarch.core.strategy.StrategyRegistry;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.core.tensor.TensorCodec;
-import io.fedarch.events.Artifact;
 import io.fedarch.events.ModelScope;
 import io.fedarch.events.SearchCompleted;
 import io.fedarch.events.SearchStatus;
+import io.fedarch.pruning.store.StagedFile;
 
 /**
  * Delivers what a completed job becomes, as its strategy decides ({@code Strategy.afterSearch}): a
@@ -78,7 +78,7 @@ public class SearchCompletionHandler {
         } else if (result instanceof DerivedArchitecture architecture) {
             architectures.searchCompleted(completed, parameters, architecture);
         } else if (result instanceof SearchResult.AsTrainedWithReports reported) {
-            List<Artifact> reports = writeReports(exporter, completed.getJobId(), reported.files());
+            List<StagedFile> reports = writeReports(exporter, completed.getJobId(), reported.files());
             exporter.deliver(new ModelDelivery(completed.getJobId(), ModelScope.GLOBAL, null,
                     completed.getSpec().getAlgorithm(), completed.getSpec(), completed.getSpec().getModel(), parameters,
                     null, null, completed.getRoundsCompleted(), completed.getModelVersion(), completed.getSearchMs(),
@@ -92,10 +92,11 @@ public class SearchCompletionHandler {
         }
     }
 
-    /** The strategy's reports, written to the job's {@code search/} directory. */
-    static List<Artifact> writeReports(ModelExporter exporter, String jobId, Map<String, String> files) {
-        Path dir = exporter.jobDir(jobId).resolve("search");
-        List<Artifact> written = new ArrayList<>();
+    /** The strategy's reports, written to the job's {@code search/} directory; delivered as {@code search/<name>}. */
+    static List<StagedFile> writeReports(ModelExporter exporter, String jobId, Map<String, String> files) {
+        Path dir = exporter.workingDir(jobId, "search");
+        exporter.store().requireNotDelivered(dir);
+        List<StagedFile> written = new ArrayList<>();
         try {
             Files.createDirectories(dir);
             for (Map.Entry<String, String> file : new TreeMap<>(files).entrySet()) {
@@ -103,7 +104,7 @@ public class SearchCompletionHandler {
                 ArtifactFiles.writeString(path, file.getValue());
                 String type = file.getKey().endsWith(".csv") ? "text/csv"
                         : file.getKey().endsWith(".svg") ? "image/svg+xml" : "application/json";
-                written.add(ArtifactFiles.artifact(path, type));
+                written.add(new StagedFile("search/" + path.getFileName(), path, type));
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write the reports of job " + jobId, e);

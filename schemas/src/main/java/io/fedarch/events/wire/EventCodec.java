@@ -1,8 +1,8 @@
 package io.fedarch.events.wire;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.ByteBuffer;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -59,9 +59,15 @@ public final class EventCodec {
         BinaryMessageEncoder<T> encoder = (BinaryMessageEncoder<T>) ENCODERS.computeIfAbsent(event.getClass(),
                 type -> new BinaryMessageEncoder<>(modelFor(type), event.getSchema()));
         try {
-            ByteBuffer buffer = encoder.encode(event);
-            byte[] bytes = new byte[buffer.remaining()];
-            buffer.get(bytes);
+            // Not encoder.encode(event): it encodes into a per-thread buffer that grows to the largest event the
+            // thread ever encoded and never shrinks, so every thread that once wrote a model-carrying event kept
+            // a copy of its size (the coordinator held ~36 MB of them for a 4 MB model, issue 19). Measuring first
+            // and writing into an array of the exact size allocates the event once, with no growing buffer (in G1,
+            // a model-sized array is a humongous object: every interim copy costs contiguous old regions).
+            SizeOnly size = new SizeOnly();
+            encoder.encode(event, size);
+            byte[] bytes = new byte[Math.toIntExact(size.bytes)];
+            encoder.encode(event, new FillArray(bytes));
             return bytes;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot encode " + event.getSchema().getFullName(), e);
@@ -74,6 +80,42 @@ public final class EventCodec {
      * @throws MalformedEventException when the bytes are not a valid message of that type
      *         (wrong header, unknown schema fingerprint, truncated body)
      */
+    /** Counts what is written and keeps none of it. */
+    private static final class SizeOnly extends OutputStream {
+        long bytes;
+
+        @Override
+        public void write(int b) {
+            bytes++;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            bytes += len;
+        }
+    }
+
+    /** Writes into an array of the size {@link SizeOnly} measured; an event that changed in between overflows it. */
+    private static final class FillArray extends OutputStream {
+        private final byte[] target;
+        private int position;
+
+        FillArray(byte[] target) {
+            this.target = target;
+        }
+
+        @Override
+        public void write(int b) {
+            target[position++] = (byte) b;
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) {
+            System.arraycopy(b, off, target, position, len);
+            position += len;
+        }
+    }
+
     @SuppressWarnings("unchecked")
     public static <T extends SpecificRecord> T decode(byte[] payload, Class<T> type) {
         if (payload == null) {

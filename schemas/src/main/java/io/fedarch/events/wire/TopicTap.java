@@ -90,6 +90,12 @@ public final class TopicTap implements AutoCloseable {
             consumer = new KafkaConsumer<>(c);
             List<TopicPartition> partitions = consumer.partitionsFor(topic, Duration.ofSeconds(30)).stream()
                     .map(p -> new TopicPartition(topic, p.partition())).toList();
+            if (partitions.isEmpty()) {
+                // Following no partition would wait out every timeout and report "got 0" instead of the cause.
+                consumer.close();
+                throw new IllegalStateException("topic " + topic + " has no partitions at " + bootstrap
+                        + " (not created yet?)");
+            }
             consumer.assign(partitions);
             consumer.seekToEnd(partitions);
             partitions.forEach(consumer::position);

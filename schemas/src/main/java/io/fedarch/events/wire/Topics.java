@@ -21,6 +21,11 @@ public final class Topics {
     public static final String DEAD_LETTERS = "fedarch.dead-letters";
     /** The coordinator's durable job state ({@code JobCheckpoint}), compacted: the latest checkpoint per job. */
     public static final String COORDINATOR_STATE = "fedarch.coordinator-state";
+    /**
+     * The files of delivered models in chunks ({@code ArtifactChunk}), compacted: one key per chunk, so
+     * every chunk of every delivery stays, for consumers that reach nothing but the broker.
+     */
+    public static final String ARTIFACT_CHUNKS = "fedarch.artifact-chunks";
 
     /** Topics whose events carry a full model state and therefore need large message limits. */
     public static final List<String> MODEL_CARRYING =
@@ -30,7 +35,7 @@ public final class Topics {
     public static final List<String> ALL =
             List.of(JOBS, ROUND_STARTS, CLIENT_TASKS, CLIENT_UPDATES, GLOBAL_MODELS,
                     SEARCH_COMPLETIONS, PERSONALIZED_MODELS, ARCHITECTURE_MASKS, MODELS_READY, DEAD_LETTERS,
-                    COORDINATOR_STATE);
+                    COORDINATOR_STATE, ARTIFACT_CHUNKS);
 
     private Topics() {
     }

@@ -102,6 +102,11 @@ final class SampleEvents {
                                 .setAccepted(List.of(AcceptedUpdate.newBuilder().setClientId(4).setEventId("e4")
                                         .setPartition(4).setOffset(17).build())).build())
                         .setHandledEventIds(List.of("e2")).build(),
+                ArtifactChunk.newBuilder().setEventId("e12").setJobId("job-1").setDeliveryId("e7")
+                        .setScope(ModelScope.CLIENT).setClientId(3).setPublicationId("p1")
+                        .setFileName("client-3/model.safetensors").setMediaType("application/octet-stream")
+                        .setFileSizeBytes(7).setFileSha256("ab").setChunkIndex(1).setChunkCount(2).setOffsetBytes(4)
+                        .setData(ByteBuffer.wrap(new byte[]{5, 6, 7})).setTimestamp(NOW).build(),
                 DeadLetter.newBuilder().setEventId("e8").setJobId(null).setTimestamp(NOW).setService("coordinator")
                         .setSourceTopic("fedarch.jobs").setSourcePartition(0).setSourceOffset(42).setKey("k")
                         .setReason("not a valid JobSubmitted message").setErrorType("MalformedEventException")

@@ -47,7 +47,7 @@ class SchemaOnlyDecodingTest {
                 SCHEMAS_BY_FINGERPRINT.put(SchemaNormalization.parsingFingerprint64(schema), schema);
             }
         }
-        assertEquals(11, SCHEMAS_BY_FINGERPRINT.size(), "ten event types and the coordinator checkpoint");
+        assertEquals(12, SCHEMAS_BY_FINGERPRINT.size(), "eleven event types and the coordinator checkpoint");
     }
 
     @Test
@@ -89,6 +89,72 @@ class SchemaOnlyDecodingTest {
             assertEquals(0.25f, data.getFloat(8));
             assertEquals("FP32", tensor.get("dtype").toString());
         }
+    }
+
+    /**
+     * Compressed tensors (JobSpec.compression) are rebuilt from the generic record by following the
+     * Tensor doc fields alone: INT8 values times their row's scale, TOPK values at their indices, and
+     * a difference added to its base.
+     */
+    @Test
+    void compressedTensorsRebuildFromTheDocFieldsAlone() throws IOException {
+        ByteBuffer scales = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(0.5f).putFloat(0.01f);
+        io.fedarch.events.Tensor int8 = io.fedarch.events.Tensor.newBuilder().setName("w").setShape(List.of(2, 3))
+                .setDtype(io.fedarch.events.DType.FP32).setEncoding(io.fedarch.events.TensorEncoding.INT8)
+                .setData(ByteBuffer.wrap(new byte[] {127, -64, 0, 10, 20, -127})).setScales(scales.rewind()).build();
+        ByteBuffer indices = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putInt(1).putInt(3);
+        ByteBuffer values = ByteBuffer.allocate(8).order(ByteOrder.LITTLE_ENDIAN).putFloat(2.5f).putFloat(-1f);
+        io.fedarch.events.Tensor topk = io.fedarch.events.Tensor.newBuilder().setName("b").setShape(List.of(5))
+                .setDtype(io.fedarch.events.DType.FP32).setEncoding(io.fedarch.events.TensorEncoding.TOPK).setDelta(true)
+                .setData(values.rewind()).setIndices(indices.rewind()).build();
+        io.fedarch.events.ClientUpdate update = io.fedarch.events.ClientUpdate.newBuilder(
+                        (io.fedarch.events.ClientUpdate) SampleEvents.all().stream()
+                                .filter(e -> e instanceof io.fedarch.events.ClientUpdate).findFirst().orElseThrow())
+                .setModelState(io.fedarch.events.ModelState.newBuilder().setTensors(List.of(int8, topk)).build()).build();
+        byte[] wire = EventCodec.encode(update);
+        Schema writer = SCHEMAS_BY_FINGERPRINT.get(ByteBuffer.wrap(wire, 2, 8).order(ByteOrder.LITTLE_ENDIAN).getLong());
+        GenericRecord decoded = new BinaryMessageDecoder<GenericRecord>(GenericData.get(), writer).decode(wire);
+        List<?> tensors = (List<?>) ((GenericRecord) decoded.get("modelState")).get("tensors");
+
+        float[] w = rebuild((GenericRecord) tensors.get(0), null);
+        assertArrayEquals(new float[] {63.5f, -32f, 0f, 0.1f, 0.2f, -1.27f}, w, 1e-6f);
+        float[] base = {1f, 1f, 1f, 1f, 1f};
+        assertArrayEquals(new float[] {1f, 3.5f, 1f, 0f, 1f}, rebuild((GenericRecord) tensors.get(1), base));
+    }
+
+    /** An outsider's decoder, written from the Tensor doc fields (FP32 values only). */
+    private static float[] rebuild(GenericRecord tensor, float[] base) {
+        int n = 1;
+        List<?> shape = (List<?>) tensor.get("shape");
+        for (Object d : shape) {
+            n *= (Integer) d;
+        }
+        ByteBuffer data = ((ByteBuffer) tensor.get("data")).duplicate().order(ByteOrder.LITTLE_ENDIAN);
+        float[] v = new float[n];
+        switch (tensor.get("encoding").toString()) {
+            case "DENSE" -> data.asFloatBuffer().get(v);
+            case "INT8" -> {
+                ByteBuffer scales = ((ByteBuffer) tensor.get("scales")).duplicate().order(ByteOrder.LITTLE_ENDIAN);
+                int s = scales.remaining() / 4;
+                for (int i = 0; i < n; i++) {
+                    v[i] = data.get(i) * scales.getFloat(4 * (i / (n / s)));
+                }
+            }
+            case "TOPK" -> {
+                ByteBuffer indices = ((ByteBuffer) tensor.get("indices")).duplicate().order(ByteOrder.LITTLE_ENDIAN);
+                int k = indices.remaining() / 4;
+                for (int j = 0; j < k; j++) {
+                    v[indices.getInt(4 * j)] = data.getFloat(4 * j);
+                }
+            }
+            default -> fail("unknown encoding " + tensor.get("encoding"));
+        }
+        if ((Boolean) tensor.get("delta")) {
+            for (int i = 0; i < n; i++) {
+                v[i] += base[i];
+            }
+        }
+        return v;
     }
 
     /** Generic and specific records print differently (Utf8 vs String, Instant vs long); compare values. */

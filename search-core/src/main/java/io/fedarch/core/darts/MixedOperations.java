@@ -131,39 +131,62 @@ final class MixedOperations {
         long h = Tensors.strided((int) in.get(2), stride);
         long w = Tensors.strided((int) in.get(3), stride);
         long perOp = (long) edges * channels;
-        NDList candidates = new NDList();
+        int separable = sepOps.size();
+        int dilated = convOps.size() - separable;
+        boolean identitySkip = skip && reduceSkip == null;
+        // The mixing weights by candidate group, in FUSION_ORDER: separable, dilated, pools, skip.
+        NDList groups = splitAxis1(weights, separable, dilated, poolOps.size(), skip ? 1 : 0);
+        int g = 0;
+        NDArray sepWeights = separable > 0 ? groups.get(g++) : null;
+        NDArray dilWeights = dilated > 0 ? groups.get(g++) : null;
+        NDArray poolWeights = !poolOps.isEmpty() ? groups.get(g++) : null;
+        NDArray skipWeights = skip ? groups.get(g) : null;
+        NDArray mixed = null;
         NDArray activated = !convOps.isEmpty() || reduceSkip != null ? Activation.relu(x) : null;
         if (!convOps.isEmpty()) {
-            // Copy the input once per edge so one depthwise call serves every edge's own kernels.
-            NDArray tiled = edges == 1 ? activated : activated.tile(new long[] {1, edges, 1, 1});
+            // Copy the input once per edge (channels-last, for the depthwise kernels) so one depthwise
+            // call serves every edge's own kernels.
+            NDArray tiled = Tensors.tiledChannelsLast(activated, edges);
+            // Dilated kernels read a row-major copy: libtorch's channels-last dilated depthwise backward is
+            // wrong on some CPUs (Tensors#conv).
+            NDArray tiledRowMajor = null;
             NDList firstStage = new NDList();
             for (int i = 0; i < convOps.size(); i++) {
                 Primitive p = convOps.get(i);
-                firstStage.add(Tensors.conv(tiled, depthwise1.get(i).getArray(), stride, p.padding(), p.dilation(),
-                        (int) perOp));
+                NDArray kernel = depthwise1.get(i).getArray();
+                if (p.dilation() == 1) {
+                    firstStage.add(Tensors.depthwiseOnChannelsLast(tiled, kernel, stride, p.padding(), 1));
+                } else {
+                    tiledRowMajor = tiledRowMajor != null ? tiledRowMajor : Tensors.contiguous(tiled);
+                    firstStage.add(Tensors.conv(tiledRowMajor, kernel, stride, p.padding(), p.dilation(),
+                            (int) kernel.getShape().get(0)));
+                }
             }
             NDArray stage1 = norm1.apply(Tensors.groupedPointwise(concat(firstStage), pointwise1.getArray(),
                     convOps.size() * edges), training);
-            if (!sepOps.isEmpty()) {
-                NDArray sepInput = Activation.relu(sepOps.size() == convOps.size() ? stage1
-                        : Tensors.channels(stage1, 0, sepOps.size() * perOp));
+            // Split (not sliced) by candidate: a split's gradient is one concatenation, where every
+            // slice's gradient would be a zero-filled copy of the whole stage.
+            NDList byOp = splitAxis1(stage1.reshape(n, convOps.size(), perOp, h, w), separable, dilated);
+            if (separable > 0) {
+                NDList sepInputs = splitAxis1(Activation.relu(byOp.get(0)), ones(separable));
                 NDList secondStage = new NDList();
-                for (int i = 0; i < sepOps.size(); i++) {
+                for (int i = 0; i < separable; i++) {
                     Primitive p = sepOps.get(i);
-                    NDArray part = sepOps.size() == 1 ? sepInput : Tensors.channels(sepInput, i * perOp, (i + 1) * perOp);
-                    secondStage.add(Tensors.conv(part, depthwise2.get(i).getArray(), 1, p.padding(), p.dilation(),
-                            (int) perOp));
+                    secondStage.add(Tensors.conv(sepInputs.get(i).reshape(n, perOp, h, w), depthwise2.get(i).getArray(),
+                            1, p.padding(), p.dilation(), (int) perOp));
                 }
                 NDArray stage2 = norm2.apply(Tensors.groupedPointwise(concat(secondStage), pointwise2.getArray(),
-                        sepOps.size() * edges), training);
-                candidates.add(stage2.reshape(n, sepOps.size(), edges, channels, h, w));
+                        separable * edges), training);
+                mixed = weightedSum(stage2.reshape(n, separable, edges, channels, h, w), sepWeights);
             }
-            int dilated = convOps.size() - sepOps.size();
             if (dilated > 0) {
-                NDArray dil = sepOps.isEmpty() ? stage1 : Tensors.channels(stage1, sepOps.size() * perOp, convOps.size() * perOp);
-                candidates.add(dil.reshape(n, dilated, edges, channels, h, w));
+                NDArray dil = byOp.get(byOp.size() - 1).reshape(n, dilated, edges, channels, h, w);
+                mixed = plus(mixed, weightedSum(dil, dilWeights));
             }
         }
+        // Pools and the identity skip do not depend on the edge: computed once, then weighted into every edge.
+        NDList independent = new NDList();
+        NDList independentWeights = new NDList();
         if (!poolOps.isEmpty()) {
             NDList pooled = new NDList();
             for (Primitive p : poolOps) {
@@ -171,19 +194,65 @@ final class MixedOperations {
                         ? Pool.maxPool2d(x, new Shape(3, 3), new Shape(stride, stride), new Shape(1, 1), false)
                         : Pool.avgPool2d(x, new Shape(3, 3), new Shape(stride, stride), new Shape(1, 1), false, false));
             }
-            NDArray pools = poolNorm.apply(concat(pooled), training).reshape(n, poolOps.size(), 1, channels, h, w);
-            candidates.add(edges == 1 ? pools : pools.broadcast(n, poolOps.size(), edges, channels, h, w));
+            independent.add(poolNorm.apply(concat(pooled), training));
+            independentWeights.add(poolWeights);
         }
-        if (skip) {
-            if (reduceSkip != null) {
-                candidates.add(reduceSkip.applyToActivated(activated, training).reshape(n, 1, edges, channels, h, w));
-            } else {
-                NDArray identity = x.reshape(n, 1, 1, channels, h, w);
-                candidates.add(edges == 1 ? identity : identity.broadcast(n, 1, edges, channels, h, w));
+        if (identitySkip) {
+            independent.add(x);
+            independentWeights.add(skipWeights);
+        }
+        if (!independent.isEmpty()) {
+            NDArray stack = concat(independent);
+            long count = stack.getShape().get(1) / channels;
+            NDArray weightsByEdge = (independentWeights.size() == 1 ? independentWeights.get(0)
+                    : NDArrays.concat(independentWeights, 1)).reshape(1, count, edges, 1, 1, 1);
+            // Weighted by broadcasting, not by one (edges × count) matrix product: on an AMD EPYC the
+            // product's rounding moved the parameters after four search steps 3× past SearchStepNumericsTest's
+            // tolerance (Intel Xeons: within it); the broadcast sum matches the reference on both.
+            NDArray mix = stack.reshape(n, count, 1, channels, h, w).mul(weightsByEdge).sum(new int[] {1});
+            mixed = plus(mixed, mix);
+        }
+        if (reduceSkip != null) {
+            NDArray reduced = reduceSkip.applyToActivated(activated, training).reshape(n, 1, edges, channels, h, w);
+            mixed = plus(mixed, weightedSum(reduced, skipWeights));
+        }
+        return mixed;
+    }
+
+    /** Σ_k weights_k · candidates_k over axis 1: (N, k, E, C, H, W) with (1, k, E, 1, 1, 1) → (N, E, C, H, W). */
+    private static NDArray weightedSum(NDArray candidates, NDArray weights) {
+        return candidates.mul(weights).sum(new int[] {1});
+    }
+
+    private static NDArray plus(NDArray sum, NDArray term) {
+        return sum == null ? term : sum.add(term);
+    }
+
+    /** Consecutive parts of axis 1 with the given sizes (zero sizes are left out). */
+    private static NDList splitAxis1(NDArray array, int... sizes) {
+        List<Long> cuts = new ArrayList<>();
+        long at = 0;
+        int parts = 0;
+        for (int size : sizes) {
+            if (size == 0) {
+                continue;
             }
+            if (parts > 0) {
+                cuts.add(at);
+            }
+            at += size;
+            parts++;
         }
-        NDArray all = candidates.size() == 1 ? candidates.get(0) : NDArrays.concat(candidates, 1);
-        return all.mul(weights).sum(new int[] {1});
+        if (parts <= 1) {
+            return new NDList(array);
+        }
+        return array.split(cuts.stream().mapToLong(Long::longValue).toArray(), 1);
+    }
+
+    private static int[] ones(int count) {
+        int[] sizes = new int[count];
+        java.util.Arrays.fill(sizes, 1);
+        return sizes;
     }
 
     /**

@@ -20,8 +20,6 @@ import io.fedarch.core.model.ParameterRegistry;
  * running (N, remaining nodes, C, H, W) tensor of partial sums is carried along.
  */
 final class SearchCell implements CellNetworkFrame.Cell {
-    private static final NDIndex FIRST_NODE = new NDIndex(":, 0");
-
     private final boolean reduction;
     private final int channels;
     private final ReluConvBn preprocess0;
@@ -57,12 +55,14 @@ final class SearchCell implements CellNetworkFrame.Cell {
                 .add(sources[1].apply(state1, edgeWeights(weights, 1), training));
         NDList nodes = new NDList(CellTopology.NODES);
         for (int s = 2; s < CellTopology.SOURCE_STATES; s++) {
-            NDArray node = pending.get(FIRST_NODE);
+            // Split, not sliced: the gradient of a split is one concatenation, where each slice's
+            // gradient would be a zero-filled copy of the whole pending tensor.
+            NDList firstAndLater = pending.split(new long[] {1}, 1);
+            NDArray node = firstAndLater.get(0).squeeze(1);
             nodes.add(node);
-            NDArray later = pending.get(NDIndex.sliceAxis(1, 1, pending.getShape().get(1)));
-            pending = later.add(sources[s].apply(node, edgeWeights(weights, s), training));
+            pending = firstAndLater.get(1).add(sources[s].apply(node, edgeWeights(weights, s), training));
         }
-        nodes.add(pending.get(FIRST_NODE));
+        nodes.add(pending.squeeze(1));
         return NDArrays.concat(nodes, 1);
     }
 

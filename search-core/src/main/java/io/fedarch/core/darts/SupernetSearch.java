@@ -3,6 +3,8 @@ package io.fedarch.core.darts;
 import io.fedarch.core.strategy.ClientTaskContext;
 import io.fedarch.core.strategy.ClientOutcome;
 import io.fedarch.core.strategy.Personalization;
+import io.fedarch.core.strategy.TaskPhases;
+import io.fedarch.core.strategy.TaskPhases.Phase;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -65,26 +67,33 @@ public final class SupernetSearch {
                                LocalSearch localSearch) {
         JobSpec spec = task.spec();
         try (NDManager manager = Engines.newManager()) {
-            SearchNetwork network = (SearchNetwork) ModelFactory.buildAllocated(spec.getModel(), manager);
-            BlockParameters.load(network, task.globalModel());
-            network.setRelaxation(relaxation);
+            SearchNetwork network = TaskPhases.time(Phase.LOAD, () -> {
+                SearchNetwork built = (SearchNetwork) ModelFactory.buildAllocated(spec.getModel(), manager);
+                BlockParameters.load(built, task.globalModel());
+                built.setRelaxation(relaxation);
+                return built;
+            });
             int evalBatch = Math.max(spec.getBatchSize(), Evaluator.DEFAULT_BATCH);
-            Metrics[] received = evaluate(network, relaxation, true, task, localTest, evalBatch);
+            Metrics[] received = TaskPhases.time(Phase.EVALUATE_GLOBAL,
+                    () -> evaluate(network, relaxation, true, task, localTest, evalBatch));
             Metrics globalTest = received[1];
             Metrics before = received[0];
-            Result search = localSearch.search(network);
-            if (localTest != null) {
-                // A personalized supernet is delivered as it is: it keeps the statistics its figures are measured with.
-                RelaxedEvaluation.keepMatchingStatistics(network, relaxation, task.shard().train(), spec.getBatchSize());
-            }
-            Metrics[] searched = evaluate(network, relaxation, false, task, localTest, evalBatch);
+            Result search = TaskPhases.time(Phase.TRAIN, () -> localSearch.search(network));
+            Metrics[] searched = TaskPhases.time(Phase.EVALUATE_LOCAL, () -> {
+                if (localTest != null) {
+                    // A personalized supernet is delivered as it is: it keeps the statistics its figures are measured with.
+                    RelaxedEvaluation.keepMatchingStatistics(network, relaxation, task.shard().train(), spec.getBatchSize());
+                }
+                return evaluate(network, relaxation, false, task, localTest, evalBatch);
+            });
             Metrics after = searched[0];
             Metrics test = searched[1];
             Metrics training = search.training();
             Map<String, Double> custom = new HashMap<>(search.custom());
             custom.put("globalValidationLoss", before.loss());
-            ClientOutcome outcome = new ClientOutcome(
-                    search.sent() != null ? search.sent() : BlockParameters.read(network), task.shard().train().size(),
+            ModelParameters sent = search.sent() != null ? search.sent()
+                    : TaskPhases.time(Phase.UPDATE_ENCODE, () -> BlockParameters.read(network));
+            ClientOutcome outcome = new ClientOutcome(sent, task.shard().train().size(),
                     training.steps(), training.loss(), training.accuracy(), after.loss(), after.accuracy(),
                     before.accuracy(), after.samples(), Map.copyOf(custom));
             return new Personalization(outcome, test, globalTest);

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 
+import io.fedarch.core.strategy.RunningWeightedSum;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.events.AsyncAggregation;
 import io.fedarch.events.BufferedUpdate;
@@ -59,8 +60,10 @@ final class AsyncState {
     final Map<Integer, ModelParameters> baseModels = new TreeMap<>();
     /** At most one task per client. Sorted by client so seeded choices and checkpoints are reproducible. */
     final Map<Integer, Outstanding> outstanding = new TreeMap<>();
-    /** In arrival order. */
+    /** In arrival order; kept without their models, which are folded into {@link #deltas}. */
     final List<Buffered> buffer = new ArrayList<>();
+    /** Σ staleness weight × (local − base) over the buffer, in double; null while the buffer is empty. */
+    RunningWeightedSum deltas;
     /** After a restore: the buffer as the checkpoint recorded it, until its updates are read back ({@link BufferedAsyncPacing#resume}). */
     final List<BufferedUpdate> restoredBuffer = new ArrayList<>();
     private final Deque<String> closedOrder = new ArrayDeque<>();

@@ -14,7 +14,7 @@ import org.slf4j.LoggerFactory;
 import io.fedarch.core.strategy.BufferedAsyncStep;
 import io.fedarch.core.strategy.ClientInstruction;
 import io.fedarch.core.strategy.ClientResult;
-import io.fedarch.core.strategy.StaleUpdate;
+import io.fedarch.core.strategy.RunningWeightedSum;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.core.tensor.TensorCodec;
 import io.fedarch.core.util.Seeds;
@@ -90,7 +90,9 @@ final class BufferedAsyncPacing implements Pacing {
             throw new InputRejectedException("update of client " + update.getClientId() + " has sampleCount "
                     + update.getSampleCount() + "; it must be positive");
         }
-        ModelParameters local = engine.decode(job, update.getModelState(), update.getClientId());
+        // A compressed update is a difference to the model of its task's version.
+        ModelParameters local = engine.decode(job, update.getModelState(), update.getClientId(),
+                async.baseModels.getOrDefault(task.baseVersion(), job.global));
         async.outstanding.remove(update.getClientId());
         async.closeTask(task.taskEventId());
         int staleness = job.modelVersion - task.baseVersion();
@@ -103,8 +105,7 @@ final class BufferedAsyncPacing implements Pacing {
         } else {
             ClientResult result = new ClientResult(instruction(job, update.getClientId(), task.baseVersion()),
                     engine.weight(job, update), local, update.getMetrics());
-            async.buffer.add(new AsyncState.Buffered(
-                    new ReceivedUpdate(result, update.getMetrics(), update.getWorkerId(), origin), task.baseVersion()));
+            fold(job, new ReceivedUpdate(result, update.getMetrics(), update.getWorkerId(), origin), task.baseVersion());
             async.counted++;
             out.add(new Decision.UpdateCounted(update.getMetrics()));
             LOG.info("job {} version {}: update {}/{} from client {} (staleness {}, worker {}, {} ms compute)",
@@ -178,31 +179,45 @@ final class BufferedAsyncPacing implements Pacing {
         for (int i = 0; i < updates.size(); i++) {
             ClientUpdate update = updates.get(i);
             BufferedUpdate place = async.restoredBuffer.get(i);
-            ModelParameters local = engine.decode(job, update.getModelState(), update.getClientId());
+            ModelParameters local = engine.decode(job, update.getModelState(), update.getClientId(),
+                    async.baseModels.getOrDefault(place.getBaseVersion(), job.global));
             ClientResult result = new ClientResult(instruction(job, update.getClientId(), place.getBaseVersion()),
                     engine.weight(job, update), local, update.getMetrics());
             UpdateOrigin origin = new UpdateOrigin(place.getUpdate().getEventId(), place.getUpdate().getPartition(),
                     place.getUpdate().getOffset());
-            async.buffer.add(new AsyncState.Buffered(
-                    new ReceivedUpdate(result, update.getMetrics(), update.getWorkerId(), origin), place.getBaseVersion()));
+            fold(job, new ReceivedUpdate(result, update.getMetrics(), update.getWorkerId(), origin), place.getBaseVersion());
         }
         async.restoredBuffer.clear();
         async.outstanding.replaceAll((client, task) -> task.deadline().isBefore(now.plus(grace))
                 ? new AsyncState.Outstanding(task.taskEventId(), task.baseVersion(), now.plus(grace)) : task);
     }
 
-    /** One server version from the buffer; false when it is not finite and the job failed instead. */
+    /**
+     * Folds an accepted update's staleness-weighted delta (local − its base) into the version's
+     * running sum and buffers only its weight, metrics and place: the coordinator holds one sum per
+     * version, not {@code bufferSize} models. Its staleness is final on arrival: the version does not
+     * change until the buffer is full.
+     */
+    private static void fold(JobState job, ReceivedUpdate received, int baseVersion) {
+        AsyncState async = job.async;
+        if (async.deltas == null) {
+            async.deltas = new RunningWeightedSum(job.global);
+        }
+        double weight = BufferedAsyncStep.stalenessWeight(job.modelVersion - baseVersion,
+                async.settings.getStalenessExponent());
+        async.deltas.addDifference(received.result().parameters(), async.baseModels.get(baseVersion), weight);
+        async.buffer.add(new AsyncState.Buffered(received.withoutModel(), baseVersion));
+    }
+
+    /** One server version from the folded buffer; false when it is not finite and the job failed instead. */
     private boolean step(JobState job, Instant now, List<Decision> out) {
         AsyncState async = job.async;
-        List<StaleUpdate> stale = new ArrayList<>();
         List<ReceivedUpdate> received = new ArrayList<>();
         List<Integer> participants = new ArrayList<>();
         int maxStaleness = 0;
         double stalenessSum = 0;
         for (AsyncState.Buffered b : async.buffer) {
             int staleness = job.modelVersion - b.baseVersion();
-            stale.add(new StaleUpdate(b.update().result().clientId(), b.update().result().parameters(),
-                    async.baseModels.get(b.baseVersion()), staleness));
             received.add(b.update());
             participants.add(b.update().result().clientId());
             maxStaleness = Math.max(maxStaleness, staleness);
@@ -210,7 +225,7 @@ final class BufferedAsyncPacing implements Pacing {
         }
         long aggregationStart = System.nanoTime();
         double rate = async.settings.getServerLearningRate();
-        ModelParameters next = BufferedAsyncStep.apply(job.global, stale, async.settings.getStalenessExponent(), rate);
+        ModelParameters next = BufferedAsyncStep.apply(job.global, async.deltas, async.buffer.size(), rate);
         String nonFinite = FiniteAggregate.problem(next);
         if (nonFinite != null) {
             finish(job);
@@ -226,6 +241,7 @@ final class BufferedAsyncPacing implements Pacing {
         async.baseModels.put(job.modelVersion, job.global);
         async.versionStartedAt = now;
         async.buffer.clear();
+        async.deltas = null;
 
         RoundMetrics summary = RoundSummary.of(received, received.size(), aggregationMs, versionMs);
         Map<String, Double> custom = new HashMap<>(summary.getCustom());
@@ -252,6 +268,7 @@ final class BufferedAsyncPacing implements Pacing {
         async.outstanding.keySet().forEach(client -> async.closeTask(async.outstanding.get(client).taskEventId()));
         async.outstanding.clear();
         async.buffer.clear();
+        async.deltas = null;
         async.baseModels.clear();
     }
 

@@ -11,10 +11,18 @@ import java.time.Duration;
  *                          deadline) to drain the updates that queued up while the coordinator was down
  * @param maxMessageBytes   the largest message the transport carries; a task that would not fit fails the job
  * @param limits            bounds on what a job spec may ask for, checked at submission
+ * @param foldUpdates       whether rounds of strategies that can fold their updates into running sums do
+ *                          (the default); false buffers every update until the round closes, as before
+ *                          issue 19 — kept only so the scale benchmark can measure both in one build
  */
-public record EngineSettings(Duration betweenRoundsWait, Duration resumeGrace, int maxMessageBytes, JobLimits limits) {
+public record EngineSettings(Duration betweenRoundsWait, Duration resumeGrace, int maxMessageBytes, JobLimits limits,
+                             boolean foldUpdates) {
     /** Room for everything in a task besides the tensors: ids, the job spec, the round config. */
     public static final int TASK_ENVELOPE_BYTES = 256 * 1024;
+
+    public EngineSettings(Duration betweenRoundsWait, Duration resumeGrace, int maxMessageBytes, JobLimits limits) {
+        this(betweenRoundsWait, resumeGrace, maxMessageBytes, limits, true);
+    }
 
     public EngineSettings(Duration betweenRoundsWait, Duration resumeGrace, int maxMessageBytes) {
         this(betweenRoundsWait, resumeGrace, maxMessageBytes, JobLimits.DEFAULTS);

@@ -32,6 +32,7 @@ import io.fedarch.events.JobSpec;
 import io.fedarch.events.ModelState;
 import io.fedarch.events.RoundPacing;
 import io.fedarch.events.StrategyState;
+import io.fedarch.events.UpdateCodec;
 import io.fedarch.events.SearchStatus;
 
 /**
@@ -173,14 +174,38 @@ public final class FederationEngine {
      */
     public Restored restore(JobCheckpoint checkpoint, Map<Integer, ClientUpdate> accepted,
                             List<ClientUpdate> asyncBuffer, String unreadable) {
+        return restore(checkpoint, place -> accepted.get(place.getClientId()), asyncBuffer, unreadable);
+    }
+
+    /** Reads one counted update back from where the checkpoint recorded it. */
+    @FunctionalInterface
+    public interface UpdateReader {
+        /** @throws RuntimeException saying why it cannot be read (gone from the topic, another event there) */
+        ClientUpdate read(AcceptedUpdate place);
+    }
+
+    /**
+     * As {@link #restore(JobCheckpoint, Map, List, String)}, reading the open round's counted updates
+     * one at a time with {@code openRound} and folding each before the next is read, in the order the
+     * checkpoint recorded them, so a folding round resumes with the sums it had, bit for bit, and the
+     * restore holds one update at a time.
+     */
+    public Restored restore(JobCheckpoint checkpoint, UpdateReader openRound, List<ClientUpdate> asyncBuffer,
+                            String unreadable) {
         Instant now = clock.instant();
         Strategy strategy = strategies.get(checkpoint.getSpec().getAlgorithm());
-        JobState job = JobCheckpoints.restore(checkpoint, strategy);
+        JobState job = JobCheckpoints.restore(checkpoint, strategy, settings.foldUpdates());
         if (unreadable == null && checkpoint.getOpenRound() != null) {
             for (AcceptedUpdate place : checkpoint.getOpenRound().getAccepted()) {
-                ClientUpdate update = accepted.get(place.getClientId());
+                ClientUpdate update;
+                try {
+                    update = openRound.read(place);
+                } catch (RuntimeException e) {
+                    unreadable = e.getMessage();
+                    break;
+                }
                 UpdateOrigin origin = new UpdateOrigin(place.getEventId(), place.getPartition(), place.getOffset());
-                job.openRound.updates.put(place.getClientId(), received(job, update, origin));
+                job.openRound.count(place.getClientId(), received(job, update, origin));
             }
         }
         if (job.phase.finished()) {
@@ -201,6 +226,15 @@ public final class FederationEngine {
         if (job.phase == JobPhase.ROUND_RUNNING) {
             pacing(job).onResume(job, asyncBuffer, now, grace);
         }
+        boolean changed = false;
+        if (job.openRound != null && !job.openRound.tasksPublished) {
+            // The coordinator stopped between committing the previous round's close and this round's tasks.
+            LOG.info("job {}: round {}'s tasks were not committed before the restart; publishing them", job.jobId,
+                    job.openRound.round);
+            job.openRound.tasksPublished = true;
+            sendTasks(job, job.openRound, List.copyOf(job.openRound.asked), out);
+            changed = true;
+        }
         if (job.betweenRoundsDeadline != null && job.betweenRoundsDeadline.isBefore(now.plus(settings.resumeGrace()))) {
             job.betweenRoundsDeadline = now.plus(settings.resumeGrace());
         }
@@ -208,7 +242,7 @@ public final class FederationEngine {
                 job.spec.getRounds(), job.openRound == null ? "" : ", round " + job.openRound.round + " (attempt "
                         + job.openRound.attempt + ") has " + job.openRound.updates.size() + " of "
                         + job.openRound.expectedUpdates() + " updates");
-        return new Restored(job, Outcome.of(out, false), true);
+        return new Restored(job, Outcome.of(out, changed), true);
     }
 
     // ---- inputs -------------------------------------------------------------------------------
@@ -303,7 +337,10 @@ public final class FederationEngine {
         return new ReceivedUpdate(result, update.getMetrics(), update.getWorkerId(), origin);
     }
 
-    /** The checks every client model goes through before it is counted, synchronous or not: it fits the job's model and is finite. */
+    /**
+     * The checks every client model of a synchronous round goes through before it is counted: it fits
+     * the job's model and is finite; compressed differences are added to the round's model.
+     */
     ModelParameters decode(JobState job, ModelState state, int clientId) {
         return decode(job, state, clientId, job.global);
     }
@@ -332,10 +369,14 @@ public final class FederationEngine {
         }
     }
 
-    private ModelParameters decode(JobState job, ModelState state, int clientId, ModelParameters reference) {
+    /**
+     * The same checks against {@code reference}, which is also the base a compressed update's
+     * differences are added to: the coordinator's exact model of the version the client's task carried.
+     */
+    ModelParameters decode(JobState job, ModelState state, int clientId, ModelParameters reference) {
         ModelParameters parameters;
         try {
-            parameters = TensorCodec.fromAvro(state);
+            parameters = TensorCodec.fromAvro(state, reference);
             reference.requireCompatible(parameters);
         } catch (IllegalArgumentException e) {
             throw new InputRejectedException("update of client " + clientId + " does not fit the model of job "
@@ -490,7 +531,8 @@ public final class FederationEngine {
 
     /** Opens {@code round} with the plan's clients and sends them their tasks. */
     void openRound(JobState job, int round, RoundPlan plan, Instant now, List<Decision> out) {
-        job.openRound = new RoundState(round, plan, now, now.plusMillis(job.spec.getRoundDeadlineMs()));
+        job.openRound = RoundState.open(job, round, plan, now, now.plusMillis(job.spec.getRoundDeadlineMs()),
+                settings.foldUpdates());
         sendTasks(job, job.openRound, plan.clients(), out);
     }
 
@@ -527,7 +569,9 @@ public final class FederationEngine {
      * (the transport would refuse every task, and the job would only fail at the deadline).
      */
     ModelState encodedForTasks(JobState job, long payloadBytes, List<Decision> out) {
-        ModelState model = TensorCodec.toAvro(job.global, job.spec.getTensorDType());
+        ModelState model = downlinkCompressed(job.spec)
+                ? job.downlink.of(job.modelVersion, job.global, job.spec)
+                : TensorCodec.toAvro(job.global, job.spec.getTensorDType());
         long modelBytes = TensorCodec.encodedBytes(model) + payloadBytes;
         if (modelBytes + EngineSettings.TASK_ENVELOPE_BYTES > settings.maxMessageBytes()) {
             fail(job, "the model state" + (payloadBytes > 0 ? " and a client's payload are " : " is ") + modelBytes
@@ -537,6 +581,10 @@ public final class FederationEngine {
             return null;
         }
         return model;
+    }
+
+    private static boolean downlinkCompressed(JobSpec spec) {
+        return spec.getCompression() != null && spec.getCompression().getDownlink() != UpdateCodec.NONE;
     }
 
     /**
@@ -555,7 +603,7 @@ public final class FederationEngine {
                     + Personalization.LOCAL_TEST_LOSS + ", " + Personalization.LOCAL_TEST_SAMPLES + ")");
         }
         out.add(new Decision.PublishPersonalized(round.round, update, accuracy, loss, samples.intValue()));
-        round.updates.put(update.getClientId(), received);
+        round.count(update.getClientId(), received);
         LOG.info("job {} personalization: client {} adapted ({}/{}), local test acc {} (global model {})",
                 job.jobId, update.getClientId(), round.updates.size(), round.plan.clients().size(),
                 String.format("%.4f", accuracy),

@@ -51,6 +51,7 @@ public final class JobCheckpoints {
                 .setPersonalizedClients(run.personalizedClients)
                 .setHandledEventIds(run.handledEventIds())
                 .setAsyncState(finished || run.async == null ? null : asyncState(run.async))
+                .setDownlink(finished ? null : run.downlink.checkpoint())
                 .build();
     }
 
@@ -100,12 +101,16 @@ public final class JobCheckpoints {
 
     private static OpenRound openRound(RoundState round) {
         List<AcceptedUpdate> accepted = new ArrayList<>();
-        round.updates.forEach((client, update) -> accepted.add(AcceptedUpdate.newBuilder()
-                .setClientId(client)
-                .setEventId(update.origin().eventId())
-                .setPartition(update.origin().partition())
-                .setOffset(update.origin().offset())
-                .build()));
+        // In the order they were folded, so a restore refolds them into the same sums bit for bit.
+        for (int client : round.arrival) {
+            UpdateOrigin origin = round.updates.get(client).origin();
+            accepted.add(AcceptedUpdate.newBuilder()
+                    .setClientId(client)
+                    .setEventId(origin.eventId())
+                    .setPartition(origin.partition())
+                    .setOffset(origin.offset())
+                    .build());
+        }
         return OpenRound.newBuilder()
                 .setRound(round.round)
                 .setAttempt(round.attempt)
@@ -114,6 +119,7 @@ public final class JobCheckpoints {
                 .setStartedAt(round.startedAt)
                 .setDeadline(round.deadline)
                 .setAccepted(accepted)
+                .setTasksPublished(round.tasksPublished)
                 .build();
     }
 
@@ -123,7 +129,7 @@ public final class JobCheckpoints {
      * are a deterministic function of the job, the round, the client, the global model and the state,
      * none of which changes while a round is open.
      */
-    private static RoundState openRound(JobState run, OpenRound open) {
+    private static RoundState openRound(JobState run, OpenRound open, boolean mayFold) {
         RoundPlan plan;
         if (run.phase == JobPhase.PERSONALIZING) {
             plan = run.strategy.configurePersonalization(run.spec, run.global, run.state);
@@ -133,18 +139,25 @@ public final class JobCheckpoints {
                     .map(client -> run.strategy.instruct(run.spec, open.getRound(), client, run.global, run.state))
                     .toList());
         }
-        RoundState round = new RoundState(open.getRound(), plan, open.getStartedAt(), open.getDeadline());
+        RoundState round = RoundState.open(run, open.getRound(), plan, open.getStartedAt(), open.getDeadline(),
+                mayFold);
         for (int client : open.getAsked()) {
             if (!round.instructions.containsKey(client)) {
                 round.ask(run.strategy.instruct(run.spec, open.getRound(), client, run.global, run.state));
             }
         }
         round.attempt = open.getAttempt();
+        round.tasksPublished = open.getTasksPublished();
         return round;
     }
 
     /** Rebuilds a job from its checkpoint; the caller puts the open round's updates back, read from the update topic. */
     public static JobState restore(JobCheckpoint checkpoint, Strategy strategy) {
+        return restore(checkpoint, strategy, true);
+    }
+
+    /** As {@link #restore(JobCheckpoint, Strategy)}; {@code mayFold}: see {@link EngineSettings#foldUpdates}. */
+    public static JobState restore(JobCheckpoint checkpoint, Strategy strategy, boolean mayFold) {
         JobState run = new JobState(checkpoint.getJobId(), checkpoint.getSpec(), strategy,
                 checkpoint.getGlobalModel() == null ? null : TensorCodec.fromAvro(checkpoint.getGlobalModel()),
                 checkpoint.getAcceptedAt());
@@ -164,9 +177,10 @@ public final class JobCheckpoints {
         if (checkpoint.getAsyncState() != null) {
             run.async = restoreAsync(checkpoint);
         }
+        run.downlink = DownlinkBroadcast.restore(checkpoint.getDownlink());
         OpenRound open = checkpoint.getOpenRound();
         if (open != null) {
-            run.openRound = openRound(run, open);
+            run.openRound = openRound(run, open, mayFold);
         }
         return run;
     }

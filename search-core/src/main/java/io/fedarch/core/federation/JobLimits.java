@@ -11,8 +11,10 @@ import io.fedarch.core.model.ModelFactory;
 import io.fedarch.core.model.ModelSize;
 import io.fedarch.core.strategy.HyperParameter;
 import io.fedarch.core.strategy.Strategy;
+import io.fedarch.core.tensor.compression.WireCompression;
 import io.fedarch.events.DType;
 import io.fedarch.events.JobSpec;
+import io.fedarch.events.UpdateCodec;
 
 /**
  * Upper bounds on every size a job spec controls, and the worst-case cost of the job checked
@@ -30,14 +32,28 @@ import io.fedarch.events.JobSpec;
  * @param maxSpecBytes       the encoded job spec, which travels in every task and checkpoint
  * @param maxKnobValue       any other whole-number knob
  * @param workerMemoryBytes  what one worker may use for a task; the task's estimated peak must fit
+ * @param coordinatorMemoryBytes what the coordinator may hold for one job's open round: a job whose
+ *                           aggregation buffers every update (a robust rule, per-client state) needs
+ *                           clientsPerRound FP32 models of it and is refused above it
  */
 public record JobLimits(int maxTotalClients, int maxClientsPerRound, int maxRounds, int maxEpochs, int maxBatchSize,
                         Duration maxRoundDeadline, int maxRoundAttempts, int maxSpecBytes, int maxKnobValue,
-                        long workerMemoryBytes) {
+                        long workerMemoryBytes, long coordinatorMemoryBytes) {
+
+    /** A quarter of the local stack's coordinator heap (768 MiB), the rest left to the other jobs and to Kafka's buffers. */
+    public static final long DEFAULT_COORDINATOR_MEMORY_BYTES = 192L << 20;
 
     /** Generous for every recorded run (≤ 100 clients, ≤ 30 rounds, ≤ 1 GB per task), tight enough to keep a service alive. */
     public static final JobLimits DEFAULTS = new JobLimits(100_000, 1_000, 10_000, 100, 4_096, Duration.ofDays(7),
-            100, 1 << 20, 100_000, 16L << 30);
+            100, 1 << 20, 100_000, 16L << 30, DEFAULT_COORDINATOR_MEMORY_BYTES);
+
+    /** Limits with the default coordinator memory budget. */
+    public JobLimits(int maxTotalClients, int maxClientsPerRound, int maxRounds, int maxEpochs, int maxBatchSize,
+                     Duration maxRoundDeadline, int maxRoundAttempts, int maxSpecBytes, int maxKnobValue,
+                     long workerMemoryBytes) {
+        this(maxTotalClients, maxClientsPerRound, maxRounds, maxEpochs, maxBatchSize, maxRoundDeadline,
+                maxRoundAttempts, maxSpecBytes, maxKnobValue, workerMemoryBytes, DEFAULT_COORDINATOR_MEMORY_BYTES);
+    }
 
     /** Room in a checkpoint besides the model tensors, the spec and the strategy's state: ids, counters. */
     static final int CHECKPOINT_ENVELOPE_BYTES = 16 * 1024;
@@ -104,6 +120,31 @@ public record JobLimits(int maxTotalClients, int maxClientsPerRound, int maxRoun
         return List.of();
     }
 
+    /**
+     * What is wrong with what the coordinator holds for one open round; empty when it fits. A round
+     * whose strategy folds its updates holds the running sums (8 bytes per parameter) whatever its
+     * number of clients; one that buffers them (robust rules, strategies with per-client state:
+     * {@link Strategy#foldsUpdates} false) holds clientsPerRound FP32 models (quorum does not lower
+     * it: a round may still hear from every selected client before it closes). FedBuff folds its buffer.
+     */
+    public List<String> roundMemoryProblems(JobSpec spec, Strategy strategy, long parameters) {
+        boolean buffers = spec.getAsyncAggregation() == null && !strategy.foldsUpdates(spec);
+        if (!buffers) {
+            return List.of();
+        }
+        long held = 4 * parameters * spec.getClientsPerRound();
+        if (held > coordinatorMemoryBytes) {
+            String rule = spec.getRobustAggregation() != null
+                    ? "its robust rule " + spec.getRobustAggregation().getRule() : strategy.name() + "'s aggregation";
+            return List.of(rule + " needs every update of a round at once: " + spec.getClientsPerRound()
+                    + " clients × " + parameters + " parameters at FP32 = " + mib(held)
+                    + " held by the coordinator, above its budget " + mib(coordinatorMemoryBytes)
+                    + " (fedarch.limits.coordinator-memory-bytes): use fewer clientsPerRound, a smaller model, or the "
+                    + "sample-weighted mean, which folds each update into running sums as it arrives");
+        }
+        return List.of();
+    }
+
     private static long stateBytes(JobSpec spec, Strategy strategy) {
         io.fedarch.events.StrategyState encoded = io.fedarch.core.strategy.ServerStateCodec.toAvro(
                 strategy.initialState(spec));
@@ -117,11 +158,16 @@ public record JobLimits(int maxTotalClients, int maxClientsPerRound, int maxRoun
         }
     }
 
-    /** The FP32 global model, FedBuff's base models (one per concurrent task at most), the spec, a round's bookkeeping. */
+    /**
+     * The FP32 global model, FedBuff's base models (one per concurrent task at most), a compressed
+     * downlink's broadcast and residual, the spec, a round's bookkeeping.
+     */
     private static long checkpointBytes(JobSpec spec, long parameters, int specBytes) {
         int baseModels = spec.getAsyncAggregation() == null ? 0
                 : AsyncState.concurrency(spec.getAsyncAggregation(), spec.getClientsPerRound());
-        return 4 * parameters * (1 + baseModels) + specBytes + CHECKPOINT_ENVELOPE_BYTES
+        // A compressed downlink keeps its latest broadcast (at most the dense FP32 size) and its FP32 residual.
+        int downlink = spec.getCompression() != null && spec.getCompression().getDownlink() != UpdateCodec.NONE ? 2 : 0;
+        return 4 * parameters * (1 + baseModels + downlink) + specBytes + CHECKPOINT_ENVELOPE_BYTES
                 + (long) CHECKPOINT_BYTES_PER_CLIENT * spec.getClientsPerRound() * Math.max(1, spec.getMaxRoundAttempts());
     }
 
@@ -171,6 +217,12 @@ public record JobLimits(int maxTotalClients, int maxClientsPerRound, int maxRoun
             problems.add("a task would carry about " + mib(task) + ", above the " + mib(maxMessageBytes)
                     + " message limit");
         }
+        // Only TOPK can make an update larger than the dense task checked above.
+        long update = updateBytes(spec, parameters) + EngineSettings.TASK_ENVELOPE_BYTES;
+        if (updateBytes(spec, parameters) > bytesPerValue * parameters && update > maxMessageBytes) {
+            problems.add("an update would carry about " + mib(update) + ", above the " + mib(maxMessageBytes)
+                    + " message limit");
+        }
         Optional<Long> activations = activationsPerImage(spec);
         long peak = 16 * parameters + 4L * spec.getBatchSize() * activations.orElse(0L);
         if (peak > workerMemoryBytes) {
@@ -179,6 +231,23 @@ public record JobLimits(int maxTotalClients, int maxClientsPerRound, int maxRoun
                     + "batch of " + spec.getBatchSize() + ": " + mib(4L * spec.getBatchSize() * a)).orElse("")
                     + "), above the worker budget " + mib(workerMemoryBytes) + ": use a smaller model or batchSize");
         }
+    }
+
+    /**
+     * The most payload a client update can carry: dense values in tensorDType, or under compression
+     * the larger of that and TOPK's values and 4-byte indices (INT8's byte per value and a scale per
+     * row of at least 16 values never exceed dense). Tensors are compressed whole, so k ≤ fraction·n + 1 each.
+     */
+    static long updateBytes(JobSpec spec, long parameters) {
+        int bytesPerValue = spec.getTensorDType() == DType.FP16 ? 2 : 4;
+        long dense = bytesPerValue * parameters;
+        if (spec.getCompression() == null || spec.getCompression().getUplink() != UpdateCodec.TOPK) {
+            return dense;
+        }
+        double fraction = Math.min(0.5, Math.max(0, spec.getCompression().getTopKFraction()));
+        long sparse = (long) Math.ceil(fraction * parameters * (bytesPerValue + 4))
+                + (long) (bytesPerValue + 4) * (parameters / WireCompression.MIN_ELEMENTS + 1);
+        return Math.max(dense, sparse);
     }
 
     private static Optional<Long> activationsPerImage(JobSpec spec) {

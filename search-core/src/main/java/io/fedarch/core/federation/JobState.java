@@ -48,6 +48,8 @@ public final class JobState {
     AsyncState async;
     /** Number of the job's latest checkpoint. */
     long checkpointSequence;
+    /** The compressed broadcast and its residual (JobSpec.compression.downlink); unused otherwise. */
+    DownlinkBroadcast downlink = new DownlinkBroadcast();
 
     private final Deque<String> handledOrder = new ArrayDeque<>();
     private final Set<String> handled = new HashSet<>();
@@ -62,6 +64,18 @@ public final class JobState {
 
     public String jobId() {
         return jobId;
+    }
+
+    /**
+     * Marks whether the open round's tasks are still to be committed. A coordinator that commits a
+     * round's close (the global model, the checkpoint, the last update's offset) in one transaction and
+     * the next round's tasks in a second sets it for the first transaction's checkpoint and clears it
+     * for the second's, so a restart in between knows to publish the tasks ({@link FederationEngine#restore}).
+     */
+    public void deferRoundTasks(boolean deferred) {
+        if (openRound != null) {
+            openRound.tasksPublished = !deferred;
+        }
     }
 
     public JobSpec spec() {

@@ -7,6 +7,7 @@ import java.util.TreeMap;
 
 import io.fedarch.core.model.ModelFactory;
 import io.fedarch.core.model.ModelSize;
+import io.fedarch.core.tensor.compression.WireCompression;
 import io.fedarch.core.strategy.HyperParameter;
 import io.fedarch.core.strategy.Strategy;
 import io.fedarch.core.strategy.StrategyRegistry;
@@ -14,6 +15,8 @@ import io.fedarch.events.AggregationRule;
 import io.fedarch.events.AsyncAggregation;
 import io.fedarch.events.JobSpec;
 import io.fedarch.events.RoundPacing;
+import io.fedarch.events.UpdateCodec;
+import io.fedarch.events.UpdateCompression;
 
 /**
  * The one place a job is checked before it starts: its strategy's own checks, then the protocol's
@@ -78,10 +81,18 @@ public final class JobValidation {
         if (spec.getAsyncAggregation() != null) {
             validateAsync(spec, strategy);
         }
+        if (spec.getCompression() != null) {
+            validateCompression(spec, strategy, strategies);
+        }
         List<String> stateTooLarge = settings.limits().stateProblems(spec, strategy,
                 parameters != null ? parameters : ModelSize.parameters(spec.getModel()), settings.maxMessageBytes());
         if (!stateTooLarge.isEmpty()) {
             throw new InputRejectedException("invalid job: " + String.join("; ", stateTooLarge));
+        }
+        List<String> roundTooLarge = settings.limits().roundMemoryProblems(spec, strategy,
+                parameters != null ? parameters : ModelSize.parameters(spec.getModel()));
+        if (!roundTooLarge.isEmpty()) {
+            throw new InputRejectedException("invalid job: " + String.join("; ", roundTooLarge));
         }
         return strategy;
     }
@@ -118,6 +129,31 @@ public final class JobValidation {
         if (!problems.isEmpty()) {
             throw new InputRejectedException("invalid job: hyperParameters: " + String.join("; ", problems)
                     + " (./fedarch algorithms lists every knob)");
+        }
+    }
+
+    /** The wire compression's settings, and whether the strategy takes compressed updates; throws with every problem named. */
+    private static void validateCompression(JobSpec spec, Strategy strategy, StrategyRegistry strategies) {
+        UpdateCompression c = spec.getCompression();
+        List<String> problems = new ArrayList<>();
+        if (c.getDownlink() == UpdateCodec.TOPK) {
+            problems.add("downlink TOPK is not supported: workers are stateless and hold no earlier model to add a "
+                    + "sparse difference to; use INT8 or NONE");
+        }
+        if (!(c.getTopKFraction() > 0 && c.getTopKFraction() <= 0.5)) {
+            problems.add("topKFraction must be in (0, 0.5] (got " + c.getTopKFraction() + "; above 0.5 values and "
+                    + "indices cost more than the dense tensor)");
+        }
+        if (WireCompression.active(spec) && !strategy.acceptsCompressedUpdates()) {
+            List<String> accepting = strategies.names().stream()
+                    .filter(name -> strategies.get(name).acceptsCompressedUpdates()).sorted().toList();
+            problems.add(spec.getAlgorithm() + " does not take compressed updates (its aggregation is not checked "
+                    + "against lossy client models, e.g. it reads which entries a client changed, or its clients send "
+                    + "something other than a trained copy of the model); strategies that do: " + accepting
+                    + "; remove compression or set uplink and downlink to NONE");
+        }
+        if (!problems.isEmpty()) {
+            throw new InputRejectedException("invalid job: compression: " + String.join("; ", problems));
         }
     }
 

@@ -11,6 +11,8 @@ public final class RoundSummary {
     /** RoundMetrics.custom keys. */
     public static final String STEPS = "steps";
     public static final String COMPUTE_MS_PER_STEP = "computeMsPerStep";
+    /** Sum of the payload bytes of the models the round's tasks carried (the downlink; updateBytes is the uplink). */
+    public static final String TASK_MODEL_BYTES = "taskModelBytes";
 
     private RoundSummary() {
     }
@@ -31,6 +33,7 @@ public final class RoundSummary {
         long computeMax = 0;
         long bytes = 0;
         long steps = 0;
+        double taskBytes = 0;
         for (ReceivedUpdate update : updates) {
             ClientMetrics m = update.metrics();
             long n = update.result().sampleCount();
@@ -47,6 +50,7 @@ public final class RoundSummary {
             computeMax = Math.max(computeMax, m.getComputeMs());
             bytes += m.getUpdateBytes();
             steps += m.getSteps();
+            taskBytes += m.getCustom().getOrDefault(ClientTaskExecution.TASK_MODEL_BYTES, 0.0);
         }
         int reported = updates.size();
         return RoundMetrics.newBuilder()
@@ -62,8 +66,9 @@ public final class RoundSummary {
                 .setMaxClientComputeMs(computeMax)
                 .setUpdateBytes(bytes)
                 // Local compute per optimiser step: for a NAS search, the cost of one search step (α and w update).
-                .setCustom(Map.of(STEPS, (double) steps,
-                        COMPUTE_MS_PER_STEP, steps == 0 ? Double.NaN : (double) computeSum / steps))
+                .setCustom(new java.util.HashMap<>(Map.of(STEPS, (double) steps,
+                        COMPUTE_MS_PER_STEP, steps == 0 ? Double.NaN : (double) computeSum / steps,
+                        TASK_MODEL_BYTES, taskBytes)))
                 .build();
     }
 }

@@ -9,7 +9,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import io.fedarch.core.strategy.Aggregated;
-import io.fedarch.core.strategy.ClientResult;
 import io.fedarch.core.strategy.RoundPlan;
 import io.fedarch.events.ClientUpdate;
 import io.fedarch.events.RoundMetrics;
@@ -53,7 +52,8 @@ final class SynchronousRounds implements Pacing {
             return false;
         }
         RoundState round = job.openRound;
-        round.updates.put(update.getClientId(), received);
+        round.count(update.getClientId(), received);
+        round.lastUpdateAt.put(String.valueOf(update.getWorkerId()), now);
         out.add(new Decision.UpdateCounted(update.getMetrics()));
         LOG.info("job {} round {}: update {}/{} from client {} (worker {}, {} ms compute)", job.jobId,
                 round.round, round.updates.size(), round.expectedUpdates(), update.getClientId(),
@@ -114,16 +114,14 @@ final class SynchronousRounds implements Pacing {
 
     private void closeRound(JobState job, Instant now, List<Decision> out) {
         RoundState round = job.openRound;
-        List<ClientResult> results = new ArrayList<>();
-        round.updates.values().forEach(u -> results.add(u.result()));
-
         long aggregationStart = System.nanoTime();
         Aggregated aggregated;
         try {
-            aggregated = job.strategy.aggregate(job.spec, round.round, job.global, job.state, results);
+            aggregated = round.folding != null ? round.folding.finish() : job.strategy.aggregate(job.spec, round.round,
+                    job.global, job.state, round.updates.values().stream().map(ReceivedUpdate::result).toList());
         } catch (RuntimeException e) {
             // Aggregation is deterministic: retrying cannot help, and a job stuck past its deadline helps no one.
-            engine.fail(job, "round " + round.round + " could not be aggregated from " + results.size()
+            engine.fail(job, "round " + round.round + " could not be aggregated from " + round.updates.size()
                     + " update(s): " + e.getMessage(), out);
             return;
         }
@@ -142,6 +140,7 @@ final class SynchronousRounds implements Pacing {
         job.completedRounds = round.round;
         job.openRound = null;
         RoundMetrics metrics = RoundSummary.of(round, aggregationMs, roundMs);
+        metrics.getCustom().putAll(RoundTimeBreakdown.of(round.updates.values(), round.lastUpdateAt, now));
         job.lastRoundMetrics = metrics;
         out.add(new Decision.PublishGlobal(round.round, job.modelVersion, new ArrayList<>(round.updates.keySet()),
                 job.global, metrics, job.state));

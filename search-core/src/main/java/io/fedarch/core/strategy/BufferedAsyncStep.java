@@ -32,7 +32,25 @@ public final class BufferedAsyncStep {
     }
 
     /**
-     * The next global model. Accumulates in double precision.
+     * The next global model from the buffer folded as it arrived: {@code deltas} holds
+     * Σ w_i · delta_i over the {@code buffered} updates (in double precision), so the coordinator
+     * never holds the buffer's models. Equal to {@link #apply(ModelParameters, List, double, double)}
+     * on the same updates up to floating-point rounding.
+     *
+     * @throws IllegalArgumentException when nothing was folded or {@code deltas} does not fit the global model
+     */
+    public static ModelParameters apply(ModelParameters global, RunningWeightedSum deltas, int buffered,
+                                        double serverLearningRate) {
+        if (buffered <= 0 || deltas.count() != buffered) {
+            throw new IllegalArgumentException("cannot step on a buffer of " + buffered + " with " + deltas.count()
+                    + " folded updates");
+        }
+        return deltas.offsetBy(global, serverLearningRate / buffered);
+    }
+
+    /**
+     * The next global model from the whole buffer at once (the reference the folded step is checked
+     * against). Accumulates in double precision.
      *
      * @throws IllegalArgumentException when the buffer is empty or a model does not fit the global one
      */

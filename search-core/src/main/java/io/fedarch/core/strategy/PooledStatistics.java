@@ -21,6 +21,11 @@ public final class PooledStatistics {
     private PooledStatistics() {
     }
 
+    /** The running-mean tensor that goes with a BN running variance named {@code name}; null for any other tensor. */
+    static String meanOf(String name) {
+        return name.endsWith(VARIANCE) ? name.substring(0, name.length() - VARIANCE.length()) + MEAN : null;
+    }
+
     /**
      * {@code averaged} (the weighted mean of the results) with every BN running variance replaced by
      * the pooled variance of the results; everything else as it is.
@@ -29,8 +34,7 @@ public final class PooledStatistics {
         double total = results.stream().mapToDouble(ClientResult::sampleCount).sum();
         List<NamedTensor> out = new ArrayList<>();
         for (NamedTensor tensor : averaged.tensors()) {
-            String meanName = tensor.name().endsWith(VARIANCE)
-                    ? tensor.name().substring(0, tensor.name().length() - VARIANCE.length()) + MEAN : null;
+            String meanName = meanOf(tensor.name());
             if (meanName == null || !averaged.contains(meanName) || total <= 0) {
                 out.add(tensor);
                 continue;

@@ -96,6 +96,28 @@ public interface Strategy {
     Aggregated aggregate(JobSpec spec, int round, ModelParameters global, ServerState state, List<ClientResult> results);
 
     /**
+     * Whether this job's rounds fold each result into running sums as it arrives
+     * ({@link #foldingAggregator}), so the coordinator holds O(model) per round; false (the default)
+     * when {@link #aggregate} needs every result at once (robust rules, per-client state), which the
+     * coordinator then buffers, and which its memory budget bounds at submission
+     * ({@code clientsPerRound} × the model).
+     */
+    default boolean foldsUpdates(JobSpec spec) {
+        return false;
+    }
+
+    /**
+     * The aggregation of {@code round} as a fold over its results, for a job where
+     * {@link #foldsUpdates} is true: it must give what {@link #aggregate} gives on the same results,
+     * up to floating-point rounding, in any arrival order.
+     *
+     * @throws UnsupportedOperationException when the job does not fold its updates
+     */
+    default RoundAggregator foldingAggregator(JobSpec spec, int round, ModelParameters global, ServerState state) {
+        throw new UnsupportedOperationException(name() + " aggregates every result of a round at once");
+    }
+
+    /**
      * The personalization stage after the last round (when {@code personalizationEpochs > 0}):
      * every client adapts the final global model locally. The learning rate is the job's, or
      * hyperParameter {@value #PERSONALIZATION_LEARNING_RATE}.
@@ -104,6 +126,17 @@ public interface Strategy {
         double learningRate = HyperParameters.number(spec, PERSONALIZATION_LEARNING_RATE, spec.getLearningRate());
         return RoundPlan.uniform(IntStream.range(0, spec.getTotalClients()).boxed().toList(),
                 Map.of(RoundPlan.STAGE, RoundPlan.PERSONALIZE, ClientInstruction.LEARNING_RATE, Double.toString(learningRate)));
+    }
+
+    /**
+     * Whether jobs of this strategy may compress model state on the wire (JobSpec.compression):
+     * then every client model it aggregates is the coordinator's exact model plus a lossy, error-fed
+     * difference, and every client trains from a lossy copy of the global model. False by default
+     * (such a job is refused with the reason): a strategy that reads which entries a client changed,
+     * or whose clients send something other than a trained copy of the model, would misbehave silently.
+     */
+    default boolean acceptsCompressedUpdates() {
+        return false;
     }
 
     /** A step between rounds that changes the server state (run by the pruning service), if the strategy has one. */

@@ -15,7 +15,12 @@ public final class DepthwiseBackwardTiming {
             for (int channels : new int[] {8, 32}) {
                 for (int dilation : new int[] {1, 2}) {
                     for (boolean weightGrad : new boolean[] {false, true}) {
+                      for (boolean channelsLast : new boolean[] {false, true}) {
                         NDArray x = m.randomNormal(new Shape(64, channels, 28, 28));
+                        if (channelsLast) {
+                            x = x.transpose(0, 2, 3, 1).reshape(64, 28, 28 * channels).reshape(64, 28, 28, channels)
+                                    .transpose(0, 3, 1, 2);
+                        }
                         NDArray w = m.randomNormal(new Shape(channels, 1, 5, 5));
                         x.setRequiresGradient(true);
                         w.setRequiresGradient(weightGrad);
@@ -29,8 +34,9 @@ public final class DepthwiseBackwardTiming {
                             }
                             best = Math.min(best, System.nanoTime() - t);
                         }
-                        System.out.printf("C=%d 5x5 dilation %d weightGrad=%s: %.1f ms fwd+bwd%n", channels, dilation,
-                                weightGrad, best / 1e6);
+                        System.out.printf("C=%d 5x5 dilation %d weightGrad=%s channelsLast=%s: %.1f ms fwd+bwd%n",
+                                channels, dilation, weightGrad, channelsLast, best / 1e6);
+                      }
                     }
                 }
             }

@@ -49,13 +49,21 @@ public final class SearchStepTiming {
             // Warm-up: the first steps pay for native initialisation and oneDNN kernel selection.
             SearchTrainer.search(network, warmTrain, validation, settings);
             long start = System.nanoTime();
+            long cpuStart = processCpuNanos();
             SearchTrainer.Outcome outcome = SearchTrainer.search(network, train, validation, settings);
             double ms = (System.nanoTime() - start) / 1e6 / outcome.training().steps();
+            // CPU time of the whole process (all native threads): a fairer A/B figure on a busy machine.
+            double cpuMs = (processCpuNanos() - cpuStart) / 1e6 / outcome.training().steps();
             System.out.printf("darts %s batch %d: params=%d macs=%d; %.1f ms per MiLeNAS step over %d steps"
-                            + " (train loss %.3f acc %.3f, val loss %.3f)%n",
-                    options, batch, summary.parameters(), summary.macs(), ms, outcome.training().steps(),
+                            + " (%.1f CPU ms per step; train loss %.3f acc %.3f, val loss %.3f)%n",
+                    options, batch, summary.parameters(), summary.macs(), ms, outcome.training().steps(), cpuMs,
                     outcome.training().loss(), outcome.training().accuracy(), outcome.architectureValidationLoss());
         }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory
+                .getOperatingSystemMXBean()).getProcessCpuTime();
     }
 
     private static int[] range(int from, int to) {

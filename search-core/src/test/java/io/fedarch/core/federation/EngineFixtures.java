@@ -23,6 +23,9 @@ import java.util.TreeSet;
 import io.fedarch.core.darts.OperationMask;
 import io.fedarch.core.strategy.Aggregated;
 import io.fedarch.core.strategy.Aggregation;
+import io.fedarch.core.strategy.FoldedMean;
+import io.fedarch.core.strategy.RoundAggregator;
+import io.fedarch.core.strategy.robust.RobustAggregators;
 import io.fedarch.core.strategy.BetweenRounds;
 import io.fedarch.core.strategy.ClientInstruction;
 import io.fedarch.core.strategy.ClientProcedure;
@@ -239,9 +242,27 @@ final class EngineFixtures {
             return new Aggregated(Aggregation.of(spec, global, results), state);
         }
 
+
         @Override
         public ClientProcedure clientProcedure() {
             throw new IllegalStateException("the engine never runs a client");
+        }
+    }
+
+    /**
+     * {@link TestAvg} as the registry runs it: like FedAvg, the mean folds as updates arrive and a
+     * robust rule buffers them. (Tests that override {@code aggregate} extend {@link TestAvg}, which
+     * buffers, so their own aggregate is the one that runs.)
+     */
+    static final class FoldingAvg extends TestAvg {
+        @Override
+        public boolean foldsUpdates(JobSpec spec) {
+            return RobustAggregators.forSpec(spec) == null;
+        }
+
+        @Override
+        public RoundAggregator foldingAggregator(JobSpec spec, int round, ModelParameters global, ServerState state) {
+            return new FoldedMean(global, false, mean -> new Aggregated(mean, state));
         }
     }
 
@@ -291,7 +312,7 @@ final class EngineFixtures {
     }
 
     static StrategyRegistry registry() {
-        return new StrategyRegistry(new TestAvg(), new TestPruning());
+        return new StrategyRegistry(new FoldingAvg(), new TestPruning());
     }
 
     static FederationEngine engine(MutableClock clock) {

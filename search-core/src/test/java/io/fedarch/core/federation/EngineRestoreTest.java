@@ -72,6 +72,39 @@ class EngineRestoreTest {
         }
     }
 
+    /**
+     * The coordinator commits a round's close before the next round's tasks; a restart in between
+     * finds the checkpoint saying the tasks are still to come and publishes them, the same ones.
+     */
+    @Test
+    void aRestoreBetweenARoundsCloseAndTheNextRoundsTasksPublishesThoseTasks() {
+        FederationEngine.Started started = engine.submit("deferred", spec(Map.of()), null);
+        JobState job = started.job();
+        Decision.SendTasks round1 = one(started.decisions(), Decision.SendTasks.class);
+        clock.set(T0.plusSeconds(10));
+        engine.handle(job, input(answer("deferred", round1, 0, constant(0.1f), 3)));
+        engine.handle(job, input(answer("deferred", round1, 1, constant(0.7f), 7)));
+        FederationEngine.Outcome closed = engine.handle(job, input(answer("deferred", round1, 2, constant(0.3f), 11)));
+        Decision.SendTasks round2 = one(closed.decisions(), Decision.SendTasks.class);
+        job.deferRoundTasks(true);
+        JobCheckpoint betweenTheTwo = checkpoint(job, clock.instant());
+        job.deferRoundTasks(false);
+        assertEquals(false, betweenTheTwo.getOpenRound().getTasksPublished());
+        assertEquals(true, checkpoint(job, clock.instant()).getOpenRound().getTasksPublished());
+
+        FederationEngine restarted = EngineFixtures.engine(new EngineFixtures.MutableClock(T0.plusSeconds(20)));
+        FederationEngine.Restored restored = restarted.restore(betweenTheTwo, Map.of(), List.of(), null);
+        assertEquals(true, restored.running());
+        assertEquals(true, restored.outcome().changed(), "the published tasks go into the next checkpoint");
+        assertSameDecisions(List.of(round2), restored.outcome().decisions());
+        assertEquals(true, checkpoint(restored.job(), clock.instant()).getOpenRound().getTasksPublished());
+
+        // A restore from a checkpoint written after the tasks publishes nothing.
+        FederationEngine.Restored after = EngineFixtures.engine(new EngineFixtures.MutableClock(T0.plusSeconds(20)))
+                .restore(checkpoint(job, clock.instant()), Map.of(), List.of(), null);
+        assertEquals(List.of(), after.outcome().decisions());
+    }
+
     @Test
     void aJobRestoredMidRoundFinishesTheRoundBitForBitAsTheUninterruptedOneAndItsDeadlineGetsTheGrace() {
         FederationEngine.Started started = engine.submit("resume", spec(Map.of()), null);

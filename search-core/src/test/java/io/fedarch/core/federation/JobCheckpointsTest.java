@@ -52,14 +52,15 @@ class JobCheckpointsTest {
         run.modelVersion = 2;
         run.betweenRoundsDeadline = NOW.plusSeconds(5);
         run.firstTimeHandled("request-1");
-        RoundState round = new RoundState(3, new RoundPlan(List.of(1, 3, 5).stream()
-                .map(client -> strategy.instruct(spec, 3, client, global, run.state)).toList()), NOW, NOW.plusSeconds(30));
+        RoundState round = RoundState.open(run, 3, new RoundPlan(List.of(1, 3, 5).stream()
+                .map(client -> strategy.instruct(spec, 3, client, global, run.state)).toList()), NOW, NOW.plusSeconds(30),
+                true);
         round.attempt = 1;
         round.ask(strategy.instruct(spec, 3, 0, global, run.state));
         ClientMetrics metrics = ClientMetrics.newBuilder().setTrainLoss(1).setTrainAccuracy(0.5).setValidationLoss(1)
                 .setValidationAccuracy(0.5).setGlobalValidationAccuracy(0.4).setValidationSamples(10).setSteps(2)
                 .setComputeMs(7).setUpdateBytes(100).build();
-        round.updates.put(3, new ReceivedUpdate(new ClientResult(round.instructions.get(3), 12, global, metrics), metrics, "w",
+        round.count(3, new ReceivedUpdate(new ClientResult(round.instructions.get(3), 12, global, metrics), metrics, "w",
                 new UpdateOrigin("update-3", 4, 1234L)));
         run.openRound = round;
         run.checkpointSequence = 9;

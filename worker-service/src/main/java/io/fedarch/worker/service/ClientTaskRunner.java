@@ -22,6 +22,7 @@ import io.fedarch.events.wire.UpdateSignature;
 import io.fedarch.core.strategy.ClientOutcome;
 import io.fedarch.core.strategy.Personalization;
 import io.fedarch.core.strategy.StrategyRegistry;
+import io.fedarch.core.strategy.TaskPhases;
 import io.fedarch.events.ClientTask;
 import io.fedarch.events.ClientUpdate;
 import io.fedarch.worker.messaging.UpdatePublisher;
@@ -91,6 +92,11 @@ public class ClientTaskRunner {
     }
 
     public void run(ClientTask task) {
+        run(task, 0);
+    }
+
+    /** @param recordDecodeNanos the time spent decoding the task record, counted in the task's decode phase */
+    public void run(ClientTask task, long recordDecodeNanos) {
         if (Instant.now().isAfter(task.getDeadline())) {
             // The coordinator has closed or failed this round already; training now would be wasted work.
             LOG.warnf("skipping task %s (job %s round %d client %d): deadline %s passed", task.getEventId(),
@@ -104,7 +110,7 @@ public class ClientTaskRunner {
         });
         ClientTaskExecution.Executed executed;
         try {
-            executed = TaskDeadline.within(task.getDeadline(), () -> execution.run(task));
+            executed = TaskDeadline.within(task.getDeadline(), () -> execution.run(task, recordDecodeNanos));
         } catch (TaskDeadline.PassedException e) {
             // The round went on without this client; an update now would be ignored as late.
             LOG.warnf("task %s (job %s round %d client %d) abandoned: %s", task.getEventId(), task.getJobId(),
@@ -126,7 +132,14 @@ public class ClientTaskRunner {
             custom.put(SIMULATED_SLOWDOWN_MS, (double) slowdownMs);
             update.setTimestamp(Instant.now());
         }
-        updateKey.ifPresent(key -> update.setSignature(UpdateSignature.sign(key, update)));
+        updateKey.ifPresent(key -> {
+            long signStart = System.nanoTime();
+            update.setSignature(UpdateSignature.sign(key, update));
+            // The signature does not cover the metrics, so its own cost can still be reported in them.
+            double signMs = (System.nanoTime() - signStart) / 1e6;
+            custom.merge(TaskPhases.Phase.UPDATE_ENCODE.key(), signMs, Double::sum);
+            custom.merge(ClientTaskExecution.TASK_MS, signMs, Double::sum);
+        });
         publisher.publish(update);
         metrics.taskCompleted(task.getSpec().getAlgorithm(), computeMs, update.getMetrics().getUpdateBytes());
         if (executed.personalization()) {

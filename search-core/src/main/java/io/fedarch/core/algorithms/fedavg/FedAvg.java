@@ -2,6 +2,8 @@ package io.fedarch.core.algorithms.fedavg;
 
 import io.fedarch.core.strategy.SimulatedAttacks;
 import io.fedarch.core.strategy.Strategy;
+import io.fedarch.core.strategy.FoldedMean;
+import io.fedarch.core.strategy.RoundAggregator;
 import io.fedarch.core.strategy.HeldOutClients;
 import io.fedarch.core.strategy.HyperParameter;
 import io.fedarch.core.strategy.HyperParameters;
@@ -51,6 +53,12 @@ public final class FedAvg implements Strategy {
     public static final String STATISTICS_ONLY = "statisticsOnly";
 
     private final FedAvgClient client = new FedAvgClient();
+
+    /** Its clients send trained copies of the model, and it averages them (or pools BN statistics) entry by entry. */
+    @Override
+    public boolean acceptsCompressedUpdates() {
+        return true;
+    }
 
     @Override
     public String name() {
@@ -195,6 +203,17 @@ public final class FedAvg implements Strategy {
                                 List<ClientResult> results) {
         ModelParameters merged = Aggregation.of(spec, global, results);
         return new Aggregated(statisticsOnly(spec, round) ? PooledStatistics.pool(merged, results) : merged, state);
+    }
+
+    /** The weighted mean folds as updates arrive; a robust rule needs them all. */
+    @Override
+    public boolean foldsUpdates(JobSpec spec) {
+        return RobustAggregators.forSpec(spec) == null;
+    }
+
+    @Override
+    public RoundAggregator foldingAggregator(JobSpec spec, int round, ModelParameters global, ServerState state) {
+        return new FoldedMean(global, statisticsOnly(spec, round), mean -> new Aggregated(mean, state));
     }
 
     @Override

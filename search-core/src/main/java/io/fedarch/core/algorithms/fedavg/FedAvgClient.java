@@ -4,6 +4,8 @@ import io.fedarch.core.strategy.ClientTaskContext;
 import io.fedarch.core.strategy.ClientOutcome;
 import io.fedarch.core.strategy.Personalization;
 import io.fedarch.core.strategy.ClientProcedure;
+import io.fedarch.core.strategy.TaskPhases;
+import io.fedarch.core.strategy.TaskPhases.Phase;
 import java.util.Map;
 
 import ai.djl.ndarray.NDManager;
@@ -46,22 +48,28 @@ public final class FedAvgClient implements ClientProcedure {
         TrainingSettings settings = new TrainingSettings(epochs, spec.getBatchSize(), learningRate(task),
                 spec.getMomentum(), spec.getWeightDecay(), Seeds.derive(spec.getSeed(), clientId, task.round()));
         try (NDManager manager = Engines.newManager()) {
-            Block block = ModelFactory.buildAllocated(spec.getModel(), manager);
-            BlockParameters.load(block, task.globalModel());
+            Block block = TaskPhases.time(Phase.LOAD, () -> {
+                Block built = ModelFactory.buildAllocated(spec.getModel(), manager);
+                BlockParameters.load(built, task.globalModel());
+                return built;
+            });
             int evalBatch = Math.max(spec.getBatchSize(), Evaluator.DEFAULT_BATCH);
             // The received model's BN statistics are the clients' mean: re-measured here for the figures only.
-            Metrics[] received = BatchNormRecalibration.withOwnStatistics(block, task.shard().train(),
-                    spec.getBatchSize(), () -> new Metrics[] {
+            Metrics[] received = TaskPhases.time(Phase.EVALUATE_GLOBAL, () -> BatchNormRecalibration.withOwnStatistics(
+                    block, task.shard().train(), spec.getBatchSize(), () -> new Metrics[] {
                             Evaluator.evaluate(block, task.shard().validation(), evalBatch),
-                            localTest == null ? null : Evaluator.evaluate(block, localTest, evalBatch)});
+                            localTest == null ? null : Evaluator.evaluate(block, localTest, evalBatch)}));
             Metrics before = received[0];
             Metrics globalTest = received[1];
-            Metrics training = statisticsOnly(task) && localTest == null
+            Metrics training = TaskPhases.time(Phase.TRAIN, () -> statisticsOnly(task) && localTest == null
                     ? BatchNormRecalibration.recalibrate(block, task.shard().train(), spec.getBatchSize())
-                    : LocalTrainer.train(block, task.shard().train(), settings);
-            Metrics after = Evaluator.evaluate(block, task.shard().validation(), evalBatch);
-            Metrics test = localTest == null ? null : Evaluator.evaluate(block, localTest, evalBatch);
-            ClientOutcome outcome = new ClientOutcome(BlockParameters.read(block), task.shard().train().size(),
+                    : LocalTrainer.train(block, task.shard().train(), settings));
+            Metrics after = TaskPhases.time(Phase.EVALUATE_LOCAL,
+                    () -> Evaluator.evaluate(block, task.shard().validation(), evalBatch));
+            Metrics test = localTest == null ? null : TaskPhases.time(Phase.EVALUATE_LOCAL,
+                    () -> Evaluator.evaluate(block, localTest, evalBatch));
+            ClientOutcome outcome = new ClientOutcome(TaskPhases.time(Phase.UPDATE_ENCODE, () -> BlockParameters.read(block)),
+                    task.shard().train().size(),
                     training.steps(), training.loss(), training.accuracy(), after.loss(), after.accuracy(),
                     before.accuracy(), after.samples(), Map.of("globalValidationLoss", before.loss()));
             return new Personalization(outcome, test, globalTest);

@@ -4,6 +4,7 @@ import io.fedarch.core.algorithms.fednas.FedNas;
 import io.fedarch.core.strategy.ClientTaskContext;
 import io.fedarch.core.strategy.HyperParameters;
 import io.fedarch.core.strategy.Strategy;
+import io.fedarch.core.strategy.RoundAggregator;
 import io.fedarch.core.strategy.ServerState;
 import io.fedarch.core.strategy.HyperParameter;
 import io.fedarch.core.strategy.SearchResult;
@@ -203,6 +204,16 @@ public final class FedMetaNas implements Strategy, BetweenRounds {
     public Aggregated aggregate(JobSpec spec, int round, ModelParameters global, ServerState state,
                                 List<ClientResult> results) {
         return search.aggregate(spec, round, global, state, results);
+    }
+
+    @Override
+    public boolean foldsUpdates(JobSpec spec) {
+        return search.foldsUpdates(spec);
+    }
+
+    @Override
+    public RoundAggregator foldingAggregator(JobSpec spec, int round, ModelParameters global, ServerState state) {
+        return search.foldingAggregator(spec, round, global, state);
     }
 
     /** No retraining: the surviving path of the final mask, as trained. */

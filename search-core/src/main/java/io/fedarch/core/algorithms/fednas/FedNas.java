@@ -4,6 +4,9 @@ import io.fedarch.core.darts.DartsFamily;
 import io.fedarch.core.algorithms.fedavg.FedAvg;
 import io.fedarch.core.strategy.HyperParameters;
 import io.fedarch.core.strategy.Strategy;
+import io.fedarch.core.strategy.robust.RobustAggregators;
+import io.fedarch.core.strategy.FoldedMean;
+import io.fedarch.core.strategy.RoundAggregator;
 import io.fedarch.core.strategy.Aggregation;
 import io.fedarch.core.strategy.ServerState;
 import io.fedarch.core.strategy.HyperParameter;
@@ -69,6 +72,12 @@ public final class FedNas implements Strategy {
 
     private final FedAvg selection = new FedAvg();
     private final FedNasClient client = new FedNasClient();
+
+    /** Its clients send trained copies of the model, and it averages them (or pools BN statistics) entry by entry. */
+    @Override
+    public boolean acceptsCompressedUpdates() {
+        return true;
+    }
 
     @Override
     public String name() {
@@ -225,6 +234,17 @@ public final class FedNas implements Strategy {
     public Aggregated aggregate(JobSpec spec, int round, ModelParameters global, ServerState state,
                                 List<ClientResult> results) {
         return new Aggregated(Aggregation.of(spec, global, results), state);
+    }
+
+    /** w and α fold as updates arrive into their sample-weighted mean; a robust rule needs them all. */
+    @Override
+    public boolean foldsUpdates(JobSpec spec) {
+        return RobustAggregators.forSpec(spec) == null;
+    }
+
+    @Override
+    public RoundAggregator foldingAggregator(JobSpec spec, int round, ModelParameters global, ServerState state) {
+        return new FoldedMean(global, false, mean -> new Aggregated(mean, state));
     }
 
     /** FedNAS's evaluation stage: the derived network of the final α, fine-tuned for fineTuneRounds (0 = as inherited). */

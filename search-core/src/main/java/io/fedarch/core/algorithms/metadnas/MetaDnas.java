@@ -32,6 +32,8 @@ import io.fedarch.core.strategy.SearchResult;
 import io.fedarch.core.strategy.ServerState;
 import io.fedarch.core.strategy.Strategy;
 import io.fedarch.core.strategy.WeightedAverage;
+import io.fedarch.core.strategy.FoldedMean;
+import io.fedarch.core.strategy.RoundAggregator;
 import io.fedarch.core.strategy.robust.RobustAggregators;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.core.tensor.NamedTensor;
@@ -196,13 +198,32 @@ public final class MetaDnas implements Strategy {
     @Override
     public Aggregated aggregate(JobSpec spec, int round, ModelParameters global, ServerState state,
                                 List<ClientResult> results) {
+        if (metaLearningRate(spec) == 0) {
+            return new Aggregated(global, state);
+        }
+        // FOMAML's means are gradients: never through a robust rule (validate refuses one).
+        return metaStep(spec, global, state,
+                fomaml(spec) ? WeightedAverage.of(global, results) : Aggregation.of(spec, global, results));
+    }
+
+    /** The sample-weighted mean folds as updates arrive (FOMAML always; Reptile unless a robust rule needs them all). */
+    @Override
+    public boolean foldsUpdates(JobSpec spec) {
+        return fomaml(spec) || RobustAggregators.forSpec(spec) == null;
+    }
+
+    @Override
+    public RoundAggregator foldingAggregator(JobSpec spec, int round, ModelParameters global, ServerState state) {
+        return new FoldedMean(global, false, mean -> metaStep(spec, global, state, mean));
+    }
+
+    /** The Adam step of the meta-update from the clients' mean (no step with a meta rate of 0). */
+    private Aggregated metaStep(JobSpec spec, ModelParameters global, ServerState state, ModelParameters mean) {
         double rate = metaLearningRate(spec);
         if (rate == 0) {
             return new Aggregated(global, state);
         }
         boolean fomaml = fomaml(spec);
-        // FOMAML's means are gradients: never through a robust rule (validate refuses one).
-        ModelParameters mean = fomaml ? WeightedAverage.of(global, results) : Aggregation.of(spec, global, results);
         Set<String> stepped = new HashSet<>();
         for (NamedTensor t : global.tensors()) {
             boolean statistic = isStatistic(t.name());
