@@ -104,6 +104,10 @@ kafka.sasl.mechanism, FEDARCH_TOPICS_MAX_MESSAGE_BYTES is fedarch.topics.max-mes
   value: /tmp/djl
 - name: ENGINE_CACHE_DIR
   value: /tmp/djl
+{{- with $v.engine.oneDnnMaxCpuIsa }}
+- name: ONEDNN_MAX_CPU_ISA
+  value: {{ . | quote }}
+{{- end }}
 {{- end -}}
 
 {{- define "fedarch.volumeMounts" -}}

@@ -125,6 +125,21 @@ class HelmChartTest {
     }
 
     @Test
+    void theOneDnnInstructionSetCapReachesEveryServiceOnlyWhenSet() {
+        for (JsonNode deployment : RenderedChart.render(List.of(), Map.of()).ofKind("Deployment")) {
+            assertFalse(env(container(deployment)).containsKey("ONEDNN_MAX_CPU_ISA"),
+                    "oneDNN keeps its own choice by default: " + deployment.path("metadata").path("name").asText());
+        }
+        RenderedChart capped = RenderedChart.render(List.of("gpu"), Map.of("engine.oneDnnMaxCpuIsa", "AVX2"));
+        for (JsonNode deployment : capped.ofKind("Deployment")) {
+            assertEquals("AVX2", env(container(deployment)).get("ONEDNN_MAX_CPU_ISA"),
+                    deployment.path("metadata").path("name").asText());
+        }
+        assertThrows(Exception.class, () -> RenderedChart.render(List.of(), Map.of("engine.oneDnnMaxCpuIsa", "avx2; rm")),
+                "the schema takes oneDNN's upper-case ISA names only");
+    }
+
+    @Test
     void podsRunAsNonRootOnAReadOnlyRootFilesystemWithResourcesAndDisruptionBudgets() {
         RenderedChart chart = RenderedChart.render(List.of(), Map.of());
         for (String name : DEPLOYMENTS) {

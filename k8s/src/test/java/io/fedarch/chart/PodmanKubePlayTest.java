@@ -75,6 +75,11 @@ class PodmanKubePlayTest {
              S3ProxyProcess objectStore = S3ProxyProcess.start(temp.resolve("object-store"));
              TopicTap tap = new TopicTap(broker.bootstrapServers())) {
             sets.put("kafka.bootstrapServers", broker.bootstrapServers());
+            // The pods' libtorch meets the same CPU as this JVM's: the same oneDNN cap (./fedarch sets it on AMD AVX-512).
+            String isa = System.getenv("ONEDNN_MAX_CPU_ISA");
+            if (isa != null && !isa.isBlank()) {
+                sets.put("engine.oneDnnMaxCpuIsa", isa);
+            }
             objectStore.createBucket(BUCKET);
             sets.put("objectStore.enabled", true);
             sets.put("objectStore.endpoint", objectStore.endpoint().toString());

@@ -199,9 +199,22 @@ class FaultToleranceTest {
     @Order(8)
     void aSecondCoordinatorFencesTheFirst() throws Exception {
         ServiceProcess[] first = {null};
-        Run disturbed = run(job, update -> first[0] = stack.startSecondCoordinator());
+        // The workers are paused while the second starts, so the job still has rounds to run after
+        // the fence whatever the machine's load: otherwise a slow start can let the first finish the
+        // job alone and then sit idle with nothing left to commit.
+        Run disturbed = run(job, update -> {
+            signal(stack.workers(), "STOP");
+            try {
+                first[0] = stack.startSecondCoordinator();
+            } finally {
+                signal(stack.workers(), "CONT");
+            }
+        });
         try {
-            awaitExit(first[0], Duration.ofSeconds(60));
+            // The first exits at its next commit. Which coordinator the rebalance gives the job's
+            // partition to is the group's choice: when the second gets it, the first's next commit is
+            // its stale open round's deadline (120 s in this job).
+            awaitExit(first[0], Duration.ofSeconds(job.getRoundDeadlineMs() / 1000 + 30));
             assertSameResultCountedOnce(undisturbed, disturbed);
             String log = java.nio.file.Files.readString(first[0].logFile());
             assertTrue(log.contains("fenced"), "the first coordinator logged that it was fenced");
@@ -324,6 +337,22 @@ class FaultToleranceTest {
      * on the topic, the other clients are still training) and measures how long the round took from
      * the fault to its aggregate.
      */
+    /** Sends a POSIX signal (STOP, CONT) to each service's JVM. */
+    private static void signal(List<ServiceProcess> services, String signal) {
+        for (ServiceProcess service : services) {
+            try {
+                int rc = new ProcessBuilder("kill", "-" + signal, Long.toString(service.pid())).inheritIO().start()
+                        .waitFor();
+                assertEquals(0, rc, "kill -" + signal + " " + service.name());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
     private static Run run(JobSpec job, Consumer<ClientUpdate> fault) throws Exception {
         ExecutorService executor = Executors.newSingleThreadExecutor();
         try (TopicTap tap = new TopicTap(stack.bootstrapServers());

@@ -15,10 +15,11 @@ import ai.djl.training.GradientCollector;
 
 /**
  * The machine's libtorch computes a plain 3×3 convolution's gradients: finite, for the shapes the
- * model families use. One host of this project (a 2-vCPU AMD EPYC VM, 2026-12-01) returned NaN input
- * gradients for 32×8×14×14 inputs from oneDNN's AVX-512 kernel (ONEDNN_MAX_CPU_ISA=AVX2 avoided it)
- * and so failed SuperFedNAS's tests with "NaN or infinite values in 'stem.conv.weight'"; this test
- * names the cause when that happens instead of leaving it to a federation test.
+ * model families use. One machine kind of this project (2-vCPU AMD EPYC Zen 5 VMs, 2026-12-01) returned
+ * NaN gradients for one-input-channel convolutions from oneDNN's JIT kernels, at the AVX-512 level (this
+ * test) and at the AVX2 level (SuperFedNAS's tests: "NaN or infinite values in 'stem.conv.weight'");
+ * ONEDNN_MAX_CPU_ISA=SSE41 avoided both, and ./fedarch sets it there. This test names the cause when
+ * that happens instead of leaving it to a federation test.
  */
 class ConvolutionGradientSanityTest {
     @Test
@@ -42,7 +43,7 @@ class ConvolutionGradientSanityTest {
                     }
                     String shape = Arrays.toString(s) + " (batch, in, out, size, stride)";
                     assertTrue(finite(x.getGradient()), "libtorch's input gradient of a 3x3 convolution " + shape
-                            + " is not finite on this machine: its native kernels are broken here (try ONEDNN_MAX_CPU_ISA=AVX2)");
+                            + " is not finite on this machine: its native kernels are broken here (run through ./fedarch, or set ONEDNN_MAX_CPU_ISA=SSE41)");
                     assertTrue(finite(w.getGradient()), "weight gradient not finite: " + shape);
                 }
             }
