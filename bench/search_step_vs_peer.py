@@ -37,6 +37,25 @@ DEFAULT_STEPS = {(16, 8, 1): 3, (8, 5, 1): 3, (4, 3, 2): 10}
 ENV = dict(os.environ, DJL_OFFLINE="true", OPT_OUT_TRACKING="true", OMP_WAIT_POLICY="PASSIVE")
 
 
+def onednn_cap_of_fedarch():
+    """The ONEDNN_MAX_CPU_ISA that ./fedarch gives fedarch on this machine (None: oneDNN's own choice).
+
+    On AMD EPYC machines with AVX-512, libtorch 2.7.1's oneDNN JIT kernels gave NaN gradients for
+    one-input-channel convolutions (the stem here), so ./fedarch caps it at SSE4.1 there; the bench
+    times what users run. Only fedarch's process gets it: the peer's torch keeps its own kernels.
+    """
+    if os.environ.get("ONEDNN_MAX_CPU_ISA"):
+        return os.environ["ONEDNN_MAX_CPU_ISA"]
+    try:
+        with open("/proc/cpuinfo") as f:
+            text = f.read()
+    except OSError:
+        return None
+    if re.search(r"^vendor_id\s*:\s*AuthenticAMD", text, re.M) and re.search(r"\bavx512f\b", text):
+        return "SSE41"
+    return None
+
+
 def peer_worker(args):
     """Runs inside its own process: times the reference network's MiLeNAS step."""
     import torch
@@ -112,11 +131,15 @@ def baseline_classpath(checkout):
     return f"{target}/test-classes:{target}/classes:{deps}"
 
 
-def run_fedarch(cp, config, batch, steps):
+def run_fedarch(cp, config, batch, steps, onednn_isa):
     c, layers, stride = config
+    env = dict(ENV)
+    env.pop("ONEDNN_MAX_CPU_ISA", None)
+    if onednn_isa:
+        env["ONEDNN_MAX_CPU_ISA"] = onednn_isa
     out = subprocess.run(["java", "-cp", cp, "io.fedarch.core.bench.SearchStepTiming", str(c), str(layers),
                           str(stride), str(batch), str(steps)],
-                         capture_output=True, text=True, env=ENV, cwd=ROOT)
+                         capture_output=True, text=True, env=env, cwd=ROOT)
     m = re.search(r"params=(\d+).*?([0-9.]+) ms per MiLeNAS step", out.stdout)
     if not m:
         raise RuntimeError("fedarch timing failed:\n" + out.stdout + out.stderr)
@@ -174,6 +197,8 @@ def main():
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--baseline", help="another fedarch checkout (e.g. the commit before a change): timed too")
     parser.add_argument("--python", help="interpreter for the peer (default: the first with torch)")
+    parser.add_argument("--onednn-isa", help="ONEDNN_MAX_CPU_ISA for fedarch's process ('native': none; default: "
+                        "what ./fedarch sets on this machine)")
     parser.add_argument("--out", default=os.path.join(ROOT, "bench", "results", "search-step"))
     parser.add_argument("--peer-worker", help=argparse.SUPPRESS)
     parser.add_argument("--config", type=parse_config, help=argparse.SUPPRESS)
@@ -185,6 +210,8 @@ def main():
     if not args.darts_repo or not os.path.exists(os.path.join(args.darts_repo, "cnn", "model_search.py")):
         parser.error("give the path of a local checkout of quark0/darts (it must contain cnn/model_search.py)")
     python = peer_python(args.python)
+    isa = onednn_cap_of_fedarch() if args.onednn_isa is None else (None if args.onednn_isa == "native"
+                                                                     else args.onednn_isa)
     cp = classpath()
     base_cp = baseline_classpath(args.baseline) if args.baseline else None
     started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -204,10 +231,10 @@ def main():
                                                               args.threads)
                     peer_times.append(ms)
                 elif side == "fedarch":
-                    ms, fed_params = run_fedarch(cp, config, args.batch, steps)
+                    ms, fed_params = run_fedarch(cp, config, args.batch, steps, isa)
                     fed_times.append(ms)
                 else:
-                    ms, _ = run_fedarch(base_cp, config, args.batch, steps)
+                    ms, _ = run_fedarch(base_cp, config, args.batch, steps, isa)
                     base_times.append(ms)
                 line = f"{config} repeat {r + 1} {side}: {ms:.1f} ms/step ({steps} steps; load before {before})"
                 print(line, flush=True)
@@ -220,8 +247,10 @@ def main():
         "",
         f"- Run: {started}; command: `python3 bench/search_step_vs_peer.py DARTS_REPO "
         f"--configs {' '.join(','.join(map(str, c)) for c in args.configs)} --repeats {args.repeats}"
-        + (f" --baseline {args.baseline}" if args.baseline else "") + "`",
-        f"- CPU: {cpu_model()}; peer torch {torch_version}, {args.threads} threads; fedarch DJL 0.35.1 / libtorch 2.7.1",
+        + (f" --baseline {args.baseline}" if args.baseline else "")
+        + (f" --onednn-isa {args.onednn_isa}" if args.onednn_isa else "") + "`",
+        f"- CPU: {cpu_model()}; peer torch {torch_version}, {args.threads} threads; fedarch DJL 0.35.1 / libtorch 2.7.1"
+        f" (ONEDNN_MAX_CPU_ISA {isa or 'unset'})",
         f"- Batch {args.batch}; best of {args.repeats} alternating runs per side; load average at the end: {load()}",
         "",
         "| C / layers / stem stride | params (peer / fedarch) | peer ms/step | fedarch ms/step | fedarch / peer | runs peer | runs fedarch |"
