@@ -36,7 +36,8 @@ import io.fedarch.events.ModelSpec;
 
 /**
  * BN recalibration of a network derived from a searched supernet: it changes nothing but the BN
- * running statistics, and it is what lifts the derived network from chance to a real accuracy.
+ * running statistics, and it replaces the supernet mixture's statistics, which blow the derived
+ * network's logits up, with the network's own.
  */
 class BatchNormRecalibrationTest {
     /**
@@ -76,7 +77,7 @@ class BatchNormRecalibrationTest {
     void recalibrationChangesOnlyRunningStatisticsAndLiftsTheDerivedNetworkAboveChance() {
         ImageDataset test = FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TEST, 1000);
 
-        double asInherited = Evaluator.evaluate(derived.derived(), derived.inherited(), test, 500).accuracy();
+        Metrics asInherited = Evaluator.evaluate(derived.derived(), derived.inherited(), test, 500);
         ModelParameters recalibrated;
         Metrics pass;
         try (NDManager manager = Engines.newManager()) {
@@ -101,13 +102,17 @@ class BatchNormRecalibrationTest {
         // each batch's own statistics: the statistics are those of this network, not of the mixture.
         double onCalibration = Evaluator.evaluate(derived.derived(), recalibrated, train, 500).accuracy();
         assertEquals(pass.accuracy(), onCalibration, 0.03, "inference vs the pass's batch statistics");
-        double after = Evaluator.evaluate(derived.derived(), recalibrated, test, 500).accuracy();
-        // Chance is 0.10; as inherited the network normalises with the supernet mixture's statistics. How far
-        // above chance a network cut out of a two-epoch supernet gets depends on the search's seed and on
-        // float summation order (0.067-0.281 over init seeds 3-5 and two builds of the search step, issue 19),
-        // so the floors are "above chance" and "better than as inherited", not a level.
-        assertTrue(after > 0.15, "recalibrated derived network: " + after + " (as inherited: " + asInherited + ")");
-        assertTrue(after > asInherited + 0.05, "recalibrated " + after + " vs as inherited " + asInherited);
+        Metrics after = Evaluator.evaluate(derived.derived(), recalibrated, test, 500);
+        // As inherited, the network normalises with the supernet mixture's statistics and its test loss is far
+        // above chance level (19-334 measured over init seeds 3-5 and two and three search epochs);
+        // recalibrated it is 2.1-3.8. Accuracy is no floor here: a network cut out of a two-epoch, 4-channel
+        // supernet stays near chance (0.129-0.256 recalibrated, 0.081-0.133 as inherited, same runs), and which
+        // side of 0.15 it lands on moved with float summation order (oneDNN's instruction set), so the floors
+        // are on the loss, with a wide margin, and on "not worse".
+        String figures = "recalibrated " + after + ", as inherited " + asInherited;
+        assertTrue(after.loss() < asInherited.loss() / 4, "the loss falls to under a quarter: " + figures);
+        assertTrue(after.loss() < 2 * Math.log(10), "the loss is under twice chance level's ln 10: " + figures);
+        assertTrue(after.accuracy() >= asInherited.accuracy(), "accuracy is not lost: " + figures);
     }
 
     @Test
