@@ -76,6 +76,7 @@ public final class TopicTap implements AutoCloseable {
         private final KafkaConsumer<String, byte[]> consumer;
         private final Class<T> type;
         private int skippedMalformed;
+        private int read;
 
         Reader(String bootstrap, String topic, Class<T> type, boolean committedOnly) {
             this.type = type;
@@ -103,10 +104,13 @@ public final class TopicTap implements AutoCloseable {
 
         /** Waits until {@code count} events matching {@code filter} arrived; returns them in arrival order. */
         public List<T> await(int count, Predicate<T> filter, Duration timeout) {
+            int readBefore = read;
             List<T> matched = collect(filter, timeout, count);
             if (matched.size() < count) {
+                // How many events the reader saw at all tells "nothing arrived" from "others arrived".
                 throw new AssertionError("expected " + count + " " + type.getSimpleName() + " events within "
-                        + timeout.toSeconds() + " s, got " + matched.size());
+                        + timeout.toSeconds() + " s, got " + matched.size() + " (of " + (read - readBefore)
+                        + " events read meanwhile; " + skippedMalformed + " malformed records skipped so far)");
             }
             return matched;
         }
@@ -133,6 +137,7 @@ public final class TopicTap implements AutoCloseable {
                         skippedMalformed++;
                         continue;
                     }
+                    read++;
                     if (filter.test(event)) {
                         matched.add(event);
                     }
