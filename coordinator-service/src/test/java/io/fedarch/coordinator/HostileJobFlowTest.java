@@ -65,7 +65,7 @@ class HostileJobFlowTest {
                     Map.of("rounds", 1))));
 
             // Both in one await: the two dead letters can arrive in one poll, and a reader's await drops what
-            // its filter does not take, so a second await would miss the second (CI on 03c694c).
+            // its filter does not take, so a second await could miss the second.
             Map<String, DeadLetter> refused = deadLetters.await(2,
                     d -> clients.equals(d.getJobId()) || checkpoint.equals(d.getJobId()), WAIT).stream()
                     .collect(Collectors.toMap(DeadLetter::getJobId, d -> d, (a, b) -> a));

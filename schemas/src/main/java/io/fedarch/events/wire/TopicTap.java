@@ -105,12 +105,14 @@ public final class TopicTap implements AutoCloseable {
         /** Waits until {@code count} events matching {@code filter} arrived; returns them in arrival order. */
         public List<T> await(int count, Predicate<T> filter, Duration timeout) {
             int readBefore = read;
+            int malformedBefore = skippedMalformed;
             List<T> matched = collect(filter, timeout, count);
             if (matched.size() < count) {
                 // How many events the reader saw at all tells "nothing arrived" from "others arrived".
                 throw new AssertionError("expected " + count + " " + type.getSimpleName() + " events within "
-                        + timeout.toSeconds() + " s, got " + matched.size() + " (of " + (read - readBefore)
-                        + " events read meanwhile; " + skippedMalformed + " malformed records skipped so far)");
+                        + timeout.toSeconds() + " s, got " + matched.size() + " (meanwhile the reader read "
+                        + (read - readBefore) + " events and skipped " + (skippedMalformed - malformedBefore)
+                        + " malformed records)");
             }
             return matched;
         }

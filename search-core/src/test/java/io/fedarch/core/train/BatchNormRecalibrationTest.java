@@ -74,7 +74,7 @@ class BatchNormRecalibrationTest {
     }
 
     @Test
-    void recalibrationChangesOnlyRunningStatisticsAndLiftsTheDerivedNetworkAboveChance() {
+    void recalibrationChangesOnlyRunningStatisticsAndBringsTheDerivedNetworksLossDown() {
         ImageDataset test = FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TEST, 1000);
 
         Metrics asInherited = Evaluator.evaluate(derived.derived(), derived.inherited(), test, 500);
