@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""The README's accuracy/bytes table of bench/compression.yaml, from each run's result.json.
+"""docs/compression.md's accuracy/bytes table of bench/compression.yaml, from each run's result.json.
 
 usage: compression_table.py [RESULTS_DIR]   (default bench/results/compression)
 
