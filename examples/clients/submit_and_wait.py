@@ -6,7 +6,7 @@ Needs Debian's python3-avro and python3-confluent-kafka. Start a stack with `./f
     python3 examples/clients/submit_and_wait.py 127.0.0.1:PORT --rounds 3 --train-limit 6000
     python3 examples/clients/submit_and_wait.py 127.0.0.1:PORT --external-pacing   # this script starts each round
 
-Wire format (see README): Avro single-object encoding = C3 01, the 8-byte little-endian
+Wire format (see docs/architecture.md): Avro single-object encoding = C3 01, the 8-byte little-endian
 CRC-64-AVRO fingerprint of the writer schema's Parsing Canonical Form, then the Avro binary body.
 """
 import argparse

@@ -31,6 +31,6 @@ final class AlgorithmsCommand {
         out.println("Set them as strings in a job's hyperParameters, e.g. hyperParameters: {fineTuneRounds: \"5\"}; "
                 + "a job naming another knob is refused.");
         out.println("Wire compression is a job setting, not a knob: compression: {uplink: INT8|TOPK|NONE, "
-                + "downlink: INT8|NONE, topKFraction: 0.1} (README, \"Compressed updates\").");
+                + "downlink: INT8|NONE, topKFraction: 0.1} (docs/compression.md).");
     }
 }

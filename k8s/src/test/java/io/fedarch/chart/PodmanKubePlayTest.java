@@ -89,7 +89,7 @@ class PodmanKubePlayTest {
             KubePlayManifest kube = new KubePlayManifest(chart);
             Path manifest = kube.writeTo(home.resolve("k8s/target/podman/fedarch-kube.yaml"));
             podman.run(120, "kube", "down", manifest.toString());
-            // What the operator creates (README "Deploy on Kubernetes"); the chart only refers to them.
+            // What the operator creates (docs/deployment.md); the chart only refers to them.
             podman.createSecret("fedarch-api", Map.of("token", token));
             podman.createSecret("fedarch-update-key", Map.of("key", updateKey));
             podman.createSecret("fedarch-object-store", Map.of("accessKeyId", S3ProxyProcess.ACCESS_KEY_ID,

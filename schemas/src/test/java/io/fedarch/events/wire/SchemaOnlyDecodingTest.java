@@ -32,7 +32,8 @@ class SchemaOnlyDecodingTest {
 
     @BeforeAll
     static void parseTheAvscFilesOnly() throws IOException {
-        // One parser for all files: shared types (common/) first, in dependency order, as README documents.
+        // One parser for all files: shared types (common/) first, in dependency order, as docs/architecture.md
+        // (wire format) documents.
         Schema.Parser parser = new Schema.Parser();
         List<String> commonOrder = List.of("DType", "Tensor", "ModelState", "ModelSpec", "PartitionScheme",
                 "PartitionSpec", "DataSpec", "RoundPacing", "AggregationRule", "RobustAggregation", "AttackKind",

@@ -21,8 +21,8 @@ import java.util.TreeSet;
  * @param maxParameterFree the collapse guard: at most this many parameter-free operations (skip,
  *                   pooling) per derived cell, the rest replaced by their edge's strongest operation
  *                   with weights (P-DARTS's cap on skip connections, extended to pooling); 8 = no cap.
- *                   Default 2, P-DARTS's M: measured in the search protocol (README, "Does the search
- *                   pay?"), the uncapped derivation kept 13 of 16 parameter-free and lost 8 points.
+ *                   Default 2, P-DARTS's M: measured in the search protocol (bench/results/search-pays/README.md,
+ *                   "Ablation"), the uncapped derivation kept 13 of 16 parameter-free and lost 8 points.
  */
 public record DartsOptions(int channels, int layers, List<Primitive> operations, int stemStride, int partialChannels,
                            int maxParameterFree) {

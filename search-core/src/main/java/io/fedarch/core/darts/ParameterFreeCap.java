@@ -10,7 +10,7 @@ import java.util.List;
  * their edge) are replaced by the strongest operation with weights on the same edge, so the cell's
  * wiring is unchanged. This is P-DARTS's rule (Chen et al., 2019: at most M = 2 skip connections per
  * normal cell) extended to pooling, because fedarch's measured collapse was a reduction cell of 7
- * pooling edges out of 8 (README, FedNAS vs FedAvg). Chosen over DARTS-'s auxiliary skip and over
+ * pooling edges out of 8 (bench/results/fednas-vs-fedavg/README.md). Chosen over DARTS-'s auxiliary skip and over
  * regularising α because it costs no search time, needs no extra tuning, and still works when α
  * is nearly uniform — the state a short federated search ends in.
  */

@@ -93,7 +93,10 @@ class HostileJobSpecsTest {
         assertTrue(!message.contains("a task would carry"), message);
     }
 
-    /** H7: the README's default FedNAS supernet at batch 64 does not fit a 6 GiB worker; a small one does. */
+    /**
+     * H7: the default FedNAS supernet (docs/algorithms/fednas.md) at batch 64 does not fit a 6 GiB worker;
+     * a small one does.
+     */
     @Test
     void aSearchNoWorkerCanHoldIsRefusedAgainstTheWorkerBudget() {
         JobLimits sixGiB = new JobLimits(100_000, 1_000, 10_000, 100, 4_096, Duration.ofDays(7), 100, 1 << 20,

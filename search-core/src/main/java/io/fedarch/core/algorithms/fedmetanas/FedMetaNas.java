@@ -32,7 +32,7 @@ import io.fedarch.events.JobSpec;
 
 /**
  * FedMetaNAS (Gao & Huang, arXiv 2504.06457; no public code exists, so this class and its
- * collaborators are the reference, documented in the README): federated architecture search in
+ * collaborators are the reference, documented in docs/algorithms/fedmetanas.md): federated architecture search in
  * the DARTS space with
  * <ul>
  *   <li>a Gumbel-softmax relaxation of every edge (hard, straight-through, by default: a step

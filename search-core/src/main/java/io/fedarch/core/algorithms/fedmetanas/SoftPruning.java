@@ -55,7 +55,7 @@ public final class SoftPruning {
         /**
          * The default for a search of {@code rounds}: threshold 0 after a quarter of the rounds and 1
          * after half of them, so the second half (less the decay rounds) trains the discrete
-         * architecture. Measured (README, "Measured: FedMetaNAS"): with threshold 1 only two rounds
+         * architecture. Measured (bench/results/fedmetanas-vs-fednas/README.md): with threshold 1 only two rounds
          * before the end, the exported network had too little training on its own path.
          */
         public static Schedule forRounds(int rounds, int decayRounds) {

@@ -41,7 +41,7 @@ import io.fedarch.events.JobSpec;
  * {@value #MIN_LEARNING_RATE} (0.001), {@value #GRADIENT_CLIP} (5), {@value #WARMUP_ROUNDS} (default
  * a third of the rounds, rounded down, as PC-DARTS warms up 15 of 50 epochs: the first rounds train
  * w alone, so α is not judged on operations that have barely trained — the parameter-free ones win
- * that race; measured in the search protocol, README "Does the search pay?").
+ * that race; measured in the search protocol, bench/results/search-pays/README.md).
  * <p>
  * FedNAS's evaluation stage is configured here too and run by the pruning service after the
  * search: {@value #FINE_TUNE_ROUNDS} (0 = export the derived network with the inherited weights

@@ -45,7 +45,7 @@ import io.fedarch.events.ModelSpec;
  * Federated Learning"): the server meta-learns an initialisation Θ = (w, α) of the DARTS supernet
  * across clients, each client being a task; every client — including clients never seen in
  * training — adapts Θ with a cost-aware local DARTS search and ends with an architecture and
- * weights of its own. The paper publishes no code; every choice is documented in the README.
+ * weights of its own. The paper publishes no code; every choice is documented in docs/algorithms/metadnas.md.
  * <ul>
  *   <li><b>Round:</b> K of the training clients ({@link #trainingClients}: all but the last
  *       {@value #HELD_OUT_CLIENTS}) adapt Θ_t locally ({@link MetaDnasClient}: MiLeNAS with the
