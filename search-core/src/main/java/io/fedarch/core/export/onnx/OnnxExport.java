@@ -22,7 +22,8 @@ public final class OnnxExport {
     public static final String FILE_NAME = "model.onnx";
 
     private static final List<OnnxTranslator> TRANSLATORS = List.of(new CnnTranslator(),
-            new DerivedNetworkTranslator());
+            new DerivedNetworkTranslator(),
+            ElasticResNetTranslator.subnet(), ElasticResNetTranslator.supernet());
 
     private OnnxExport() {
     }

@@ -11,6 +11,10 @@ import org.junit.jupiter.api.Test;
 import io.fedarch.core.darts.DerivedFamily;
 import io.fedarch.core.darts.DerivedOptions;
 import io.fedarch.core.model.CnnFamily;
+import io.fedarch.core.ofa.ElasticOptions;
+import io.fedarch.core.ofa.ElasticResNetFamily;
+import io.fedarch.core.ofa.ElasticSubnetFamily;
+import io.fedarch.core.ofa.SubnetConfig;
 import io.fedarch.core.model.ModelInitializer;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.events.ModelSpec;
@@ -45,6 +49,30 @@ class OnnxExportTest {
                 DerivedOptions.GENOTYPE, genotype));
         ModelParameters weights = OnnxParity.withRandomNormStatistics(ModelInitializer.initialize(derived, 11), 12);
         OnnxParity.assertSameLogits(derived, weights);
+    }
+
+    /**
+     * A SuperFedNAS budget subnet: stage strides 1, 2, 2, 2 take 28×28 to 28, 14, 7 and 4, so the
+     * ceil-mode average pooling of the last downsampling shortcut meets an odd size; BN on, 3×3 and 5×5
+     * kernels, a second block in some stages.
+     */
+    @Test
+    void elasticResNetSubnetGivesDjlsLogits() throws Exception {
+        Map<String, String> space = Map.of("stemChannels", "4", "widths", "4,6,8,8", "expands", "0.5,1.0",
+                "maxExtraBlocks", "1", "kernels", "3,5", "widthMultipliers", "0.75,1.0", "bn", "true");
+        ModelSpec supernet = spec(ElasticResNetFamily.NAME, space);
+        SubnetConfig config = SubnetConfig.random(ElasticOptions.parse(space), new java.util.Random(3));
+        ModelSpec subnet = ElasticSubnetFamily.spec(supernet, config);
+        ModelParameters weights = OnnxParity.withRandomNormStatistics(ModelInitializer.initialize(subnet, 5), 6);
+        OnnxParity.assertSameLogits(subnet, weights);
+    }
+
+    /** The supernet a SuperFedNAS job delivers globally runs its largest subnet; here without BN. */
+    @Test
+    void elasticResNetSupernetGivesDjlsLogits() throws Exception {
+        ModelSpec supernet = spec(ElasticResNetFamily.NAME, Map.of("stemChannels", "4", "widths", "4,6,8,8",
+                "maxExtraBlocks", "1", "kernels", "3,5", "bn", "false"));
+        OnnxParity.assertSameLogits(supernet, ModelInitializer.initialize(supernet, 8));
     }
 
     @Test
