@@ -20,6 +20,7 @@ public final class OnnxExport {
     public static final String INPUT = "input";
     public static final String OUTPUT = "logits";
     public static final String FILE_NAME = "model.onnx";
+    public static final int OPSET = OnnxGraph.OPSET;
 
     private static final List<OnnxTranslator> TRANSLATORS = List.of(new CnnTranslator(),
             new DerivedNetworkTranslator(),
