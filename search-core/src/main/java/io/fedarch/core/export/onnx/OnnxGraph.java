@@ -15,7 +15,7 @@ import java.util.Map;
  * never collide; initializers keep the parameter names of the network they come from.
  */
 public final class OnnxGraph {
-    /** Opset 17: BatchNormalization without training outputs, LayerNormalization not needed, widely supported. */
+    /** Opset 17: every operator used here in its current form, and supported by ONNX Runtime since 1.12. */
     public static final int OPSET = 17;
     /** IR version 8 is the one that introduced opset 17's era (ONNX 1.12). */
     static final int IR_VERSION = 8;

@@ -1,6 +1,6 @@
 package io.fedarch.core.export.onnx;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -88,6 +88,6 @@ class OnnxExportTest {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                 () -> OnnxExport.export(unknown, weights));
         assertTrue(e.getMessage().contains("no-such-family"), e.getMessage());
-        assertEquals(false, OnnxExport.supports(unknown));
+        assertFalse(OnnxExport.supports(unknown));
     }
 }
