@@ -155,7 +155,7 @@ class ArchitectureExportTest {
 
             Path global = Path.of(model.getArtifactUri());
             Path searchDir = global.getParent().resolve("search");
-            for (String file : List.of("model.safetensors", "model.json", "genotype.json", "cells.svg")) {
+            for (String file : List.of("model.safetensors", "model.onnx", "model.json", "genotype.json", "cells.svg")) {
                 assertTrue(Files.size(global.resolve(file)) > 0, file);
             }
             for (String file : List.of("supernet.safetensors", "alphas.json", "alphas.csv", "genotype.json", "cells.svg",

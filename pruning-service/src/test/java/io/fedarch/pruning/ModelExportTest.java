@@ -2,6 +2,7 @@ package io.fedarch.pruning;
 
 import static org.junit.jupiter.api.Assertions.*;
 
+import java.nio.FloatBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
@@ -20,7 +21,13 @@ import org.junit.jupiter.api.Test;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
 import io.fedarch.broker.KafkaBrokerTestResource;
+import ai.onnxruntime.OnnxTensor;
+import ai.onnxruntime.OrtEnvironment;
+import ai.onnxruntime.OrtSession;
+import io.fedarch.core.data.FashionMnist;
+import io.fedarch.core.data.ImageDataset;
 import io.fedarch.core.data.ShardProvider;
+import io.fedarch.core.export.onnx.OnnxExport;
 import io.fedarch.core.export.SafetensorsReader;
 import io.fedarch.core.algorithms.fedavg.FedAvg;
 import io.fedarch.core.federation.InProcessFederation;
@@ -87,7 +94,8 @@ class ModelExportTest {
             assertEquals(trained.elementCount(), model.getParameterCount());
             assertTrue(model.getMacs() > model.getParameterCount(), "convolutions reuse weights across positions");
             assertEquals("safetensors", model.getFormat());
-            assertEquals(2, model.getFiles().size());
+            assertEquals(List.of("model.safetensors", "model.onnx", "model.json"),
+                    model.getFiles().stream().map(f -> Path.of(f.getPath()).getFileName().toString()).toList());
 
             for (Artifact file : model.getFiles()) {
                 byte[] bytes = Files.readAllBytes(Path.of(file.getPath()));
@@ -105,6 +113,30 @@ class ModelExportTest {
             assertEquals(model.getTestAccuracy(), ((Number) description.get("testAccuracy")).doubleValue(), 1e-12);
             assertEquals(jobId, description.get("jobId"));
             assertTrue(model.getArchitecture().contains("conv1"), model.getArchitecture());
+            assertEquals("model.onnx", ((Map<?, ?>) description.get("onnx")).get("file"));
+            // ONNX Runtime classifies the same 1000 held-out images as DJL did (a near-tie may flip one).
+            assertEquals(model.getTestAccuracy(), onnxRuntimeAccuracy(Path.of(model.getArtifactUri(), "model.onnx")),
+                    1.5e-3);
+        }
+    }
+
+    private static double onnxRuntimeAccuracy(Path model) throws Exception {
+        ImageDataset test = FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TEST, 1000);
+        OrtEnvironment env = OrtEnvironment.getEnvironment();
+        try (OrtSession session = env.createSession(model.toString(), new OrtSession.SessionOptions());
+             OnnxTensor input = OnnxTensor.createTensor(env, FloatBuffer.wrap(test.pixels()),
+                     new long[] {test.size(), test.channels(), test.height(), test.width()});
+             OrtSession.Result result = session.run(Map.of(OnnxExport.INPUT, input))) {
+            float[][] logits = (float[][]) result.get(OnnxExport.OUTPUT).orElseThrow().getValue();
+            int hits = 0;
+            for (int i = 0; i < logits.length; i++) {
+                int best = 0;
+                for (int c = 1; c < logits[i].length; c++) {
+                    best = logits[i][c] > logits[i][best] ? c : best;
+                }
+                hits += best == test.labels()[i] ? 1 : 0;
+            }
+            return (double) hits / logits.length;
         }
     }
 

@@ -131,7 +131,7 @@ class S3ModelDeliveryTest {
             assertEquals("s3://" + ObjectStoreTestResource.BUCKET + "/" + ObjectStoreTestResource.PREFIX + "/" + jobId
                     + "/global/" + model.getEventId() + "/", model.getArtifactUri());
             Map<String, byte[]> files = fetchVerified(model);
-            assertEquals(List.of("model.safetensors", "model.json"), List.copyOf(files.keySet()));
+            assertEquals(List.of("model.safetensors", "model.onnx", "model.json"), List.copyOf(files.keySet()));
             ModelParameters exported = weights(files.get("model.safetensors"));
             for (NamedTensor t : trained.tensors()) {
                 assertArrayEquals(t.values(), exported.get(t.name()).values(), t.name());

@@ -22,6 +22,7 @@ import io.fedarch.core.darts.report.CellDiagram;
 import io.fedarch.core.data.ImageDataset;
 import io.fedarch.core.data.ShardProvider;
 import io.fedarch.core.export.SafetensorsWriter;
+import io.fedarch.core.export.onnx.OnnxExport;
 import io.fedarch.core.federation.DataDirAllowList;
 import io.fedarch.core.model.ModelSummary;
 import io.fedarch.core.tensor.NamedTensor;
@@ -43,8 +44,10 @@ import io.fedarch.service.artifacts.PublishedArtifact;
  * Turns a model into a deliverable: evaluates it on the held-out test set (unless a client already
  * measured it on its own test split), writes its weights (safetensors), a JSON description and, for
  * searched architectures, the genotype and a picture of its cells, and announces it with a
- * model-ready event. DJL-built networks cannot be exported as TorchScript or ONNX, so the
- * description carries what is needed to rebuild the network around the weights.
+ * model-ready event. Networks of the families {@link OnnxExport} translates (the CNN, derived DARTS
+ * networks, elastic-ResNet subnets and supernets) also get {@code model.onnx}, runnable without
+ * fedarch; for the rest (a DARTS supernet) the description carries what is needed to rebuild the
+ * network around the weights.
  * <p>
  * The files go to the {@link ArtifactStore}: written locally, published, announced, then sealed, so
  * a delivered model's files never change; they also go to the artifacts topic in chunks (ArtifactTopicDelivery). Layout: {@code <jobId>/global/}, {@code <jobId>/clients/<clientId>/},
@@ -238,6 +241,13 @@ public class ModelExporter {
                     "algorithm", delivery.algorithm(),
                     "family", delivery.model().getFamily()));
             stage(files, weights, "application/vnd.safetensors");
+            boolean onnx = OnnxExport.supports(delivery.model());
+            if (onnx) {
+                // Translated from the spec and the very weights above; a translation error is a bug, not a skip.
+                Path model = dir.resolve(OnnxExport.FILE_NAME);
+                Files.write(model, OnnxExport.export(delivery.model(), delivery.parameters()));
+                stage(files, model, "application/onnx");
+            }
             if (delivery.genotype() != null) {
                 Path genotype = dir.resolve("genotype.json");
                 ArtifactFiles.writeString(genotype, delivery.genotype().toJson());
@@ -270,6 +280,10 @@ public class ModelExporter {
             description.put("algorithm", delivery.algorithm());
             description.put("format", "safetensors");
             description.put("weights", weights.getFileName().toString());
+            if (onnx) {
+                description.put("onnx", Map.of("file", OnnxExport.FILE_NAME, "opset", OnnxExport.OPSET,
+                        "input", OnnxExport.INPUT, "output", OnnxExport.OUTPUT));
+            }
             description.put("model", ArtifactFiles.parse(delivery.model().toString()));
             if (delivery.genotype() != null) {
                 description.put("genotype", ArtifactFiles.parse(delivery.genotype().toJson()));

@@ -1,0 +1,63 @@
+package io.fedarch.core.export.onnx;
+
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import io.fedarch.core.model.ModelFactory;
+import io.fedarch.core.tensor.ModelParameters;
+import io.fedarch.events.ModelSpec;
+
+/**
+ * Turns a delivered network (its {@link ModelSpec} and weights) into an ONNX model (opset
+ * {@value OnnxGraph#OPSET}) that ONNX Runtime, PyTorch's importers and the like run without fedarch:
+ * input {@value #INPUT} of shape [batch, C, H, W] (batch symbolic; images normalised as for training),
+ * output {@value #OUTPUT} of shape [batch, classes]. Batch normalisation is exported in inference mode
+ * with the running statistics.
+ */
+public final class OnnxExport {
+    public static final String INPUT = "input";
+    public static final String OUTPUT = "logits";
+    public static final String FILE_NAME = "model.onnx";
+    public static final int OPSET = OnnxGraph.OPSET;
+
+    private static final List<OnnxTranslator> TRANSLATORS = List.of(new CnnTranslator(),
+            new DerivedNetworkTranslator(),
+            ElasticResNetTranslator.subnet(), ElasticResNetTranslator.supernet());
+
+    private OnnxExport() {
+    }
+
+    /** Whether {@link #export} can write networks of the spec's family. */
+    public static boolean supports(ModelSpec spec) {
+        return translator(spec).isPresent();
+    }
+
+    /** The model for {@link ModelFactory}'s input shape (1×28×28) and 10 classes. */
+    public static byte[] export(ModelSpec spec, ModelParameters parameters) {
+        return export(spec, parameters, ModelFactory.CHANNELS, ModelFactory.HEIGHT, ModelFactory.WIDTH);
+    }
+
+    /**
+     * The serialized ModelProto.
+     *
+     * @throws IllegalArgumentException when the family has no ONNX translation, its options are
+     *                                  invalid, or the parameters lack a tensor the network needs
+     */
+    public static byte[] export(ModelSpec spec, ModelParameters parameters, int channels, int height, int width) {
+        OnnxTranslator translator = translator(spec).orElseThrow(() -> new IllegalArgumentException(
+                "no ONNX export for model family '" + spec.getFamily() + "'; exported families: "
+                        + TRANSLATORS.stream().map(OnnxTranslator::family).toList()));
+        OnnxGraph graph = new OnnxGraph(INPUT, channels, height, width);
+        Map<String, String> options = spec.getOptions();
+        String logits = translator.translate(options, new OnnxLayers(graph, parameters), graph.input());
+        graph.output(logits, OUTPUT, ModelFactory.CLASSES);
+        return graph.toModelBytes();
+    }
+
+    private static Optional<OnnxTranslator> translator(ModelSpec spec) {
+        String family = spec.getFamily() == null ? "" : spec.getFamily().toLowerCase(Locale.ROOT);
+        return TRANSLATORS.stream().filter(t -> t.family().equals(family)).findFirst();
+    }
+}
