@@ -37,7 +37,7 @@ def read_to_end(consumer, topic, partitions, timeout):
     """Yields every message of the partitions from their beginning to their end as of now."""
     pending = {}
     for p in partitions:
-        low, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=METADATA_TIMEOUT_S)
+        low, high = _watermarks(consumer, topic, p)
         if high > low:
             pending[p] = high
     if not pending:
@@ -68,7 +68,7 @@ def assign_from_end(consumer, topics):
     assignment = []
     for topic in topics:
         for p in partitions_of(consumer, topic):
-            _, high = consumer.get_watermark_offsets(TopicPartition(topic, p), timeout=METADATA_TIMEOUT_S)
+            _, high = _watermarks(consumer, topic, p)
             assignment.append(TopicPartition(topic, p, high))
     consumer.assign(assignment)
 
@@ -77,3 +77,10 @@ def assign_from_beginning(consumer, topics):
     """Assigns every partition of the topics at its beginning: a job's whole history is read."""
     consumer.assign([TopicPartition(topic, p, OFFSET_BEGINNING) for topic in topics
                      for p in partitions_of(consumer, topic)])
+
+
+def _watermarks(consumer, topic, partition):
+    try:
+        return consumer.get_watermark_offsets(TopicPartition(topic, partition), timeout=METADATA_TIMEOUT_S)
+    except KafkaException as e:
+        raise FedarchError(f"cannot read the offsets of {topic} partition {partition}: {e}") from e
