@@ -8,7 +8,7 @@ from confluent_kafka import KafkaException, Producer
 from . import topics
 from .artifacts import fetch_from_paths, fetch_from_topic, newest_model_ready
 from .consumers import assign_from_beginning, assign_from_end, new_consumer
-from .errors import FedarchError, SpecError
+from .errors import FedarchError
 from .job import Job
 from .jobspec import build_job_spec, read_job_file
 from .schemas import Contract
@@ -113,6 +113,3 @@ class FedarchClient:
 
 def _now():
     return datetime.now(timezone.utc)
-
-
-__all__ = ["FedarchClient", "SpecError"]

@@ -7,9 +7,9 @@ look through all of them: asking for the rounds first and the model next misses 
 import time
 
 from . import topics
-from .errors import JobFailed, WaitTimeout
+from .errors import JobFailed, WaitTimeout, WireError
 from .events import Event
-from .wire import WireError, decode
+from .wire import decode
 
 # After SearchCompleted, a round's GlobalModel (another topic) may still be on its way to this consumer.
 LAST_ROUND_GRACE_S = 5.0

@@ -4,7 +4,8 @@
 
 submits the job file's job, prints each round as it closes, waits for the GLOBAL ModelReady, fetches its files
 from fedarch.artifact-chunks into OUTPUT_DIR/topic and from the ModelReady's paths into OUTPUT_DIR/paths, and
-prints each file with the SHA-256 it computed itself from the bytes on disk."""
+prints each file with the SHA-256 it computed itself from the bytes on disk; then fetches them once more with
+`python3 -m fedarch_client fetch`."""
 import hashlib
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from fedarch_client import FedarchClient  # noqa: E402
+from fedarch_client.cli import main as cli  # noqa: E402
 
 
 def main(bootstrap, job_file, output):
@@ -27,7 +29,8 @@ def main(bootstrap, job_file, output):
             for fetched in client.fetch_model(ready, Path(output) / source, source=source, timeout=120):
                 digest = hashlib.sha256(fetched.path.read_bytes()).hexdigest()
                 print(f"fetched from {source}: {fetched.name} {fetched.size} bytes sha256 {digest}", flush=True)
-    return 0
+    # The command line's way to the same files (it prints "  NAME: SIZE bytes in N chunks, sha256 ... verified").
+    return cli(["fetch", bootstrap, job.job_id, str(Path(output) / "cli"), "--timeout", "120"])
 
 
 if __name__ == "__main__":

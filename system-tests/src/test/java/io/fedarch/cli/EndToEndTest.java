@@ -103,8 +103,9 @@ class EndToEndTest {
     /**
      * Issue 21: the Python client package (clients/python, fedarch_client) on this stack. A Python program
      * (clients/python/tests/live_tiny_job.py) submits examples/tiny-smoke.yaml's job, sees each round close as it
-     * happens, waits for the model and fetches its files from the artifacts topic and from the delivered paths; the
-     * SHA-256 it computed of each must be what the ModelReady read here, in Java, announces.
+     * happens, waits for the model and fetches its files from the artifacts topic and from the delivered paths, then
+     * once more with {@code python3 -m fedarch_client fetch}; every file's SHA-256 must be what the ModelReady read
+     * here, in Java, announces.
      */
     @Test
     void aPythonProgramSubmitsTheTinyJobFollowsItsRoundsAndFetchesItsVerifiedModel(@TempDir Path fetched)
@@ -133,12 +134,15 @@ class EndToEndTest {
                     && m.getScope() == ModelScope.GLOBAL, Duration.ofSeconds(30)).get(0);
             assertTrue(log.contains("model ready " + model.getEventId()), log);
             assertTrue(model.getFiles().size() >= 2, "weights and architecture at least: " + model.getFiles());
-            for (String source : List.of("topic", "paths")) {
-                for (Artifact file : model.getFiles()) {
-                    String name = Path.of(model.getArtifactUri()).relativize(Path.of(file.getPath())).toString();
+            for (Artifact file : model.getFiles()) {
+                String name = Path.of(model.getArtifactUri()).relativize(Path.of(file.getPath())).toString();
+                for (String source : List.of("topic", "paths")) {
                     assertTrue(log.contains("fetched from " + source + ": " + name + " " + file.getSizeBytes()
                             + " bytes sha256 " + file.getSha256()), source + " " + name + ":\n" + log);
                 }
+                assertTrue(java.util.regex.Pattern.compile("\\n  " + java.util.regex.Pattern.quote(name) + ": "
+                        + file.getSizeBytes() + " bytes in \\d+ chunks, sha256 " + file.getSha256() + " verified\\n")
+                        .matcher(log).find(), "python3 -m fedarch_client fetch got " + name + ":\n" + log);
             }
             assertEquals(2 * model.getFiles().size(), log.split("\nfetched from ", -1).length - 1,
                     "no file beyond those announced:\n" + log);
