@@ -101,6 +101,55 @@ class EndToEndTest {
     }
 
     /**
+     * Issue 21: the Python client package (clients/python, fedarch_client) on this stack. A Python program
+     * (clients/python/tests/live_tiny_job.py) submits examples/tiny-smoke.yaml's job, sees each round close as it
+     * happens, waits for the model and fetches its files from the artifacts topic and from the delivered paths, then
+     * once more with {@code python3 -m fedarch_client fetch}; every file's SHA-256 must be what the ModelReady read
+     * here, in Java, announces.
+     */
+    @Test
+    void aPythonProgramSubmitsTheTinyJobFollowsItsRoundsAndFetchesItsVerifiedModel(@TempDir Path fetched)
+            throws Exception {
+        String python = DebianPython.withTheClientsModules();
+        try (TopicTap tap = new TopicTap(stack.bootstrapServers());
+             var modelsReady = tap.follow(Topics.MODELS_READY, ModelReady.class)) {
+            Process program = new ProcessBuilder(python, "clients/python/tests/live_tiny_job.py",
+                    stack.bootstrapServers(), "examples/tiny-smoke.yaml", fetched.toString())
+                    .directory(stack.home().toFile()).redirectErrorStream(true).start();
+            program.getOutputStream().close();
+            String log = new String(program.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+            assertTrue(program.waitFor(60, java.util.concurrent.TimeUnit.SECONDS), log);
+            System.out.print(log);
+
+            assertEquals(0, program.exitValue(), log);
+            java.util.regex.Matcher submitted = java.util.regex.Pattern.compile("submitted (\\S+)").matcher(log);
+            assertTrue(submitted.find(), log);
+            int roundOne = log.indexOf("round 1/2 closed");
+            int roundTwo = log.indexOf("round 2/2 closed");
+            int ready = log.indexOf("model ready ");
+            assertTrue(roundOne >= 0 && roundOne < roundTwo && roundTwo < ready,
+                    "each round as it closed, then the model:\n" + log);
+
+            ModelReady model = modelsReady.await(1, m -> m.getJobId().equals(submitted.group(1))
+                    && m.getScope() == ModelScope.GLOBAL, Duration.ofSeconds(30)).get(0);
+            assertTrue(log.contains("model ready " + model.getEventId()), log);
+            assertTrue(model.getFiles().size() >= 2, "weights and architecture at least: " + model.getFiles());
+            for (Artifact file : model.getFiles()) {
+                String name = Path.of(model.getArtifactUri()).relativize(Path.of(file.getPath())).toString();
+                for (String source : List.of("topic", "paths")) {
+                    assertTrue(log.contains("fetched from " + source + ": " + name + " " + file.getSizeBytes()
+                            + " bytes sha256 " + file.getSha256()), source + " " + name + ":\n" + log);
+                }
+                assertTrue(java.util.regex.Pattern.compile("\\n  " + java.util.regex.Pattern.quote(name) + ": "
+                        + file.getSizeBytes() + " bytes in \\d+ chunks, sha256 " + file.getSha256() + " verified\\n")
+                        .matcher(log).find(), "python3 -m fedarch_client fetch got " + name + ":\n" + log);
+            }
+            assertEquals(2 * model.getFiles().size(), log.split("\nfetched from ", -1).length - 1,
+                    "no file beyond those announced:\n" + log);
+        }
+    }
+
+    /**
      * Issue 19: a job with compressed updates (top-k 10 % with error feedback) and broadcasts (8 bits)
      * runs through the broker, the coordinator and both workers, learns, and every update on the topic
      * is at most 0.3x the size of the same update at FP32 (whole Avro records, names and shapes included).
