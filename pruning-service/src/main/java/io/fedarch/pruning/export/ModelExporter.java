@@ -21,6 +21,7 @@ import org.jboss.logging.Logger;
 import io.fedarch.core.darts.report.CellDiagram;
 import io.fedarch.core.data.ImageDataset;
 import io.fedarch.core.data.ShardProvider;
+import io.fedarch.core.export.NetworkRecipe;
 import io.fedarch.core.export.SafetensorsWriter;
 import io.fedarch.core.federation.DataDirAllowList;
 import io.fedarch.core.model.ModelSummary;
@@ -226,8 +227,11 @@ public class ModelExporter {
         files.put(name, new StagedFile(name, file, mediaType));
     }
 
-    /** The delivery's files, by name; a name written twice (a genotype's and an architecture's picture) counts once. */
-    private List<StagedFile> write(Path dir, ModelDelivery delivery, ModelSummary summary, double accuracy,
+    /**
+     * The delivery's files, by name; a name written twice (a genotype's and an architecture's picture) counts once.
+     * Static and package-visible so a test can check exactly what users receive (ModelFilesInPyTorchTest).
+     */
+    static List<StagedFile> write(Path dir, ModelDelivery delivery, ModelSummary summary, double accuracy,
                                    double loss, int samples) {
         try {
             Files.createDirectories(dir);
@@ -271,6 +275,8 @@ public class ModelExporter {
             description.put("format", "safetensors");
             description.put("weights", weights.getFileName().toString());
             description.put("model", ArtifactFiles.parse(delivery.model().toString()));
+            // Resolved dimensions, so other frameworks rebuild the network without the Java defaults.
+            NetworkRecipe.of(delivery.model()).ifPresent(recipe -> description.put("network", recipe));
             if (delivery.genotype() != null) {
                 description.put("genotype", ArtifactFiles.parse(delivery.genotype().toJson()));
                 description.put("genotypePython", delivery.genotype().toString());
