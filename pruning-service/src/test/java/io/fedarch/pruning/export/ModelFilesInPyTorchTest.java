@@ -97,7 +97,6 @@ class ModelFilesInPyTorchTest {
      * FactorizedReduce on an odd size (stem stride 2: 14x14, then 7x7 into the second reduction cell).
      */
     @Test
-    @org.junit.jupiter.api.Disabled("not yet equal: logits differ by up to 1.37 (being investigated)")
     void aDerivedDartsNetworkGivesDjlsPredictionsInPyTorch() throws Exception {
         Genotype genotype = Genotype.fromJson("""
                 {"normal":[["sep_conv_3x3",0],["dil_conv_3x3",1],["skip_connect",0],["sep_conv_5x5",2],
