@@ -332,6 +332,161 @@ def derived_network(n):
     return CellNetwork(n, make_cell)
 
 
+# ---------------------------------------------------------------- single path through the DARTS supernet (PerFedRLNAS)
+
+# Candidates are stacked in this order inside the supernet's tensors (fedarch's MixedOperations.FUSION_ORDER).
+FUSION_ORDER = ["sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5", "max_pool_3x3", "avg_pool_3x3",
+                "skip_connect"]
+NODES = 4
+
+
+def tensor_slot(root, dotted, shape, buffer=False):
+    """Registers a tensor of `shape` under the dotted name, creating the intermediate modules."""
+    *path, leaf = dotted.split(".")
+    module = root
+    for part in path:
+        if not hasattr(module, part):
+            module.add_module(part, nn.Module())
+        module = getattr(module, part)
+    if buffer:
+        module.register_buffer(leaf, torch.zeros(shape))
+    else:
+        module.register_parameter(leaf, nn.Parameter(torch.zeros(shape)))
+
+
+def first_target(state):
+    return max(0, state - 1)
+
+
+class StackedOperations(nn.Module):
+    """The candidates of every edge leaving one state, stacked as the supernet stores them; one edge's one
+    operation is evaluated on its own, reading only its rows (fedarch's MixedOperations.applySelected)."""
+
+    def __init__(self, operations, channels, stride, edges):
+        super().__init__()
+        self.c, self.stride, self.edges = channels, stride, edges
+        self.conv_ops = [p for p in FUSION_ORDER if p in operations and p.split("_")[0] in ("sep", "dil")]
+        self.sep_ops = [p for p in self.conv_ops if p.startswith("sep")]
+        self.pool_ops = [p for p in FUSION_ORDER if p in operations and p.endswith("pool_3x3")]
+        per_op = edges * channels
+        for p in self.conv_ops:
+            k = OPERATIONS[p][0]
+            tensor_slot(self, f"{p}.dw1.weight", (per_op, 1, k, k))
+        if self.conv_ops:
+            tensor_slot(self, "convs.pw1.weight", (len(self.conv_ops) * per_op, channels, 1, 1))
+            self._norm("convs.bn1", len(self.conv_ops) * per_op)
+        for p in self.sep_ops:
+            k = OPERATIONS[p][0]
+            tensor_slot(self, f"{p}.dw2.weight", (per_op, 1, k, k))
+        if self.sep_ops:
+            tensor_slot(self, "sep_convs.pw2.weight", (len(self.sep_ops) * per_op, channels, 1, 1))
+            self._norm("sep_convs.bn2", len(self.sep_ops) * per_op)
+        if self.pool_ops:
+            self._norm("pools.bn", len(self.pool_ops) * channels)
+        self.reduce_skip = "skip_connect" in operations and stride == 2
+        if self.reduce_skip:
+            tensor_slot(self, "skip_connect.conv_1.weight", (edges * channels // 2, channels, 1, 1))
+            tensor_slot(self, "skip_connect.conv_2.weight", (edges * channels // 2, channels, 1, 1))
+            self._norm("skip_connect.bn", edges * channels)
+
+    def _norm(self, prefix, channels):
+        tensor_slot(self, prefix + ".running_mean", (channels,), buffer=True)
+        tensor_slot(self, prefix + ".running_var", (channels,), buffer=True)
+
+    @staticmethod
+    def _bn(owner, x, start):
+        rows = slice(start, start + x.shape[1])
+        return F.batch_norm(x, owner.running_mean[rows], owner.running_var[rows], None, None, False, 0.0, BN_EPSILON)
+
+    def forward(self, x, name, edge):
+        c = self.c
+        if name.endswith("pool_3x3"):
+            pooled = (F.max_pool2d(x, 3, self.stride, 1) if name == "max_pool_3x3"
+                      else F.avg_pool2d(x, 3, self.stride, 1, count_include_pad=True))  # as DJL does: see Pool
+            return self._bn(self.pools.bn, pooled, self.pool_ops.index(name) * c)
+        if name == "skip_connect":
+            if not self.reduce_skip:
+                return x
+            a = F.relu(x)
+            shifted = a[:, :, 1:, 1:]
+            if a.shape[2] % 2 != 0:
+                shifted = F.pad(shifted, (0, 1, 0, 1))
+            half = slice(edge * c // 2, (edge + 1) * c // 2)
+            skip = self.skip_connect
+            joined = torch.cat([F.conv2d(a, skip.conv_1.weight[half], stride=2),
+                                F.conv2d(shifted, skip.conv_2.weight[half], stride=2)], dim=1)
+            return self._bn(skip.bn, joined, edge * c)
+        kernel, dilation = OPERATIONS[name]
+        pad = dilation * (kernel - 1) // 2
+        op = getattr(self, name)
+        i = self.conv_ops.index(name)
+        block = (i * self.edges + edge) * c
+        y = F.conv2d(F.relu(x), op.dw1.weight[edge * c:(edge + 1) * c], None, self.stride, pad, dilation, c)
+        y = self._bn(self.convs.bn1, F.conv2d(y, self.convs.pw1.weight[block:block + c]), block)
+        if not name.startswith("sep"):
+            return y
+        j = self.sep_ops.index(name)
+        block2 = (j * self.edges + edge) * c
+        y = F.conv2d(F.relu(y), op.dw2.weight[edge * c:(edge + 1) * c], None, 1, pad, dilation, c)
+        return self._bn(self.sep_convs.bn2, F.conv2d(y, self.sep_convs.pw2.weight[block2:block2 + c]), block2)
+
+
+class SinglePathCell(nn.Module):
+    """A supernet cell evaluating one operation per edge ('none' edges contribute nothing); a node all of whose
+    incoming edges are 'none' is zeros and feeds nothing. Parameters: preprocess0|1.*, state<s>.*"""
+
+    def __init__(self, operations, prev_prev, prev, channels, reduction, reduction_prev, edges):
+        super().__init__()
+        self.preprocess0 = (FactorizedReduce(prev_prev, channels) if reduction_prev
+                            else ReluConvBn(prev_prev, channels))
+        self.preprocess1 = ReluConvBn(prev, channels)
+        self.channels, self.reduction, self.edges = channels, reduction, edges
+        for s in range(NODES + 1):
+            stride = 2 if reduction and s < 2 else 1
+            self.add_module(f"state{s}", StackedOperations(operations, channels, stride, NODES - first_target(s)))
+
+    def forward(self, s0, s1):
+        states = [self.preprocess0(s0), self.preprocess1(s1)]
+        nodes = [None] * NODES
+        for s in range(NODES + 1):
+            if s >= 2:
+                if nodes[s - 2] is None:
+                    continue
+                states.append(nodes[s - 2])
+            x = states[s] if s < 2 else nodes[s - 2]
+            for node in range(first_target(s), NODES):
+                name = self.edges[(s, node + 2)]
+                if name == "none":
+                    continue
+                out = getattr(self, f"state{s}")(x, name, node - first_target(s))
+                nodes[node] = out if nodes[node] is None else nodes[node] + out
+        ref = states[1]
+        size = lambda n: -(-n // (2 if self.reduction else 1))
+        zeros = ref.new_zeros(ref.shape[0], self.channels, size(ref.shape[2]), size(ref.shape[3]))
+        return torch.cat([n if n is not None else zeros for n in nodes], dim=1)
+
+
+def single_path_network(n, architecture):
+    if architecture is None or architecture.get("kind") != "single-path":
+        raise LoadError("a darts supernet can be rebuilt only as a single path: model.json's architecture must be a"
+                        " single path (a PerFedRLNAS client's delivery)")
+    if n.get("partialChannels", 1) != 1:
+        raise LoadError("a single path needs partialChannels 1")
+    edges = {cell: {(e["from"], e["to"]): e["op"] for e in architecture[cell]} for cell in ("normal", "reduce")}
+
+    def make_cell(prev_prev, prev, channels, reduction, reduction_prev):
+        return (SinglePathCell(n["operations"], prev_prev, prev, channels, reduction, reduction_prev,
+                               edges["reduce" if reduction else "normal"]), NODES * channels)
+
+    network = CellNetwork(n, make_cell)
+    # The architecture weights travel with the supernet; a fixed path does not read them.
+    alphas = nn.Module()
+    network.add_module("alpha", alphas)
+    alphas.register_buffer("normal", torch.zeros(2 * NODES + 6, len(n["operations"])))
+    alphas.register_buffer("reduce", torch.zeros(2 * NODES + 6, len(n["operations"])))
+    return network
+
+
 # ---------------------------------------------------------------- elastic ResNet (SuperFedNAS)
 
 class ResidualBlock(nn.Module):
@@ -399,6 +554,8 @@ def network_for(description):
         return Cnn(n)
     if family == "darts-derived":
         return derived_network(n)
+    if family == "darts":
+        return single_path_network(n, description.get("architecture"))
     if family in ("ofa-resnet-subnet", "ofa-resnet"):
         return ElasticResNet(n)
     raise LoadError(f"model family {family!r} cannot be rebuilt by this script")

@@ -276,7 +276,12 @@ public class ModelExporter {
             description.put("weights", weights.getFileName().toString());
             description.put("model", ArtifactFiles.parse(delivery.model().toString()));
             // Resolved dimensions, so other frameworks rebuild the network without the Java defaults.
-            NetworkRecipe.of(delivery.model()).ifPresent(recipe -> description.put("network", recipe));
+            try {
+                NetworkRecipe.of(delivery.model()).ifPresent(recipe -> description.put("network", recipe));
+            } catch (IllegalArgumentException e) {
+                // The weights are still worth delivering; only rebuilding elsewhere needs the recipe.
+                LOG.warnf("job %s: no network recipe in model.json: %s", delivery.jobId(), e.getMessage());
+            }
             if (delivery.genotype() != null) {
                 description.put("genotype", ArtifactFiles.parse(delivery.genotype().toJson()));
                 description.put("genotypePython", delivery.genotype().toString());

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,8 +27,15 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
+import io.fedarch.core.darts.CellTopology;
+import io.fedarch.core.darts.DartsFamily;
 import io.fedarch.core.darts.DerivedOptions;
 import io.fedarch.core.darts.Genotype;
+import io.fedarch.core.darts.MixingMode;
+import io.fedarch.core.darts.Relaxation;
+import io.fedarch.core.darts.SearchNetwork;
+import io.fedarch.core.darts.SinglePath;
+import io.fedarch.core.darts.report.CellDiagram;
 import io.fedarch.core.data.FashionMnist;
 import io.fedarch.core.data.ImageDataset;
 import io.fedarch.core.model.BlockParameters;
@@ -39,6 +47,7 @@ import io.fedarch.core.ofa.ElasticOptions;
 import io.fedarch.core.ofa.ElasticResNetFamily;
 import io.fedarch.core.ofa.ElasticSubnetFamily;
 import io.fedarch.core.ofa.SubnetConfig;
+import io.fedarch.core.strategy.ClientArchitecture;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.core.train.Batches;
 import io.fedarch.core.train.LocalTrainer;
@@ -89,7 +98,7 @@ class ModelFilesInPyTorchTest {
     @Test
     void theCnnGivesDjlsPredictionsInPyTorch() throws Exception {
         ModelSpec cnn = spec("cnn", Map.of("conv1", "6", "conv2", "12", "hidden", "24", "dropout", "0.25"));
-        assertSamePredictions(cnn, null, "cnn");
+        assertSamePredictions(cnn, null, "cnn", block -> { }, null);
     }
 
     /**
@@ -106,7 +115,7 @@ class ModelFilesInPyTorchTest {
                  ["dil_conv_3x3",1],["skip_connect",2],["sep_conv_5x5",0],["dil_conv_5x5",3]],
                  "reduce_concat":[3,4,5]}""").validate();
         ModelSpec derived = new DerivedOptions(4, 5, 2, genotype).toModelSpec();
-        assertSamePredictions(derived, genotype, "darts-derived");
+        assertSamePredictions(derived, genotype, "darts-derived", block -> { }, null);
     }
 
     /** SuperFedNAS's budget model: a subnet on its own, with mixed kernels, a width multiplier and real BN. */
@@ -116,17 +125,65 @@ class ModelFilesInPyTorchTest {
                 "widthMultipliers", "0.5,1.0", "maxExtraBlocks", "1", "bn", "true");
         SubnetConfig subnet = SubnetConfig.random(ElasticOptions.parse(space), new java.util.Random(5));
         ModelSpec spec = ElasticSubnetFamily.spec(spec(ElasticResNetFamily.NAME, space), subnet);
-        assertSamePredictions(spec, null, ElasticSubnetFamily.NAME);
+        assertSamePredictions(spec, null, ElasticSubnetFamily.NAME, block -> { }, null);
     }
 
-    private void assertSamePredictions(ModelSpec spec, Genotype genotype, String family) throws Exception {
-        ModelParameters weights = trainedWeights(spec);
+    /**
+     * A PerFedRLNAS client's delivery: the supernet's weights and the client's single path (every operation,
+     * 'none' included, on both cell types), trained and evaluated through that path as the supernet runs it.
+     */
+    @Test
+    void aSinglePathThroughTheSupernetGivesDjlsPredictionsInPyTorch() throws Exception {
+        ModelSpec supernet = spec(DartsFamily.NAME, Map.of("channels", "4", "layers", "5", "stemStride", "2"));
+        int[] normal = new int[CellTopology.EDGES];
+        int[] reduce = new int[CellTopology.EDGES];
+        for (int e = 0; e < normal.length; e++) {
+            normal[e] = e % 8;
+            reduce[e] = (3 * e + 1) % 8;
+        }
+        SinglePath path = new SinglePath(DartsFamily.options(supernet).operationNames(), normal, reduce);
+        ClientArchitecture architecture = new ClientArchitecture(path.toJson(), CellDiagram.svg(path), 0, 0, Map.of());
+        assertSamePredictions(supernet, null, DartsFamily.NAME,
+                block -> ((SearchNetwork) block).setRelaxation(new Relaxation(MixingMode.SOFTMAX, 1.0, path.toMask())),
+                architecture);
+    }
+
+    /** Weights that do not fit the described network are refused with the tensor named, not loaded half-way. */
+    @Test
+    void weightsThatDoNotFitTheDescriptionAreRefusedByName() throws Exception {
+        ModelSpec cnn = spec("cnn", Map.of("conv1", "6", "conv2", "12", "hidden", "24"));
+        Path delivery = dir.resolve("mismatched");
+        ModelExporter.write(delivery, new ModelDelivery("pytorch-mismatched", ModelScope.GLOBAL, null, "fedavg",
+                job(cnn), cnn, ModelInitializer.initialize(cnn, 3), null, null, 1, 1, 0, Map.of(), List.of()),
+                ModelSummary.of(cnn), 0.1, 2.3, IMAGES);
+        Path json = delivery.resolve("model.json");
+        String described = Files.readString(json);
+        String altered = described.replaceFirst("\"conv1\"\\s*:\\s*6\\b", "\"conv1\" : 8");
+        assertTrue(!altered.equals(described), "model.json's network gives conv1 as a number:\n" + described);
+        Files.writeString(json, altered);
+
+        Run run = runScript(delivery.toString());
+
+        assertEquals(1, run.exitCode, run.output);
+        assertTrue(run.output.contains("load_pytorch.py: error: ") && run.output.contains("tensor conv1.weight has shape"
+                + " [6, 1, 5, 5], the network needs [8, 1, 5, 5]"), run.output);
+    }
+
+    /**
+     * @param setUp        what the network needs before it runs (a supernet: the path it evaluates)
+     * @param architecture a client's own architecture (delivered as a CLIENT model), or null (a GLOBAL model)
+     */
+    private void assertSamePredictions(ModelSpec spec, Genotype genotype, String family, Consumer<Block> setUp,
+                                       ClientArchitecture architecture) throws Exception {
+        ModelParameters weights = trainedWeights(spec, setUp);
         ImageDataset images = FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TEST, IMAGES);
-        float[][] djl = djlLogits(spec, weights, images);
+        float[][] djl = djlLogits(spec, weights, images, setUp);
         Path delivery = dir.resolve(family);
-        ModelExporter.write(delivery, new ModelDelivery("pytorch-" + family, ModelScope.GLOBAL, null, "fedavg",
-                job(spec), spec, weights, genotype, null, 1, 1, 0, Map.of(), List.of()), ModelSummary.of(spec), 0.1, 2.3,
-                IMAGES);
+        ModelScope scope = architecture == null ? ModelScope.GLOBAL : ModelScope.CLIENT;
+        Integer client = architecture == null ? null : 1;
+        ModelExporter.write(delivery, new ModelDelivery("pytorch-" + family, scope, client, "fedavg", job(spec), spec,
+                weights, genotype, null, 1, 1, 0, Map.of(), List.of(), Map.of(), architecture), ModelSummary.of(spec),
+                0.1, 2.3, IMAGES);
 
         Path output = dir.resolve(family + "-predictions.json");
         Run run = runScript(delivery.toString(), "--images", FashionMnist.DEFAULT_DIR.resolve(
@@ -160,20 +217,23 @@ class ModelFilesInPyTorchTest {
      * Seeded weights trained for one short epoch on real training images, so the batch-norm running statistics
      * are real ones and the network tells classes apart.
      */
-    private static ModelParameters trainedWeights(ModelSpec spec) {
+    private static ModelParameters trainedWeights(ModelSpec spec, Consumer<Block> setUp) {
         ImageDataset train = FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TRAIN, TRAINING_IMAGES);
         try (NDManager manager = Engines.newManager()) {
             Block block = ModelFactory.buildAllocated(spec, manager);
             BlockParameters.load(block, ModelInitializer.initialize(spec, 21));
+            setUp.accept(block);
             LocalTrainer.train(block, train, new TrainingSettings(1, 32, 0.05, 0.9, 0, 7));
             return BlockParameters.read(block);
         }
     }
 
-    private static float[][] djlLogits(ModelSpec spec, ModelParameters weights, ImageDataset images) {
+    private static float[][] djlLogits(ModelSpec spec, ModelParameters weights, ImageDataset images,
+                                       Consumer<Block> setUp) {
         try (NDManager manager = Engines.newManager()) {
             Block block = ModelFactory.buildAllocated(spec, manager);
             BlockParameters.load(block, weights);
+            setUp.accept(block);
             NDArray x = Batches.images(manager, images, null, 0, images.size());
             NDArray logits = block.forward(new ParameterStore(manager, false), new NDList(x), false).singletonOrThrow();
             float[] flat = logits.toFloatArray();
