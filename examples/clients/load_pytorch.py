@@ -446,23 +446,22 @@ class SinglePathCell(nn.Module):
             self.add_module(f"state{s}", StackedOperations(operations, channels, stride, NODES - first_target(s)))
 
     def forward(self, s0, s1):
-        states = [self.preprocess0(s0), self.preprocess1(s1)]
+        inputs = [self.preprocess0(s0), self.preprocess1(s1)]
         nodes = [None] * NODES
         for s in range(NODES + 1):
-            if s >= 2:
-                if nodes[s - 2] is None:
-                    continue
-                states.append(nodes[s - 2])
-            x = states[s] if s < 2 else nodes[s - 2]
+            x = inputs[s] if s < 2 else nodes[s - 2]
+            if x is None:
+                continue  # a node without active inputs feeds nothing
             for node in range(first_target(s), NODES):
-                name = self.edges[(s, node + 2)]
+                name = self.edges.get((s, node + 2))
+                if name is None:
+                    raise LoadError(f"the single path names no operation for the edge {s} -> {node + 2}")
                 if name == "none":
                     continue
                 out = getattr(self, f"state{s}")(x, name, node - first_target(s))
                 nodes[node] = out if nodes[node] is None else nodes[node] + out
-        ref = states[1]
-        size = lambda n: -(-n // (2 if self.reduction else 1))
-        zeros = ref.new_zeros(ref.shape[0], self.channels, size(ref.shape[2]), size(ref.shape[3]))
+        ref, stride = inputs[1], 2 if self.reduction else 1
+        zeros = ref.new_zeros(ref.shape[0], self.channels, -(-ref.shape[2] // stride), -(-ref.shape[3] // stride))
         return torch.cat([n if n is not None else zeros for n in nodes], dim=1)
 
 
