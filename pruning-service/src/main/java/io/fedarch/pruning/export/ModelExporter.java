@@ -27,6 +27,7 @@ import io.fedarch.core.model.ModelSummary;
 import io.fedarch.core.tensor.NamedTensor;
 import io.fedarch.core.train.Evaluator;
 import io.fedarch.core.train.Metrics;
+import io.fedarch.events.InputShape;
 import io.fedarch.events.JobSpec;
 import io.fedarch.events.ModelReady;
 import io.fedarch.events.ModelScope;
@@ -271,6 +272,9 @@ public class ModelExporter {
             description.put("format", "safetensors");
             description.put("weights", weights.getFileName().toString());
             description.put("model", ArtifactFiles.parse(delivery.model().toString()));
+            // What the network takes, channels x height x width, for loaders that read nothing else.
+            InputShape input = delivery.model().getInputShape();
+            description.put("inputShape", List.of(input.getChannels(), input.getHeight(), input.getWidth()));
             if (delivery.genotype() != null) {
                 description.put("genotype", ArtifactFiles.parse(delivery.genotype().toJson()));
                 description.put("genotypePython", delivery.genotype().toString());
