@@ -16,11 +16,15 @@ import ai.djl.nn.Block;
 import ai.djl.training.ParameterStore;
 import io.fedarch.core.darts.DartsFamily;
 import io.fedarch.core.darts.DartsOptions;
+import io.fedarch.core.darts.DerivedFamily;
 import io.fedarch.core.darts.DerivedOptions;
 import io.fedarch.core.darts.Genotype;
+import io.fedarch.core.darts.WeightInheritance;
 import io.fedarch.core.ofa.ElasticResNetFamily;
 import io.fedarch.core.ofa.ElasticSubnetFamily;
 import io.fedarch.core.ofa.SubnetConfig;
+import io.fedarch.core.ofa.SubnetExtraction;
+import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.events.InputShape;
 import io.fedarch.events.ModelSpec;
 
@@ -61,6 +65,29 @@ class InputShapeTest {
             ModelSummary summary = ModelSummary.of(spec);
             assertArrayEquals(new long[] {3, 32, 32}, summary.layers().get(0).inputShape(), spec.getFamily());
             assertTrue(ModelSize.parameters(spec) > 0);
+        }
+    }
+
+    @Test
+    void searchedNetworksInheritTheirSupernetsWeightsAtThreeChannels() {
+        List<ModelSpec> specs = everyFamily();
+        ModelSpec darts = specs.get(1);
+        ModelSpec derived = specs.get(2);
+        ModelSpec ofa = specs.get(3);
+        ModelSpec subnet = specs.get(4);
+        try (NDManager manager = NDManager.newBaseManager()) {
+            // DARTS: the derived network takes the supernet's weights, stem [12, 3, 3, 3] included.
+            ModelParameters supernet = ModelInitializer.initialize(darts, 1);
+            ModelParameters inherited = WeightInheritance.fromSupernet(supernet, DartsFamily.options(darts),
+                    DerivedFamily.options(derived).genotype());
+            Block derivedBlock = ModelFactory.buildAllocated(derived, manager);
+            BlockParameters.load(derivedBlock, inherited);
+            assertArrayEquals(new int[] {12, 3, 3, 3}, inherited.get("stem.conv.weight").shape());
+            // Elastic ResNet: a subnet cut out of the supernet loads into the standalone subnet.
+            ModelParameters cut = SubnetExtraction.cut(ElasticResNetFamily.options(ofa),
+                    ElasticSubnetFamily.subnet(subnet), ModelInitializer.initialize(ofa, 2));
+            BlockParameters.load(ModelFactory.buildAllocated(subnet, manager), cut);
+            assertEquals(3, cut.get("stem.conv.weight").shape()[1]);
         }
     }
 
