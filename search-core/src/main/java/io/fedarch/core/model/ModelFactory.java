@@ -47,7 +47,7 @@ public final class ModelFactory {
     }
 
     /**
-     * Checks an input shape: 1 or 3 channels, positive height and width.
+     * Checks an input shape: 1 or 3 channels, height and width in 8..512 (the images a job resizes to).
      *
      * @throws IllegalArgumentException saying what is wrong
      */
