@@ -29,6 +29,7 @@ import io.fedarch.core.model.ModelSummary;
 import io.fedarch.core.tensor.NamedTensor;
 import io.fedarch.core.train.Evaluator;
 import io.fedarch.core.train.Metrics;
+import io.fedarch.events.InputShape;
 import io.fedarch.events.JobSpec;
 import io.fedarch.events.ModelReady;
 import io.fedarch.events.ModelScope;
@@ -289,6 +290,9 @@ public class ModelExporter {
                         "input", OnnxExport.INPUT, "output", OnnxExport.OUTPUT));
             }
             description.put("model", ArtifactFiles.parse(delivery.model().toString()));
+            // What the network takes, channels x height x width, for loaders that read nothing else.
+            InputShape input = delivery.model().getInputShape();
+            description.put("inputShape", List.of(input.getChannels(), input.getHeight(), input.getWidth()));
             // Resolved dimensions, so other frameworks rebuild the network without the Java defaults.
             try {
                 NetworkRecipe.of(delivery.model()).ifPresent(recipe -> description.put("network", recipe));

@@ -37,6 +37,27 @@ class JobSpecReaderTest {
     }
 
     @Test
+    void readsAnImageFolderJobWithItsInputShapeAndDefaultsOlderSpecsToIdx1x28x28() {
+        JobSpec spec = JobSpecReader.fromMap(Map.of(
+                "model", Map.of("family", "cnn", "inputShape", Map.of("channels", 3, "height", 32, "width", 40)),
+                "data", Map.of("format", "imagefolder", "dataDir", "/data/photos")));
+        assertEquals(io.fedarch.events.DataFormat.IMAGEFOLDER, spec.getData().getFormat());
+        assertEquals(3, spec.getModel().getInputShape().getChannels());
+        assertEquals(32, spec.getModel().getInputShape().getHeight());
+        assertEquals(40, spec.getModel().getInputShape().getWidth());
+
+        JobSpec old = JobSpecReader.fromMap(Map.of("model", Map.of("family", "cnn")));
+        assertEquals(io.fedarch.events.DataFormat.IDX, old.getData().getFormat());
+        assertEquals(1, old.getModel().getInputShape().getChannels());
+        assertEquals(28, old.getModel().getInputShape().getHeight());
+        assertEquals(28, old.getModel().getInputShape().getWidth());
+
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> JobSpecReader.fromMap(
+                Map.of("data", Map.of("format", "tfrecord"))));
+        assertTrue(e.getMessage().contains("data.format"), e.getMessage());
+    }
+
+    @Test
     void emptyMapGivesTheDocumentedDefaults() {
         JobSpec spec = JobSpecReader.fromMap(new HashMap<>());
         assertEquals("fedavg", spec.getAlgorithm());

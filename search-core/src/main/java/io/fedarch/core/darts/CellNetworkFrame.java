@@ -14,6 +14,7 @@ import io.fedarch.core.model.BatchNormLayer;
 import io.fedarch.core.model.ModelFactory;
 import io.fedarch.core.model.ModelSummary;
 import io.fedarch.core.model.ParameterRegistry;
+import io.fedarch.events.InputShape;
 
 /**
  * The frame both DARTS networks share (DARTS's Network and NetworkCIFAR): a 3×3 stem convolution
@@ -43,6 +44,7 @@ final class CellNetworkFrame<C extends CellNetworkFrame.Cell> {
                 boolean reductionPrev);
     }
 
+    private final InputShape input;
     private final int stemStride;
     private final int stemChannels;
     private final Parameter stemWeight;
@@ -52,11 +54,12 @@ final class CellNetworkFrame<C extends CellNetworkFrame.Cell> {
     private final Parameter classifierBias;
 
     /** Registers, in this order, the stem's, every cell's and the classifier's parameters. */
-    CellNetworkFrame(ParameterRegistry registry, int channels, int layers, int stemStride, IntPredicate isReduction,
-                     CellBuilder<C> builder) {
+    CellNetworkFrame(ParameterRegistry registry, InputShape input, int channels, int layers, int stemStride,
+                     IntPredicate isReduction, CellBuilder<C> builder) {
+        this.input = input;
         this.stemStride = stemStride;
         stemChannels = DartsOptions.STEM_MULTIPLIER * channels;
-        stemWeight = registry.weight("stem.conv.weight", stemChannels, ModelFactory.CHANNELS, 3, 3);
+        stemWeight = registry.weight("stem.conv.weight", stemChannels, input.getChannels(), 3, 3);
         stemNorm = new BatchNormLayer(registry, "stem.bn", stemChannels, true);
         int prevPrev = stemChannels;
         int prev = stemChannels;
@@ -82,6 +85,10 @@ final class CellNetworkFrame<C extends CellNetworkFrame.Cell> {
         return "cells." + layer;
     }
 
+    InputShape input() {
+        return input;
+    }
+
     List<C> cells() {
         return cells;
     }
@@ -101,8 +108,9 @@ final class CellNetworkFrame<C extends CellNetworkFrame.Cell> {
      */
     List<ModelSummary.Layer> describe(Map<String, Parameter> named) {
         List<ModelSummary.Layer> layers = new ArrayList<>();
-        int size = Tensors.strided(ModelFactory.HEIGHT, stemStride);
-        long[] image = {ModelFactory.CHANNELS, ModelFactory.HEIGHT, ModelFactory.WIDTH};
+        // Square feature maps are assumed for the MAC counts: a non-square input is counted at its height.
+        int size = Tensors.strided(input.getHeight(), stemStride);
+        long[] image = {input.getChannels(), input.getHeight(), input.getWidth()};
         long[] stemOut = {stemChannels, size, size};
         layers.add(new ModelSummary.Layer("stem", "Stem", image, stemOut, count(named, "stem."),
                 stemWeight.getShape().size() * size * size));

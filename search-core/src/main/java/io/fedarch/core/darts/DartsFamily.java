@@ -1,11 +1,11 @@
 package io.fedarch.core.darts;
 
 import java.util.List;
-
 import java.util.Map;
 
 import ai.djl.nn.Block;
 import io.fedarch.core.model.ModelFamily;
+import io.fedarch.events.InputShape;
 import io.fedarch.events.ModelSpec;
 
 /** Model family "darts": the DARTS search space's supernet, with architecture weights α ({@link SearchNetwork}). */
@@ -23,13 +23,13 @@ public final class DartsFamily implements ModelFamily {
     }
 
     @Override
-    public java.util.OptionalLong activationsPerImage(Map<String, String> options) {
-        return java.util.OptionalLong.of(SupernetActivations.perImage(DartsOptions.parse(options)));
+    public java.util.OptionalLong activationsPerImage(Map<String, String> options, InputShape input) {
+        return java.util.OptionalLong.of(SupernetActivations.perImage(DartsOptions.parse(options).withInput(input)));
     }
 
     @Override
-    public Block build(Map<String, String> options) {
-        return new SearchNetwork(DartsOptions.parse(options));
+    public Block build(Map<String, String> options, InputShape input) {
+        return new SearchNetwork(DartsOptions.parse(options).withInput(input));
     }
 
     /**
@@ -38,7 +38,7 @@ public final class DartsFamily implements ModelFamily {
      * @throws IllegalArgumentException when the family is not darts or an option is invalid
      */
     public static DartsOptions options(ModelSpec spec) {
-        return DartsOptions.parse(ModelFamily.optionsOf(spec, NAME));
+        return DartsOptions.parse(ModelFamily.optionsOf(spec, NAME)).withInput(spec.getInputShape());
     }
 
     /**

@@ -7,6 +7,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
+import io.fedarch.core.model.ModelFactory;
+import io.fedarch.events.InputShape;
+
 /**
  * Knobs of the DARTS search network, parsed from {@code ModelSpec.options} of family "darts".
  *
@@ -23,9 +26,11 @@ import java.util.TreeSet;
  *                   with weights (P-DARTS's cap on skip connections, extended to pooling); 8 = no cap.
  *                   Default 2, P-DARTS's M: measured in the search protocol (bench/results/search-pays/README.md,
  *                   "Ablation"), the uncapped derivation kept 13 of 16 parameter-free and lost 8 points.
+ * @param input      the shape of the input images: the spec's inputShape (not an option; parsed options
+ *                   are for Fashion-MNIST's 1×28×28 until {@link #withInput})
  */
 public record DartsOptions(int channels, int layers, List<Primitive> operations, int stemStride, int partialChannels,
-                           int maxParameterFree) {
+                           int maxParameterFree, InputShape input) {
     /** Intermediate nodes per cell. */
     public static final int STEPS = 4;
     /** Intermediate nodes concatenated into a cell's output. */
@@ -48,6 +53,18 @@ public record DartsOptions(int channels, int layers, List<Primitive> operations,
     /** DARTS's dimensions without partial channels or a collapse guard. */
     public DartsOptions(int channels, int layers, List<Primitive> operations, int stemStride) {
         this(channels, layers, operations, stemStride, 1, NO_CAP);
+    }
+
+    /** These dimensions for Fashion-MNIST's 1×28×28 images. */
+    public DartsOptions(int channels, int layers, List<Primitive> operations, int stemStride, int partialChannels,
+                        int maxParameterFree) {
+        this(channels, layers, operations, stemStride, partialChannels, maxParameterFree, ModelFactory.defaultInput());
+    }
+
+    /** These options for images of {@code shape} (a copy: Avro records are mutable). */
+    public DartsOptions withInput(InputShape shape) {
+        return new DartsOptions(channels, layers, operations, stemStride, partialChannels, maxParameterFree,
+                InputShape.newBuilder(shape).build());
     }
 
     public DartsOptions {

@@ -4,6 +4,7 @@ import java.util.Map;
 
 import ai.djl.nn.Block;
 import io.fedarch.core.model.ModelFamily;
+import io.fedarch.events.InputShape;
 import io.fedarch.events.ModelSpec;
 
 /**
@@ -24,8 +25,8 @@ public final class DerivedFamily implements ModelFamily {
     }
 
     @Override
-    public Block build(Map<String, String> options) {
-        return new DerivedNetwork(DerivedOptions.parse(options));
+    public Block build(Map<String, String> options, InputShape input) {
+        return new DerivedNetwork(DerivedOptions.parse(options).withInput(input));
     }
 
     /**
@@ -34,6 +35,6 @@ public final class DerivedFamily implements ModelFamily {
      * @throws IllegalArgumentException when the family is not darts-derived or an option is invalid
      */
     public static DerivedOptions options(ModelSpec spec) {
-        return DerivedOptions.parse(ModelFamily.optionsOf(spec, NAME));
+        return DerivedOptions.parse(ModelFamily.optionsOf(spec, NAME)).withInput(spec.getInputShape());
     }
 }

@@ -39,7 +39,7 @@ public final class DerivedNetwork extends AbstractBlock implements SelfDescribin
         this.options = options;
         ParameterRegistry registry = new ParameterRegistry();
         Genotype genotype = options.genotype();
-        frame = new CellNetworkFrame<>(registry, options.channels(), options.layers(), options.stemStride(),
+        frame = new CellNetworkFrame<>(registry, options.input(), options.channels(), options.layers(), options.stemStride(),
                 options::isReduction, (prefix, prevPrev, prev, channels, reduction, reductionPrev) ->
                         new DerivedCell(registry, prefix, prevPrev, prev, channels, reduction, reductionPrev,
                                 reduction ? genotype.reduce() : genotype.normal(),

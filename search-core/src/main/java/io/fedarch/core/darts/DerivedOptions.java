@@ -5,6 +5,8 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
+import io.fedarch.core.model.ModelFactory;
+import io.fedarch.events.InputShape;
 import io.fedarch.events.ModelSpec;
 
 /**
@@ -17,10 +19,20 @@ import io.fedarch.events.ModelSpec;
  * @param stemStride 1 or 2, as in {@link DartsOptions}
  * @param genotype   the architecture (validated); option {@code genotype} holds its {@link Genotype#toJson()} form
  */
-public record DerivedOptions(int channels, int layers, int stemStride, Genotype genotype) {
+public record DerivedOptions(int channels, int layers, int stemStride, Genotype genotype, InputShape input) {
     public static final String GENOTYPE = "genotype";
     public static final Set<String> KEYS = Set.of("channels", "layers", "stemStride", GENOTYPE);
     private static final String OPTION = DerivedFamily.NAME + " option ";
+
+    /** These dimensions for Fashion-MNIST's 1×28×28 images. */
+    public DerivedOptions(int channels, int layers, int stemStride, Genotype genotype) {
+        this(channels, layers, stemStride, genotype, ModelFactory.defaultInput());
+    }
+
+    /** These options for images of {@code shape} (parsed options are for 1×28×28; a copy: Avro records are mutable). */
+    public DerivedOptions withInput(InputShape shape) {
+        return new DerivedOptions(channels, layers, stemStride, genotype, InputShape.newBuilder(shape).build());
+    }
 
     public DerivedOptions {
         if (channels < 2 || channels % 2 != 0 || channels > DartsOptions.MAX_CHANNELS) {
@@ -99,7 +111,8 @@ public record DerivedOptions(int channels, int layers, int stemStride, Genotype 
 
     /** The network that {@code genotype} describes at the supernet's dimensions (its ops list does not matter). */
     public static DerivedOptions of(DartsOptions supernet, Genotype genotype) {
-        return new DerivedOptions(supernet.channels(), supernet.layers(), supernet.stemStride(), genotype);
+        return new DerivedOptions(supernet.channels(), supernet.layers(), supernet.stemStride(), genotype,
+                supernet.input());
     }
 
     /** A {@value ModelFactory#DARTS_DERIVED} spec for {@code genotype} at the supernet's dimensions. */
@@ -108,7 +121,8 @@ public record DerivedOptions(int channels, int layers, int stemStride, Genotype 
     }
 
     public ModelSpec toModelSpec() {
-        return ModelSpec.newBuilder().setFamily(DerivedFamily.NAME).setOptions(toOptions()).build();
+        return ModelSpec.newBuilder().setFamily(DerivedFamily.NAME).setOptions(toOptions())
+                .setInputShape(InputShape.newBuilder(input).build()).build();
     }
 
     /** The spec options that {@link #parse} turns back into these options. */

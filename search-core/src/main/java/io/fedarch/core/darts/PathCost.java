@@ -26,7 +26,7 @@ public record PathCost(long parameters, long macs, long bytes, long trainablePar
 
     public static PathCost of(DartsOptions options, SinglePath path) {
         PathSlices slices = PathSlices.of(options, path);
-        int stemSize = Tensors.strided(ModelFactory.HEIGHT, options.stemStride());
+        int stemSize = Tensors.strided(options.input().getHeight(), options.stemStride());
         int[] inputSize = new int[options.layers()];
         int[] outputSize = new int[options.layers()];
         int size = stemSize;

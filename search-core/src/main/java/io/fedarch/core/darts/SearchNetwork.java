@@ -46,7 +46,7 @@ public final class SearchNetwork extends AbstractBlock implements SelfDescribing
         super(VERSION);
         this.options = options;
         ParameterRegistry registry = new ParameterRegistry();
-        frame = new CellNetworkFrame<>(registry, options.channels(), options.layers(), options.stemStride(),
+        frame = new CellNetworkFrame<>(registry, options.input(), options.channels(), options.layers(), options.stemStride(),
                 options::isReduction, (prefix, prevPrev, prev, channels, reduction, reductionPrev) ->
                         new SearchCell(registry, prefix, prevPrev, prev, channels, reduction, reductionPrev,
                                 options.operations(), options.partialChannels()));
@@ -70,6 +70,7 @@ public final class SearchNetwork extends AbstractBlock implements SelfDescribing
     public DartsOptions options() {
         return options;
     }
+
 
     /** The architecture parameters α (normal, reduce). */
     public List<Parameter> architectureParameters() {

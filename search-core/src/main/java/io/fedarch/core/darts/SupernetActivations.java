@@ -1,6 +1,6 @@
 package io.fedarch.core.darts;
 
-import io.fedarch.core.model.ModelFactory;
+
 
 /**
  * Activation elements one image keeps for the backward pass of the whole supernet: every
@@ -14,7 +14,7 @@ final class SupernetActivations {
     }
 
     static long perImage(DartsOptions options) {
-        int size = Tensors.strided(ModelFactory.HEIGHT, options.stemStride());
+        int size = Tensors.strided(options.input().getHeight(), options.stemStride());
         long activations = 2L * DartsOptions.STEM_MULTIPLIER * options.channels() * size * size;
         long channels = options.channels();
         for (int layer = 0; layer < options.layers(); layer++) {

@@ -9,7 +9,10 @@ import java.util.Objects;
 import java.util.Random;
 
 import io.fedarch.core.util.Seeds;
+import io.fedarch.core.model.ModelFactory;
+import io.fedarch.events.DataFormat;
 import io.fedarch.events.DataSpec;
+import io.fedarch.events.InputShape;
 import io.fedarch.events.JobSpec;
 import io.fedarch.events.PartitionSpec;
 
@@ -82,7 +85,7 @@ public final class ShardProvider {
         DataSpec data = spec.getData();
         requireSupported(data);
         if (siloDir != null) {
-            ImageDataset all = FashionMnist.load(siloDir, FashionMnist.Split.TRAIN, data.getTrainLimit());
+            ImageDataset all = load(siloDir, siloFormat(), FashionMnist.Split.TRAIN, spec, data.getTrainLimit());
             int[] everything = new int[all.size()];
             Arrays.setAll(everything, i -> i);
             return split(all, everything, spec, clientId);
@@ -91,7 +94,7 @@ public final class ShardProvider {
             throw new IllegalArgumentException("client " + clientId + " outside 0.." + (spec.getTotalClients() - 1));
         }
         Path dir = dataDir(spec);
-        ImageDataset all = FashionMnist.load(dir, FashionMnist.Split.TRAIN, data.getTrainLimit());
+        ImageDataset all = load(dir, data.getFormat(), FashionMnist.Split.TRAIN, spec, data.getTrainLimit());
         int[][] parts = partition(dir, all, spec);
         return split(all, parts[clientId], spec, clientId);
     }
@@ -99,7 +102,8 @@ public final class ShardProvider {
     /** The held-out test set of the job's dataset (first {@code testLimit} images), for evaluating global models. */
     public ImageDataset testSet(JobSpec spec) {
         requireSupported(spec.getData());
-        return FashionMnist.load(dataDir(spec), FashionMnist.Split.TEST, spec.getData().getTestLimit());
+        return load(dataDir(spec), spec.getData().getFormat(), FashionMnist.Split.TEST, spec,
+                spec.getData().getTestLimit());
     }
 
     /**
@@ -114,19 +118,23 @@ public final class ShardProvider {
         DataSpec data = spec.getData();
         requireSupported(data);
         if (siloDir != null) {
-            if (!FashionMnist.isPresent(siloDir, FashionMnist.Split.TEST)) {
+            DataFormat format = siloFormat();
+            boolean hasTest = format == DataFormat.IDX ? FashionMnist.isPresent(siloDir, FashionMnist.Split.TEST)
+                    : ImageFolder.isPresent(siloDir, FashionMnist.Split.TEST);
+            if (!hasTest) {
                 throw new IllegalArgumentException("silo directory " + siloDir + " has no test split: expected "
-                        + FashionMnist.Split.TEST.imagesFile() + "[.gz] and " + FashionMnist.Split.TEST.labelsFile()
-                        + "[.gz] for local evaluation");
+                        + (format == DataFormat.IDX ? FashionMnist.Split.TEST.imagesFile() + "[.gz] and "
+                                + FashionMnist.Split.TEST.labelsFile() + "[.gz]" : "test/<class>/ image directories")
+                        + " for local evaluation");
             }
-            return FashionMnist.load(siloDir, FashionMnist.Split.TEST, data.getTestLimit());
+            return load(siloDir, format, FashionMnist.Split.TEST, spec, data.getTestLimit());
         }
         if (clientId < 0 || clientId >= spec.getTotalClients()) {
             throw new IllegalArgumentException("client " + clientId + " outside 0.." + (spec.getTotalClients() - 1));
         }
         Path dir = dataDir(spec);
-        ImageDataset train = FashionMnist.load(dir, FashionMnist.Split.TRAIN, data.getTrainLimit());
-        ImageDataset test = FashionMnist.load(dir, FashionMnist.Split.TEST, data.getTestLimit());
+        ImageDataset train = load(dir, data.getFormat(), FashionMnist.Split.TRAIN, spec, data.getTrainLimit());
+        ImageDataset test = load(dir, data.getFormat(), FashionMnist.Split.TEST, spec, data.getTestLimit());
         LocalTestKey key = new LocalTestKey(partitionKey(dir, spec), data.getTestLimit());
         int[][] split;
         synchronized (localTests) {
@@ -147,7 +155,8 @@ public final class ShardProvider {
     public int[][] partition(JobSpec spec) {
         requireSupported(spec.getData());
         Path dir = dataDir(spec);
-        ImageDataset all = FashionMnist.load(dir, FashionMnist.Split.TRAIN, spec.getData().getTrainLimit());
+        ImageDataset all = load(dir, spec.getData().getFormat(), FashionMnist.Split.TRAIN, spec,
+                spec.getData().getTrainLimit());
         int[][] parts = partition(dir, all, spec);
         int[][] copy = new int[parts.length][];
         for (int k = 0; k < parts.length; k++) {
@@ -192,7 +201,50 @@ public final class ShardProvider {
         return new ClientShard(clientId, all.select(trainIdx), all.select(validationIdx));
     }
 
+    /**
+     * A split of {@code dir} read as {@code format}, as the job's network takes it: an image folder
+     * converted to the model's input shape, IDX data checked to have it already.
+     */
+    private static ImageDataset load(Path dir, DataFormat format, FashionMnist.Split split, JobSpec spec,
+            Integer limit) {
+        InputShape shape = spec.getModel().getInputShape();
+        ImageDataset data;
+        if (format == DataFormat.IMAGEFOLDER) {
+            data = ImageFolder.load(dir, split, shape.getChannels(), shape.getHeight(), shape.getWidth(), limit);
+        } else {
+            data = FashionMnist.load(dir, split, limit);
+            if (data.channels() != shape.getChannels() || data.height() != shape.getHeight()
+                    || data.width() != shape.getWidth()) {
+                throw new IllegalArgumentException("IDX data in " + dir + " holds " + data.channels() + "x"
+                        + data.height() + "x" + data.width() + " images but the model's inputShape is "
+                        + shape.getChannels() + "x" + shape.getHeight() + "x" + shape.getWidth()
+                        + "; only image folders are resized (data.format: imagefolder)");
+            }
+        }
+        if (data.classes() > ModelFactory.CLASSES) {
+            throw new IllegalArgumentException(dir + " has " + data.classes() + " classes; networks have "
+                    + ModelFactory.CLASSES + " outputs");
+        }
+        return data;
+    }
+
+    /** The format of this worker's silo directory: IDX when its training files are there, else an image folder. */
+    private DataFormat siloFormat() {
+        if (FashionMnist.isPresent(siloDir, FashionMnist.Split.TRAIN)) {
+            return DataFormat.IDX;
+        }
+        if (ImageFolder.isPresent(siloDir, FashionMnist.Split.TRAIN)) {
+            return DataFormat.IMAGEFOLDER;
+        }
+        throw new IllegalArgumentException("silo directory " + siloDir + " holds neither IDX training files ("
+                + FashionMnist.Split.TRAIN.imagesFile() + "[.gz], " + FashionMnist.Split.TRAIN.labelsFile()
+                + "[.gz]) nor an image folder (train/<class>/*.png|*.jpg|*.jpeg)");
+    }
+
     private static void requireSupported(DataSpec data) {
+        if (data.getFormat() == DataFormat.IMAGEFOLDER) {
+            return; // the dataset name only labels an image folder
+        }
         String name = data.getDataset() == null ? "" : data.getDataset().toLowerCase(Locale.ROOT);
         if (!name.equals(SUPPORTED_DATASET)) {
             throw new IllegalArgumentException("unsupported dataset '" + data.getDataset() + "'; supported: "

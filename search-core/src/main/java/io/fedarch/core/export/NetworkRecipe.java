@@ -25,6 +25,7 @@ import io.fedarch.core.ofa.ElasticResNetFamily;
 import io.fedarch.core.ofa.ElasticSubnetFamily;
 import io.fedarch.core.ofa.SubnetConfig;
 import io.fedarch.core.ofa.SubnetLayout;
+import io.fedarch.events.InputShape;
 import io.fedarch.events.ModelSpec;
 
 /**
@@ -45,7 +46,7 @@ public final class NetworkRecipe {
         Map<String, String> options = spec.getOptions();
         Map<String, Object> recipe = new LinkedHashMap<>();
         recipe.put("family", family);
-        recipe.put("input", input());
+        recipe.put("input", input(spec.getInputShape()));
         recipe.put("classes", ModelFactory.CLASSES);
         switch (family) {
             case CnnFamily.NAME -> cnn(recipe, CnnOptions.parse(options));
@@ -66,11 +67,11 @@ public final class NetworkRecipe {
     }
 
     /** Images as the training data gives them: (pixel/255 − mean)/std, channels × height × width. */
-    private static Map<String, Object> input() {
+    private static Map<String, Object> input(InputShape shape) {
         Map<String, Object> input = new LinkedHashMap<>();
-        input.put("channels", ModelFactory.CHANNELS);
-        input.put("height", ModelFactory.HEIGHT);
-        input.put("width", ModelFactory.WIDTH);
+        input.put("channels", shape.getChannels());
+        input.put("height", shape.getHeight());
+        input.put("width", shape.getWidth());
         input.put("mean", FashionMnist.MEAN);
         input.put("std", FashionMnist.STD);
         return input;

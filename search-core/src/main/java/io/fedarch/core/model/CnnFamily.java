@@ -11,6 +11,7 @@ import ai.djl.nn.convolutional.Conv2d;
 import ai.djl.nn.core.Linear;
 import ai.djl.nn.norm.Dropout;
 import ai.djl.nn.pooling.Pool;
+import io.fedarch.events.InputShape;
 
 /** The fixed CNN every result is compared against: conv5x5-ReLU-maxpool twice, a hidden layer, 10 classes. */
 public final class CnnFamily implements ModelFamily {
@@ -28,17 +29,17 @@ public final class CnnFamily implements ModelFamily {
 
     /** Each convolution keeps its output and its ReLU's, each pool its output; the hidden layer the same. */
     @Override
-    public java.util.OptionalLong activationsPerImage(Map<String, String> options) {
+    public java.util.OptionalLong activationsPerImage(Map<String, String> options, InputShape input) {
         CnnOptions o = CnnOptions.parse(options);
-        long first = (long) o.conv1() * ModelFactory.HEIGHT * ModelFactory.WIDTH;
-        long second = (long) o.conv2() * (ModelFactory.HEIGHT / 2) * (ModelFactory.WIDTH / 2);
+        long first = (long) o.conv1() * input.getHeight() * input.getWidth();
+        long second = (long) o.conv2() * (input.getHeight() / 2) * (input.getWidth() / 2);
         return java.util.OptionalLong.of(2 * first + first / 4 + 2 * second + second / 4 + 3L * o.hidden()
                 + ModelFactory.CLASSES);
     }
 
     /** conv5x5-ReLU-maxpool → conv5x5-ReLU-maxpool → flatten → linear-ReLU → (dropout) → linear. */
     @Override
-    public Block build(Map<String, String> options) {
+    public Block build(Map<String, String> options, InputShape input) {
         CnnOptions o = CnnOptions.parse(options);
         SequentialBlock net = new SequentialBlock()
                 .add(conv5x5(o.conv1()))

@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.OptionalLong;
 
 import ai.djl.nn.Block;
+import io.fedarch.events.InputShape;
 import io.fedarch.events.ModelSpec;
 
 /**
@@ -30,12 +31,12 @@ public interface ModelFamily {
      * shapes (an upper-end estimate used to refuse jobs no worker can hold, not a measurement);
      * empty when the family has no estimate, and only its parameters are then counted.
      */
-    default OptionalLong activationsPerImage(Map<String, String> options) {
+    default OptionalLong activationsPerImage(Map<String, String> options, InputShape input) {
         return OptionalLong.empty();
     }
 
-    /** An uninitialised network for 1×28×28 inputs and 10 classes. */
-    Block build(Map<String, String> options);
+    /** An uninitialised network for {@code input}-shaped images and 10 classes. */
+    Block build(Map<String, String> options, InputShape input);
 
     /**
      * The spec's options, once its family is checked to be {@code family}.

@@ -25,7 +25,7 @@ public final class ModelSize {
         Block block = ModelFactory.build(spec);
         block.setInitializer(new Placeholder(), parameter -> true);
         try (NDManager manager = Engines.newManager()) {
-            block.initialize(manager, DataType.FLOAT32, ModelFactory.inputShape(1));
+            block.initialize(manager, DataType.FLOAT32, ModelFactory.inputShape(spec, 1));
             long total = 0;
             for (Pair<String, Parameter> p : block.getParameters()) {
                 Shape shape = p.getValue().getShape();

@@ -34,7 +34,7 @@ public record ModelSummary(String family, long parameters, long macs, long[] inp
     public static ModelSummary of(ModelSpec spec) {
         try (NDManager manager = Engines.newManager()) {
             Block block = ModelFactory.buildAllocated(spec, manager);
-            return of(spec.getFamily(), block, ModelFactory.inputShape(1));
+            return of(spec.getFamily(), block, ModelFactory.inputShape(spec, 1));
         }
     }
 

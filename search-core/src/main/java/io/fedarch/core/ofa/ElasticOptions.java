@@ -24,9 +24,13 @@ import java.util.TreeSet;
  * @param widthMultipliers width multiplier choices of the network, ascending
  * @param batchNorm        real batch normalisation after every convolution; false (the reference's
  *                         default) makes BN an identity, so the network has none
+ * @param inputChannels    channels of the input images (the spec's inputShape, not an option)
+ * @param inputHeight      their height
+ * @param inputWidth       their width
  */
 public record ElasticOptions(int stemChannels, int stemStride, int[] widths, double[] expands, int maxExtraBlocks,
-                             int[] kernels, double[] widthMultipliers, boolean batchNorm) {
+                             int[] kernels, double[] widthMultipliers, boolean batchNorm, int inputChannels,
+                             int inputHeight, int inputWidth) {
     public static final int STAGES = 4;
     /** Widest stage or stem a job may ask for (a 4096-channel stage is already a 150 M-parameter supernet). */
     static final int MAX_CHANNELS = 4096;
@@ -36,7 +40,7 @@ public record ElasticOptions(int stemChannels, int stemStride, int[] widths, dou
      * subnet costs 1.37 M MACs and the largest 11.06 M (the reference's spread is 7.4×, this 8.1×).
      */
     public static final ElasticOptions DEFAULTS = new ElasticOptions(8, 1, new int[] {8, 16, 32, 64},
-            new double[] {0.4, 0.56, 0.72, 0.88, 1.0}, 2, new int[] {3}, new double[] {1.0}, false);
+            new double[] {0.4, 0.56, 0.72, 0.88, 1.0}, 2, new int[] {3}, new double[] {1.0}, false, 1, 28, 28);
     public static final Set<String> KEYS = Set.of("stemChannels", "stemStride", "widths", "expands", "maxExtraBlocks",
             "kernels", "widthMultipliers", "bn");
 
@@ -125,7 +129,8 @@ public record ElasticOptions(int stemChannels, int stemStride, int[] widths, dou
             }
         }
         try {
-            return new ElasticOptions(stemChannels, stemStride, widths, expands, maxExtra, kernels, multipliers, bn);
+            return new ElasticOptions(stemChannels, stemStride, widths, expands, maxExtra, kernels, multipliers, bn,
+                    DEFAULTS.inputChannels, DEFAULTS.inputHeight, DEFAULTS.inputWidth);
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("ofa-resnet option " + e.getMessage(), e);
         }
@@ -159,13 +164,22 @@ public record ElasticOptions(int stemChannels, int stemStride, int[] widths, dou
         return o instanceof ElasticOptions other && stemChannels == other.stemChannels && stemStride == other.stemStride
                 && Arrays.equals(widths, other.widths) && Arrays.equals(expands, other.expands)
                 && maxExtraBlocks == other.maxExtraBlocks && Arrays.equals(kernels, other.kernels)
-                && Arrays.equals(widthMultipliers, other.widthMultipliers) && batchNorm == other.batchNorm;
+                && Arrays.equals(widthMultipliers, other.widthMultipliers) && batchNorm == other.batchNorm
+                && inputChannels == other.inputChannels && inputHeight == other.inputHeight
+                && inputWidth == other.inputWidth;
     }
 
     @Override
     public int hashCode() {
         return Arrays.hashCode(new Object[] {stemChannels, stemStride, Arrays.hashCode(widths), Arrays.hashCode(expands),
-                maxExtraBlocks, Arrays.hashCode(kernels), Arrays.hashCode(widthMultipliers), batchNorm});
+                maxExtraBlocks, Arrays.hashCode(kernels), Arrays.hashCode(widthMultipliers), batchNorm, inputChannels,
+                inputHeight, inputWidth});
+    }
+
+    /** These options for images of {@code input}'s shape (parsed options are for 1×28×28). */
+    public ElasticOptions withInput(io.fedarch.events.InputShape input) {
+        return new ElasticOptions(stemChannels, stemStride, widths, expands, maxExtraBlocks, kernels, widthMultipliers,
+                batchNorm, input.getChannels(), input.getHeight(), input.getWidth());
     }
 
     @Override

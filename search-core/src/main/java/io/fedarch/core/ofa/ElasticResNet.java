@@ -191,8 +191,8 @@ public final class ElasticResNet extends AbstractBlock implements SelfDescribing
         Map<String, SubnetLayout.Box> boxes = a.supernetBoxes();
         List<ModelSummary.Layer> layers = new ArrayList<>();
         long[] stemOut = {a.stemChannels(), a.stemSize(), a.stemSize()};
-        layers.add(new ModelSummary.Layer("stem", "Conv3x3", new long[] {ModelFactory.CHANNELS, ModelFactory.HEIGHT,
-                ModelFactory.WIDTH}, stemOut, count(boxes, "stem."), a.stemMacs()));
+        layers.add(new ModelSummary.Layer("stem", "Conv3x3", new long[] {options.inputChannels(), options.inputHeight(),
+                options.inputWidth()}, stemOut, count(boxes, "stem."), a.stemMacs()));
         long[] in = stemOut;
         for (SubnetLayout.Block b : a.blocks()) {
             long[] out = {b.out(), b.outSize(), b.outSize()};

@@ -4,6 +4,7 @@ import java.util.Map;
 
 import ai.djl.nn.Block;
 import io.fedarch.core.model.ModelFamily;
+import io.fedarch.events.InputShape;
 import io.fedarch.events.ModelSpec;
 
 /**
@@ -28,8 +29,8 @@ public final class ElasticResNetFamily implements ModelFamily {
     }
 
     @Override
-    public Block build(Map<String, String> options) {
-        return ElasticResNet.supernet(ElasticOptions.parse(options));
+    public Block build(Map<String, String> options, InputShape input) {
+        return ElasticResNet.supernet(ElasticOptions.parse(options).withInput(input));
     }
 
     /**
@@ -38,6 +39,6 @@ public final class ElasticResNetFamily implements ModelFamily {
      * @throws IllegalArgumentException when the family is another or an option is invalid
      */
     public static ElasticOptions options(ModelSpec spec) {
-        return ElasticOptions.parse(ModelFamily.optionsOf(spec, NAME));
+        return ElasticOptions.parse(ModelFamily.optionsOf(spec, NAME)).withInput(spec.getInputShape());
     }
 }

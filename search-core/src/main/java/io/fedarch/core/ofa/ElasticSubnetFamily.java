@@ -5,6 +5,7 @@ import java.util.Map;
 
 import ai.djl.nn.Block;
 import io.fedarch.core.model.ModelFamily;
+import io.fedarch.events.InputShape;
 import io.fedarch.events.ModelSpec;
 
 /**
@@ -28,8 +29,8 @@ public final class ElasticSubnetFamily implements ModelFamily {
     }
 
     @Override
-    public Block build(Map<String, String> options) {
-        ElasticOptions space = ElasticOptions.parse(options);
+    public Block build(Map<String, String> options, InputShape input) {
+        ElasticOptions space = ElasticOptions.parse(options).withInput(input);
         return ElasticResNet.standalone(space, subnet(options, space));
     }
 
@@ -37,7 +38,7 @@ public final class ElasticSubnetFamily implements ModelFamily {
     public static ModelSpec spec(ModelSpec supernet, SubnetConfig subnet) {
         Map<String, String> options = new HashMap<>(supernet.getOptions());
         options.put(ARCHITECTURE, subnet.encode());
-        return ModelSpec.newBuilder().setFamily(NAME).setOptions(options).build();
+        return ModelSpec.newBuilder(supernet).setFamily(NAME).setOptions(options).build();
     }
 
     /** The subnet a spec of this family names. */

@@ -93,7 +93,7 @@ public record SubnetLayout(ElasticOptions options, SubnetConfig config, int stem
         c.requireValid(o);
         double m = o.widthMultipliers()[c.width()];
         int stem = ElasticOptions.scaled(o.stemChannels(), m);
-        int size = strided(ModelFactory.HEIGHT, o.stemStride());
+        int size = strided(o.inputHeight(), o.stemStride());
         int stemSize = size;
         List<Block> blocks = new ArrayList<>();
         int in = stem;
@@ -136,7 +136,7 @@ public record SubnetLayout(ElasticOptions options, SubnetConfig config, int stem
      */
     public Map<String, Box> boxes(java.util.function.IntUnaryOperator kernelCapacity) {
         Map<String, Box> out = new LinkedHashMap<>();
-        out.put("stem.conv.weight", box(new int[] {stemChannels, ModelFactory.CHANNELS, STEM_KERNEL, STEM_KERNEL}, 0));
+        out.put("stem.conv.weight", box(new int[] {stemChannels, options.inputChannels(), STEM_KERNEL, STEM_KERNEL}, 0));
         norm(out, "stem.bn", stemChannels);
         for (Block b : blocks) {
             int offset = (kernelCapacity.applyAsInt(globalIndex(b)) - b.kernel()) / 2;
@@ -199,7 +199,7 @@ public record SubnetLayout(ElasticOptions options, SubnetConfig config, int stem
     }
 
     public long stemMacs() {
-        return (long) stemChannels * ModelFactory.CHANNELS * STEM_KERNEL * STEM_KERNEL * stemSize * stemSize;
+        return (long) stemChannels * options.inputChannels() * STEM_KERNEL * STEM_KERNEL * stemSize * stemSize;
     }
 
     public long classifierMacs() {

@@ -156,7 +156,7 @@ public final class FedMetaNas implements Strategy, BetweenRounds {
     /** The whole space: round 1 searches every operation. */
     @Override
     public ServerState initialState(JobSpec spec) {
-        return ServerState.EMPTY.withTensors(OperationMask.full(DartsOptions.parse(spec.getModel().getOptions()))
+        return ServerState.EMPTY.withTensors(OperationMask.full(supernetOptions(spec))
                 .toTensors(MASK));
     }
 
@@ -219,7 +219,7 @@ public final class FedMetaNas implements Strategy, BetweenRounds {
     /** No retraining: the surviving path of the final mask, as trained. */
     @Override
     public SearchResult afterSearch(JobSpec spec, ModelParameters finalModel, ServerState state) {
-        return DerivedArchitecture.of(finalModel, DartsOptions.parse(spec.getModel().getOptions()), mask(spec, state), 0);
+        return DerivedArchitecture.of(finalModel, supernetOptions(spec), mask(spec, state), 0);
     }
 
     @Override
@@ -241,7 +241,7 @@ public final class FedMetaNas implements Strategy, BetweenRounds {
 
     /** The soft-pruning step itself, with its threshold (the pruning service publishes both). */
     public SoftPruning.Step prune(JobSpec spec, int round, ModelParameters global, ServerState state) {
-        DartsOptions options = DartsOptions.parse(spec.getModel().getOptions());
+        DartsOptions options = supernetOptions(spec);
         OperationMask current = mask(spec, state);
         return SoftPruning.next(global, options, current == null ? OperationMask.full(options) : current, round,
                 schedule(spec));
@@ -253,7 +253,7 @@ public final class FedMetaNas implements Strategy, BetweenRounds {
         if (mask == null) {
             throw new IllegalArgumentException("the state has no mask tables '" + MASK + ".normal/.reduce'");
         }
-        mask.requireFits(DartsOptions.parse(spec.getModel().getOptions()));
+        mask.requireFits(supernetOptions(spec));
     }
 
     /** The state with {@code mask} as its search space (its tables, and the operations their columns are). */
@@ -270,7 +270,7 @@ public final class FedMetaNas implements Strategy, BetweenRounds {
         if (state == null || state.tensor(MASK + ".normal") == null) {
             return null;
         }
-        List<String> operations = DartsOptions.parse(spec.getModel().getOptions()).operationNames();
+        List<String> operations = supernetOptions(spec).operationNames();
         String named = state.values().get(MASK_OPERATIONS);
         if (named != null && !named.equals(String.join(",", operations))) {
             throw new IllegalArgumentException("the mask is over operations [" + named + "], the job searches "
@@ -284,7 +284,7 @@ public final class FedMetaNas implements Strategy, BetweenRounds {
         if (task.payload() == null) {
             return null;
         }
-        return OperationMask.fromTensors(DartsOptions.parse(task.spec().getModel().getOptions()).operationNames(),
+        return OperationMask.fromTensors(supernetOptions(task.spec()).operationNames(),
                 task.payload(), MASK);
     }
 
@@ -327,5 +327,10 @@ public final class FedMetaNas implements Strategy, BetweenRounds {
             throw new IllegalArgumentException(key + " must be a whole number >= 0 (got " + value + ")");
         }
         return value;
+    }
+
+    /** The supernet's options for the job's input shape (the options map alone is for 1×28×28). */
+    private static DartsOptions supernetOptions(JobSpec spec) {
+        return DartsOptions.parse(spec.getModel().getOptions()).withInput(spec.getModel().getInputShape());
     }
 }

@@ -179,7 +179,7 @@ public final class MamlSearchTrainer {
         public MamlGradient.Copy copyAt(float[][] values) {
             NDManager scope = batch.newSubManager();
             SearchNetwork twin = new SearchNetwork(network.options());
-            twin.initialize(scope, DataType.FLOAT32, ModelFactory.inputShape(1));
+            twin.initialize(scope, DataType.FLOAT32, ModelFactory.inputShape(network.options().input(), 1));
             BlockParameters.load(twin, BlockParameters.read(network));
             twin.setRelaxation(network.relaxation());
             List<Parameter> learned = new ArrayList<>(twin.weightParameters());

@@ -7,6 +7,7 @@ import java.util.Optional;
 
 import io.fedarch.core.model.ModelFactory;
 import io.fedarch.core.tensor.ModelParameters;
+import io.fedarch.events.InputShape;
 import io.fedarch.events.ModelSpec;
 
 /**
@@ -34,9 +35,10 @@ public final class OnnxExport {
         return translator(spec).isPresent();
     }
 
-    /** The model for {@link ModelFactory}'s input shape (1×28×28) and 10 classes. */
+    /** The model for the spec's input shape (channels × height × width, 1×28×28 unless the job set one). */
     public static byte[] export(ModelSpec spec, ModelParameters parameters) {
-        return export(spec, parameters, ModelFactory.CHANNELS, ModelFactory.HEIGHT, ModelFactory.WIDTH);
+        InputShape input = spec.getInputShape();
+        return export(spec, parameters, input.getChannels(), input.getHeight(), input.getWidth());
     }
 
     /**

@@ -95,7 +95,7 @@ public class FedMetaNasTest {
             supernet.setRelaxation(new Relaxation(MixingMode.GUMBEL_HARD, 1, last));
             Metrics relaxed = Evaluator.evaluate(supernet, test, 250);
             DerivedNetwork derived = new DerivedNetwork(DerivedOptions.of(options, genotype));
-            derived.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, ModelFactory.inputShape(1));
+            derived.initialize(manager, ai.djl.ndarray.types.DataType.FLOAT32, ModelFactory.inputShape(spec.getModel(), 1));
             BlockParameters.load(derived, WeightInheritance.fromSupernet(result.model(), options, genotype));
             Metrics discrete = Evaluator.evaluate(derived, test, 250);
             assertEquals(relaxed.accuracy(), discrete.accuracy(), 0.005, "relaxed vs discrete");

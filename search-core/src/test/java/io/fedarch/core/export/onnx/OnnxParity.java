@@ -93,7 +93,7 @@ final class OnnxParity {
         try (NDManager manager = Engines.newManager()) {
             Block block = ModelFactory.buildAllocated(spec, manager);
             BlockParameters.load(block, parameters);
-            NDArray x = manager.create(images.pixels(), ModelFactory.inputShape(images.size()));
+            NDArray x = manager.create(images.pixels(), ModelFactory.inputShape(spec, images.size()));
             NDArray logits = block.forward(new ParameterStore(manager, false), new NDList(x), false).singletonOrThrow();
             float[] flat = logits.toFloatArray();
             int classes = (int) logits.getShape().get(1);
