@@ -167,7 +167,11 @@ final class JobView {
         c.put("roundsCompleted", done.getRoundsCompleted());
         c.put("searchMs", done.getSearchMs());
         completion = c;
-        state = done.getStatus().name().equals("SUCCEEDED") ? "completed" : "failed";
+        boolean succeeded = done.getStatus().name().equals("SUCCEEDED");
+        // The topics are read in no fixed order: the model-ready event may come before the completion.
+        if (!(succeeded && state.equals("model-ready"))) {
+            state = succeeded ? "completed" : "failed";
+        }
         failureReason = done.getReason() == null ? null : done.getReason().toString();
         touch(done.getTimestamp().toEpochMilli());
     }
