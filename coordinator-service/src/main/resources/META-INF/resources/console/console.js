@@ -236,21 +236,27 @@ function lineChart(svg, series, yRange) {
   });
 }
 
-/** Rows × columns of rect.cell, darker for larger values in [0, 1]. */
+/**
+ * Rows × columns of rect.cell. Masks: darker for a larger keep factor in [0, 1]. α: shaded within each edge's row,
+ * from its weakest to its strongest operation, because early in a search the softmax weights differ in the third
+ * digit and would all look alike on one absolute scale (the exact weight is in each cell's tooltip).
+ */
 function heatmap(title, rowNames, columnNames, values, kind) {
-  const cell = 26, labelW = 70, headerH = 90, titleH = 16;
-  const width = labelW + columnNames.length * cell + 4, height = titleH + headerH + rowNames.length * cell + 4;
+  const cell = 26, labelW = 70, headerH = 90, titleH = 16, rightPad = 60;
+  const width = labelW + columnNames.length * cell + rightPad, height = titleH + headerH + rowNames.length * cell + 4;
   const svg = svgElement('svg', {class: 'heatmap', width, height, viewBox: `0 0 ${width} ${height}`});
   svg.append(svgElement('text', {x: 2, y: 12, 'font-weight': 'bold'}, title));
   columnNames.forEach((name, c) => svg.append(svgElement('text', {x: 0, y: 0,
     transform: `translate(${labelW + c * cell + cell / 2 + 3},${titleH + headerH - 4}) rotate(-60)`}, name)));
   rowNames.forEach((name, r) => {
     svg.append(svgElement('text', {x: 2, y: titleH + headerH + r * cell + cell / 2 + 3}, name));
+    const low = Math.min(...values[r]), high = Math.max(...values[r]);
     columnNames.forEach((op, c) => {
       const v = values[r][c];
+      const shade = kind === 'alpha' ? (high > low ? 0.08 + 0.92 * (v - low) / (high - low) : 0.5) : v;
       const rect = svgElement('rect', {class: 'cell', 'data-kind': kind, 'data-edge': r, 'data-op': op,
         x: labelW + c * cell, y: titleH + headerH + r * cell, width: cell - 1, height: cell - 1,
-        fill: `rgba(31, 111, 209, ${Math.max(0.04, Math.min(1, v))})`});
+        fill: `rgba(31, 111, 209, ${Math.max(0.04, Math.min(1, shade))})`});
       rect.append(svgElement('title', {}, `${name}, ${op}: ${fmt(v, 3)}`));
       svg.append(rect);
     });
