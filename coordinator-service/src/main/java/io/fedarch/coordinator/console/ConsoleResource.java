@@ -67,10 +67,25 @@ public class ConsoleResource {
     @Path("/api/events")
     @Produces(MediaType.SERVER_SENT_EVENTS)
     public void events(@Context SseEventSink sink, @Context Sse sse) {
-        BiConsumer<String, Map<String, Object>>[] self = new BiConsumer[1];
-        self[0] = (name, payload) -> {
+        state.addListener(new Subscriber(sink, sse));
+        // A first event tells the page the stream is open (and flushes the response headers).
+        sink.send(sse.newEventBuilder().name("hello").data("{}").build());
+    }
+
+    /** One open event stream: forwards every change until the browser goes away, then unsubscribes itself. */
+    private final class Subscriber implements BiConsumer<String, Map<String, Object>> {
+        private final SseEventSink sink;
+        private final Sse sse;
+
+        Subscriber(SseEventSink sink, Sse sse) {
+            this.sink = sink;
+            this.sse = sse;
+        }
+
+        @Override
+        public void accept(String name, Map<String, Object> payload) {
             if (sink.isClosed()) {
-                state.removeListener(self[0]);
+                state.removeListener(this);
                 return;
             }
             String data;
@@ -81,14 +96,11 @@ public class ConsoleResource {
             }
             sink.send(sse.newEventBuilder().name(name).data(data).build()).whenComplete((ok, failure) -> {
                 if (failure != null) {
-                    state.removeListener(self[0]);
+                    state.removeListener(this);
                     sink.close();
                 }
             });
-        };
-        state.addListener(self[0]);
-        // A first event tells the page the stream is open (and flushes the response headers).
-        sink.send(sse.newEventBuilder().name("hello").data("{}").build());
+        }
     }
 
     /**
