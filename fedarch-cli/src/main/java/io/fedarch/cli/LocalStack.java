@@ -216,6 +216,12 @@ public final class LocalStack implements AutoCloseable {
                     service.name(), service.httpPort(), service.managementPort(), worker > 0 && options.slowdown(worker) > 1.0
                             ? "  simulated " + options.slowdown(worker) + "x slower device" : "");
         }
+        out.printf("  live console %s  (sign in with the REST API token)%n", consoleUrl());
+    }
+
+    /** The live web console the coordinator serves (docs/console.md). */
+    public String consoleUrl() {
+        return "http://127.0.0.1:" + coordinator().httpPort() + "/console/";
     }
 
     private ServiceProcess launch(PrintStream out, String name, int heapMb, Map<String, String> props,

@@ -146,9 +146,9 @@ public final class Main {
         StackOptions options = StackOptions.parse(List.of(args).subList(1, args.length), 1, "stack");
         DatasetCheck.requirePresent(options.dataDir());
         LocalStack stack = LocalStack.start(options, out).stopOnExit();
-        out.printf("bootstrap.servers=%s%ncoordinator REST: http://127.0.0.1:%d/jobs%n"
+        out.printf("bootstrap.servers=%s%ncoordinator REST: http://127.0.0.1:%d/jobs%nlive console: %s%n"
                         + "  e.g. curl -H \"Authorization: Bearer $(cat %s)\" http://127.0.0.1:%d/jobs%nmodels: %s%n"
-                        + "Ctrl-C stops everything.%n", stack.bootstrapServers(), stack.coordinator().httpPort(),
+                        + "Ctrl-C stops everything.%n", stack.bootstrapServers(), stack.coordinator().httpPort(), stack.consoleUrl(),
                 stack.apiTokenFile(), stack.coordinator().httpPort(), options.modelsDir());
         try {
             Thread.currentThread().join();

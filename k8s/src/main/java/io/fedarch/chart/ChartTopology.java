@@ -75,7 +75,11 @@ public final class ChartTopology {
                     root.resolve(e.getValue()).resolve("src/main/resources/application.properties"));
             if (e.getKey().equals("coordinator")) {
                 // CheckpointStore writes and reads back the job state; UpdateLog re-reads counted updates by offset.
-                channels = channels.plus(new TreeSet<>(List.of(Topics.COORDINATOR_STATE, Topics.CLIENT_UPDATES)),
+                // The live console (io.fedarch.coordinator.console.ConsoleFeed) follows the job-facing topics with a plain
+                // consumer whose group is fedarch-console-<uuid> (the prefix ACL is in strimzi-users.yaml).
+                channels = channels.plus(new TreeSet<>(List.of(Topics.COORDINATOR_STATE, Topics.CLIENT_UPDATES,
+                                Topics.JOBS, Topics.GLOBAL_MODELS, Topics.PERSONALIZED_MODELS, Topics.ARCHITECTURE_MASKS,
+                                Topics.SEARCH_COMPLETIONS, Topics.MODELS_READY, Topics.DEAD_LETTERS)),
                         new TreeSet<>(List.of(Topics.COORDINATOR_STATE)));
             }
             if (e.getKey().equals("pruning")) {

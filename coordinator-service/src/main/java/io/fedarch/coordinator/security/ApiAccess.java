@@ -2,7 +2,9 @@ package io.fedarch.coordinator.security;
 
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.GeneralSecurityException;
 import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
 import java.util.Locale;
 import java.util.Optional;
 
@@ -72,6 +74,47 @@ public final class ApiAccess {
             return Optional.of(new Refusal(401, "the API token is not valid"));
         }
         return Optional.empty();
+    }
+
+    /**
+     * The console's session cookie value for a presented token, empty when the token is not the API's. The value is an
+     * HMAC keyed with the token's digest, so the cookie never carries the token, and it stops working when the token
+     * changes. Only meaningful when a token is configured.
+     */
+    public Optional<String> consoleSession(String presentedToken) {
+        if (tokenDigest == null || presentedToken == null
+                || !MessageDigest.isEqual(tokenDigest, sha256(presentedToken))) {
+            return Optional.empty();
+        }
+        return Optional.of(sessionValue());
+    }
+
+    /**
+     * Like {@link #check(String)}, but a request without an Authorization header may instead present the console's
+     * session cookie (a browser's EventSource cannot send a header).
+     *
+     * @param sessionCookie the value of the console's cookie, null if absent
+     */
+    public Optional<Refusal> check(String authorization, String sessionCookie) {
+        if (open || tokenDigest == null || authorization != null || sessionCookie == null) {
+            return check(authorization);
+        }
+        if (!MessageDigest.isEqual(sessionValue().getBytes(StandardCharsets.US_ASCII),
+                sessionCookie.getBytes(StandardCharsets.US_ASCII))) {
+            return Optional.of(new Refusal(401, "the console session is not valid: sign in again with the API token"));
+        }
+        return Optional.empty();
+    }
+
+    private String sessionValue() {
+        try {
+            javax.crypto.Mac mac = javax.crypto.Mac.getInstance("HmacSHA256");
+            mac.init(new javax.crypto.spec.SecretKeySpec(tokenDigest, "HmacSHA256"));
+            byte[] tag = mac.doFinal("fedarch-console-session".getBytes(StandardCharsets.US_ASCII));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(tag);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("every Java runtime has HmacSHA256", e);
+        }
     }
 
     private static String bearerToken(String authorization) {
