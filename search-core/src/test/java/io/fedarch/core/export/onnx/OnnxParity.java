@@ -68,7 +68,13 @@ final class OnnxParity {
 
     /** Exports the network, runs both on the first {@value #IMAGES} test images and asserts equal logits. */
     static Result assertSameLogits(ModelSpec spec, ModelParameters parameters) throws OrtException {
-        ImageDataset images = FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TEST, IMAGES);
+        return assertSameLogits(spec, parameters,
+                FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TEST, IMAGES));
+    }
+
+    /** As above on {@code images}, which must have the spec's input shape. */
+    static Result assertSameLogits(ModelSpec spec, ModelParameters parameters, ImageDataset images)
+            throws OrtException {
         float[][] djl = djlLogits(spec, parameters, images);
         byte[] model = OnnxExport.export(spec, parameters);
         float[][] onnx = onnxLogits(model, images);

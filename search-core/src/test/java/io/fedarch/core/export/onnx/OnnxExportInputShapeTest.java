@@ -1,0 +1,78 @@
+package io.fedarch.core.export.onnx;
+
+import java.nio.file.Path;
+import java.util.Map;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import io.fedarch.core.darts.DerivedFamily;
+import io.fedarch.core.darts.DerivedOptions;
+import io.fedarch.core.data.FashionMnist;
+import io.fedarch.core.data.ImageDataset;
+import io.fedarch.core.data.ImageFolder;
+import io.fedarch.core.data.ImageFolderWriter;
+import io.fedarch.core.model.CnnFamily;
+import io.fedarch.core.model.ModelInitializer;
+import io.fedarch.core.ofa.ElasticOptions;
+import io.fedarch.core.ofa.ElasticResNetFamily;
+import io.fedarch.core.ofa.ElasticSubnetFamily;
+import io.fedarch.core.ofa.SubnetConfig;
+import io.fedarch.core.tensor.ModelParameters;
+import io.fedarch.events.InputShape;
+import io.fedarch.events.ModelSpec;
+
+/**
+ * A silo's own images need not be 1×28×28: networks built for 3×32×32 (Fashion-MNIST test images written out as tinted
+ * 32×32 PNGs and read back through the image-folder loader, as a silo's data is) export to ONNX with the same logits.
+ */
+class OnnxExportInputShapeTest {
+    private static final InputShape RGB_32 = InputShape.newBuilder().setChannels(3).setHeight(32).setWidth(32).build();
+
+    @TempDir
+    static Path folder;
+    private static ImageDataset images;
+
+    @BeforeAll
+    static void writeColourImages() {
+        ImageFolderWriter.writeFashionMnist(FashionMnist.DEFAULT_DIR, folder, 10, OnnxParity.IMAGES, 3, 32, 1);
+        images = ImageFolder.load(folder, FashionMnist.Split.TEST, 3, 32, 32, OnnxParity.IMAGES);
+    }
+
+    private static ModelSpec spec(String family, Map<String, String> options) {
+        return ModelSpec.newBuilder().setFamily(family).setOptions(options).setInputShape(RGB_32).build();
+    }
+
+    @Test
+    void cnnAtThreeChannelsGivesDjlsLogits() throws Exception {
+        ModelSpec cnn = spec(CnnFamily.NAME, Map.of("conv1", "4", "conv2", "6", "hidden", "16"));
+        OnnxParity.assertSameLogits(cnn, ModelInitializer.initialize(cnn, 21), images);
+    }
+
+    /** 32→16→8→4 through the reduction cells, with FactorizedReduce and pooling in them. */
+    @Test
+    void derivedDartsNetworkAtThreeChannelsGivesDjlsLogits() throws Exception {
+        String genotype = "{\"normal\":[[\"sep_conv_3x3\",0],[\"dil_conv_3x3\",1],[\"skip_connect\",1],"
+                + "[\"sep_conv_5x5\",2],[\"avg_pool_3x3\",0],[\"dil_conv_5x5\",3],[\"max_pool_3x3\",2],"
+                + "[\"skip_connect\",4]],\"normal_concat\":[2,3,4,5],"
+                + "\"reduce\":[[\"max_pool_3x3\",0],[\"skip_connect\",1],[\"avg_pool_3x3\",1],"
+                + "[\"sep_conv_3x3\",2],[\"dil_conv_5x5\",0],[\"sep_conv_5x5\",1],[\"dil_conv_3x3\",1],"
+                + "[\"skip_connect\",3]],\"reduce_concat\":[2,3,4,5]}";
+        ModelSpec derived = spec(DerivedFamily.NAME, Map.of("channels", "2", "layers", "5", "stemStride", "2",
+                DerivedOptions.GENOTYPE, genotype));
+        ModelParameters weights = OnnxParity.withRandomNormStatistics(ModelInitializer.initialize(derived, 22), 23);
+        OnnxParity.assertSameLogits(derived, weights, images);
+    }
+
+    @Test
+    void elasticResNetSubnetAtThreeChannelsGivesDjlsLogits() throws Exception {
+        Map<String, String> space = Map.of("stemChannels", "4", "widths", "4,6,8,8", "expands", "0.5,1.0",
+                "maxExtraBlocks", "1", "kernels", "3,5", "widthMultipliers", "0.75,1.0", "bn", "true");
+        ModelSpec supernet = spec(ElasticResNetFamily.NAME, space);
+        SubnetConfig config = SubnetConfig.random(ElasticOptions.parse(space), new java.util.Random(4));
+        ModelSpec subnet = ElasticSubnetFamily.spec(supernet, config);
+        ModelParameters weights = OnnxParity.withRandomNormStatistics(ModelInitializer.initialize(subnet, 24), 25);
+        OnnxParity.assertSameLogits(subnet, weights, images);
+    }
+}
