@@ -10,10 +10,11 @@ single-path subnet inside the supernet), ofa-resnet-subnet and ofa-resnet (Super
     python3 examples/clients/load_pytorch.py ./model
     python3 examples/clients/load_pytorch.py ./model --images t10k-images-idx3-ubyte.gz --count 20
     python3 examples/clients/load_pytorch.py ./model --images IMAGES --count 500 --output predictions.json
+    python3 examples/clients/load_pytorch.py ./model --tensor images.f32 --output predictions.json
 
 or from Python:  from load_pytorch import build_model;  net = build_model("./model");  logits = net(x)
-where x is (N, 1, 28, 28), normalised as model.json's network.input says ((pixel/255 - mean) / std);
-load_images() does that for IDX files. Exit status 0 on success; 1 with the reason on stderr otherwise.
+where x is (N, C, H, W) of model.json's network.input (1x28x28 unless the job set an inputShape), normalised as it
+says ((pixel/255 - mean) / std); load_images() does that for IDX files, load_tensor() reads prepared float32 images. Exit status 0 on success; 1 with the reason on stderr otherwise.
 """
 import argparse
 import gzip
@@ -112,6 +113,23 @@ def load_images(path, count, network):
     mean = torch.tensor(shape["mean"], dtype=torch.float32)
     std = torch.tensor(shape["std"], dtype=torch.float32)
     return (images / 255.0 - mean) / std
+
+
+def load_tensor(path, count, network):
+    """Images already normalised, as raw little-endian float32 N x C x H x W of the network's input shape: a silo's
+    own images (any channel count and size) prepared as it prepared them for training."""
+    shape = network["input"]
+    per_image = shape["channels"] * shape["height"] * shape["width"]
+    data = Path(path).read_bytes()
+    if len(data) % (4 * per_image):
+        raise LoadError(f"{path} holds {len(data)} bytes, not a whole number of float32 "
+                        f"{shape['channels']}x{shape['height']}x{shape['width']} images")
+    n = len(data) // (4 * per_image)
+    count = n if count is None else min(count, n)
+    values = torch.frombuffer(bytearray(data[:count * per_image * 4]), dtype=torch.float32)
+    if sys.byteorder != "little":
+        values = values.byteswap()
+    return values.reshape(count, shape["channels"], shape["height"], shape["width"])
 
 
 # ---------------------------------------------------------------- layers
@@ -598,6 +616,8 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("model_dir", help="a delivered model's folder (model.json, model.safetensors)")
     parser.add_argument("--images", help="IDX image file (e.g. t10k-images-idx3-ubyte.gz) to predict")
+    parser.add_argument("--tensor", help="raw little-endian float32 images, already normalised, N x C x H x W of"
+                                         " the network's input shape (images of any channel count and size)")
     parser.add_argument("--count", type=int, help="predict only the first COUNT images")
     parser.add_argument("--output", help="also write {'predictions': [...], 'logits': [[...]]} as JSON here")
     args = parser.parse_args(argv)
@@ -606,10 +626,14 @@ def main(argv=None):
         parameters = sum(t.numel() for t in module.state_dict().values())
         print(f"rebuilt {module.network['family']} network: {parameters} values in "
               f"{len(module.state_dict())} tensors, all loaded")
-        if args.images:
+        if args.images and args.tensor:
+            raise LoadError("give --images or --tensor, not both")
+        if args.images or args.tensor:
             if args.count is not None and args.count < 0:
                 raise LoadError(f"--count must not be negative, got {args.count}")
-            logits = predict(module, load_images(args.images, args.count, module.network))
+            images = (load_images(args.images, args.count, module.network) if args.images
+                      else load_tensor(args.tensor, args.count, module.network))
+            logits = predict(module, images)
             predictions = logits.argmax(dim=1).tolist()
             for i, p in enumerate(predictions):
                 name = FASHION_CLASSES[p] if module.network["classes"] == len(FASHION_CLASSES) else str(p)

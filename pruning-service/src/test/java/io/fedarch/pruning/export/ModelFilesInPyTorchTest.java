@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,6 +40,8 @@ import io.fedarch.core.darts.SinglePath;
 import io.fedarch.core.darts.report.CellDiagram;
 import io.fedarch.core.data.FashionMnist;
 import io.fedarch.core.data.ImageDataset;
+import io.fedarch.core.data.ImageFolder;
+import io.fedarch.core.data.ImageFolderWriter;
 import io.fedarch.core.model.BlockParameters;
 import io.fedarch.core.model.Engines;
 import io.fedarch.core.model.ModelFactory;
@@ -52,6 +56,7 @@ import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.core.train.Batches;
 import io.fedarch.core.train.LocalTrainer;
 import io.fedarch.core.train.TrainingSettings;
+import io.fedarch.events.InputShape;
 import io.fedarch.events.JobSpec;
 import io.fedarch.events.ModelScope;
 import io.fedarch.events.ModelSpec;
@@ -71,6 +76,7 @@ class ModelFilesInPyTorchTest {
     private static final int TRAINING_IMAGES = 640;
     /** Float32 summation order differs between libtorch builds (DJL's 2.x, Debian's 1.13). */
     private static final double TOLERANCE = 1e-4;
+    private static final InputShape RGB_32 = InputShape.newBuilder().setChannels(3).setHeight(32).setWidth(32).build();
     private static final ObjectMapper JSON = new ObjectMapper();
     private static String python;
 
@@ -116,6 +122,25 @@ class ModelFilesInPyTorchTest {
                  "reduce_concat":[3,4,5]}""").validate();
         ModelSpec derived = new DerivedOptions(4, 5, 2, genotype).toModelSpec();
         assertSamePredictions(derived, genotype, "darts-derived", block -> { }, null);
+    }
+
+    /** A silo's own 3-channel 32×32 images: the CNN and a derived DARTS network built for that shape, in PyTorch. */
+    @Test
+    void networksForThreeChannelImagesGiveDjlsPredictionsInPyTorch() throws Exception {
+        Images colour = colourFolder();
+        ModelSpec cnn = ModelSpec.newBuilder(spec("cnn", Map.of("conv1", "6", "conv2", "12", "hidden", "24")))
+                .setInputShape(RGB_32).build();
+        assertSamePredictions(cnn, null, "cnn", block -> { }, null, colour);
+        Genotype genotype = Genotype.fromJson("""
+                {"normal":[["sep_conv_3x3",0],["dil_conv_3x3",1],["skip_connect",0],["sep_conv_5x5",2],
+                 ["avg_pool_3x3",1],["max_pool_3x3",3],["dil_conv_5x5",2],["skip_connect",4]],
+                 "normal_concat":[2,3,4,5],
+                 "reduce":[["skip_connect",0],["max_pool_3x3",1],["avg_pool_3x3",0],["sep_conv_3x3",2],
+                 ["dil_conv_3x3",1],["skip_connect",2],["sep_conv_5x5",0],["dil_conv_5x5",3]],
+                 "reduce_concat":[3,4,5]}""").validate();
+        ModelSpec derived = ModelSpec.newBuilder(new DerivedOptions(4, 5, 2, genotype).toModelSpec())
+                .setInputShape(RGB_32).build();
+        assertSamePredictions(derived, genotype, "darts-derived", block -> { }, null, colour);
     }
 
     /** SuperFedNAS's budget model: a subnet on its own, with mixed kernels, a width multiplier and real BN. */
@@ -183,20 +208,54 @@ class ModelFilesInPyTorchTest {
      */
     private void assertSamePredictions(ModelSpec spec, Genotype genotype, String family, Consumer<Block> setUp,
                                        ClientArchitecture architecture) throws Exception {
-        ModelParameters weights = trainedWeights(spec, setUp);
-        ImageDataset images = FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TEST, IMAGES);
+        assertSamePredictions(spec, genotype, family, setUp, architecture, fashionMnist());
+    }
+
+    /** The images a network is trained and compared on, and the script's arguments that read the same test images. */
+    private record Images(ImageDataset train, ImageDataset test, List<String> scriptArguments) {
+    }
+
+    private static Images fashionMnist() {
+        return new Images(FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TRAIN, TRAINING_IMAGES),
+                FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TEST, IMAGES),
+                List.of("--images", FashionMnist.DEFAULT_DIR.resolve(FashionMnist.Split.TEST.imagesFile() + ".gz")
+                        .toString()));
+    }
+
+    /**
+     * Fashion-MNIST written as tinted 3×32×32 PNG class folders and read back by the image-folder loader, as a silo's
+     * own data is; the script gets the same normalised test images as raw float32 (--tensor).
+     */
+    private Images colourFolder() throws IOException {
+        Path folder = dir.resolve("colour-folder");
+        ImageFolderWriter.writeFashionMnist(FashionMnist.DEFAULT_DIR, folder, TRAINING_IMAGES, IMAGES, 3, 32, 5);
+        ImageDataset train = ImageFolder.load(folder, FashionMnist.Split.TRAIN, 3, 32, 32, TRAINING_IMAGES);
+        ImageDataset test = ImageFolder.load(folder, FashionMnist.Split.TEST, 3, 32, 32, IMAGES);
+        ByteBuffer raw = ByteBuffer.allocate(test.pixels().length * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
+        raw.asFloatBuffer().put(test.pixels());
+        Path tensor = dir.resolve("colour-test.f32");
+        Files.write(tensor, raw.array());
+        return new Images(train, test, List.of("--tensor", tensor.toString()));
+    }
+
+    private void assertSamePredictions(ModelSpec spec, Genotype genotype, String family, Consumer<Block> setUp,
+                                       ClientArchitecture architecture, Images data) throws Exception {
+        ModelParameters weights = trainedWeights(spec, setUp, data.train());
+        ImageDataset images = data.test();
         float[][] djl = djlLogits(spec, weights, images, setUp);
-        Path delivery = dir.resolve(family);
+        Path delivery = dir.resolve(family + "-" + spec.getInputShape().getChannels() + "x"
+                + spec.getInputShape().getHeight());
         ModelScope scope = architecture == null ? ModelScope.GLOBAL : ModelScope.CLIENT;
         Integer client = architecture == null ? null : 1;
         ModelExporter.write(delivery, new ModelDelivery("pytorch-" + family, scope, client, "fedavg", job(spec), spec,
                 weights, genotype, null, 1, 1, 0, Map.of(), List.of(), Map.of(), architecture), ModelSummary.of(spec),
                 0.1, 2.3, IMAGES);
 
-        Path output = dir.resolve(family + "-predictions.json");
-        Run run = runScript(delivery.toString(), "--images", FashionMnist.DEFAULT_DIR.resolve(
-                FashionMnist.Split.TEST.imagesFile() + ".gz").toString(), "--count", Integer.toString(IMAGES),
-                "--output", output.toString());
+        Path output = delivery.resolveSibling(delivery.getFileName() + "-predictions.json");
+        List<String> arguments = new ArrayList<>(List.of(delivery.toString()));
+        arguments.addAll(data.scriptArguments());
+        arguments.addAll(List.of("--count", Integer.toString(IMAGES), "--output", output.toString()));
+        Run run = runScript(arguments.toArray(String[]::new));
 
         assertEquals(0, run.exitCode, run.output);
         assertTrue(run.output.contains("rebuilt " + family + " network: "), run.output);
@@ -213,8 +272,9 @@ class ModelFilesInPyTorchTest {
                 maxDifference = Math.max(maxDifference, Math.abs(djl[i][c] - torch.get("logits").get(i).get(c).asDouble()));
             }
         }
-        System.out.printf("%s: max |DJL - PyTorch| logit difference %.3g over %d images (largest |logit| %.3g)%n",
-                family, maxDifference, IMAGES, largest);
+        System.out.printf("%s at %dx%dx%d: max |DJL - PyTorch| logit difference %.3g over %d images (largest |logit|"
+                + " %.3g)%n", family, spec.getInputShape().getChannels(), spec.getInputShape().getHeight(),
+                spec.getInputShape().getWidth(), maxDifference, IMAGES, largest);
         assertArrayEquals(djlClasses, torchClasses, family + ": PyTorch predicts what DJL predicts");
         assertTrue(maxDifference <= TOLERANCE, family + ": logits differ by up to " + maxDifference);
         assertTrue(java.util.Arrays.stream(djlClasses).distinct().count() > 1,
@@ -225,8 +285,7 @@ class ModelFilesInPyTorchTest {
      * Seeded weights trained for one short epoch on real training images, so the batch-norm running statistics
      * are real ones and the network tells classes apart.
      */
-    private static ModelParameters trainedWeights(ModelSpec spec, Consumer<Block> setUp) {
-        ImageDataset train = FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TRAIN, TRAINING_IMAGES);
+    private static ModelParameters trainedWeights(ModelSpec spec, Consumer<Block> setUp, ImageDataset train) {
         try (NDManager manager = Engines.newManager()) {
             Block block = ModelFactory.buildAllocated(spec, manager);
             BlockParameters.load(block, ModelInitializer.initialize(spec, 21));
