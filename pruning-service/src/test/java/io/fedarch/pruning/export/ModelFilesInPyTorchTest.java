@@ -113,15 +113,20 @@ class ModelFilesInPyTorchTest {
      */
     @Test
     void aDerivedDartsNetworkGivesDjlsPredictionsInPyTorch() throws Exception {
-        Genotype genotype = Genotype.fromJson("""
+        Genotype genotype = everyOperation();
+        ModelSpec derived = new DerivedOptions(4, 5, 2, genotype).toModelSpec();
+        assertSamePredictions(derived, genotype, "darts-derived", block -> { }, null);
+    }
+
+    /** Every DARTS operation in both cell types; the reduction cell concatenates three nodes. */
+    private static Genotype everyOperation() {
+        return Genotype.fromJson("""
                 {"normal":[["sep_conv_3x3",0],["dil_conv_3x3",1],["skip_connect",0],["sep_conv_5x5",2],
                  ["avg_pool_3x3",1],["max_pool_3x3",3],["dil_conv_5x5",2],["skip_connect",4]],
                  "normal_concat":[2,3,4,5],
                  "reduce":[["skip_connect",0],["max_pool_3x3",1],["avg_pool_3x3",0],["sep_conv_3x3",2],
                  ["dil_conv_3x3",1],["skip_connect",2],["sep_conv_5x5",0],["dil_conv_5x5",3]],
                  "reduce_concat":[3,4,5]}""").validate();
-        ModelSpec derived = new DerivedOptions(4, 5, 2, genotype).toModelSpec();
-        assertSamePredictions(derived, genotype, "darts-derived", block -> { }, null);
     }
 
     /** A silo's own 3-channel 32×32 images: the CNN and a derived DARTS network built for that shape, in PyTorch. */
@@ -131,13 +136,7 @@ class ModelFilesInPyTorchTest {
         ModelSpec cnn = ModelSpec.newBuilder(spec("cnn", Map.of("conv1", "6", "conv2", "12", "hidden", "24")))
                 .setInputShape(RGB_32).build();
         assertSamePredictions(cnn, null, "cnn", block -> { }, null, colour);
-        Genotype genotype = Genotype.fromJson("""
-                {"normal":[["sep_conv_3x3",0],["dil_conv_3x3",1],["skip_connect",0],["sep_conv_5x5",2],
-                 ["avg_pool_3x3",1],["max_pool_3x3",3],["dil_conv_5x5",2],["skip_connect",4]],
-                 "normal_concat":[2,3,4,5],
-                 "reduce":[["skip_connect",0],["max_pool_3x3",1],["avg_pool_3x3",0],["sep_conv_3x3",2],
-                 ["dil_conv_3x3",1],["skip_connect",2],["sep_conv_5x5",0],["dil_conv_5x5",3]],
-                 "reduce_concat":[3,4,5]}""").validate();
+        Genotype genotype = everyOperation();
         ModelSpec derived = ModelSpec.newBuilder(new DerivedOptions(4, 5, 2, genotype).toModelSpec())
                 .setInputShape(RGB_32).build();
         assertSamePredictions(derived, genotype, "darts-derived", block -> { }, null, colour);
