@@ -85,7 +85,7 @@ public final class ShardProvider {
         DataSpec data = spec.getData();
         requireSupported(data);
         if (siloDir != null) {
-            ImageDataset all = load(siloDir, siloFormat(), FashionMnist.Split.TRAIN, spec, data.getTrainLimit());
+            ImageDataset all = load(siloDir, siloTrainingFormat(), FashionMnist.Split.TRAIN, spec, data.getTrainLimit());
             int[] everything = new int[all.size()];
             Arrays.setAll(everything, i -> i);
             return split(all, everything, spec, clientId);
@@ -118,14 +118,12 @@ public final class ShardProvider {
         DataSpec data = spec.getData();
         requireSupported(data);
         if (siloDir != null) {
-            DataFormat format = siloFormat();
-            boolean hasTest = format == DataFormat.IDX ? FashionMnist.isPresent(siloDir, FashionMnist.Split.TEST)
-                    : ImageFolder.isPresent(siloDir, FashionMnist.Split.TEST);
-            if (!hasTest) {
+            // A silo may hold test files only (local evaluation of a model trained elsewhere): the format is the test split's.
+            DataFormat format = siloFormat(FashionMnist.Split.TEST);
+            if (format == null) {
                 throw new IllegalArgumentException("silo directory " + siloDir + " has no test split: expected "
-                        + (format == DataFormat.IDX ? FashionMnist.Split.TEST.imagesFile() + "[.gz] and "
-                                + FashionMnist.Split.TEST.labelsFile() + "[.gz]" : "test/<class>/ image directories")
-                        + " for local evaluation");
+                        + FashionMnist.Split.TEST.imagesFile() + "[.gz] and " + FashionMnist.Split.TEST.labelsFile()
+                        + "[.gz], or test/<class>/ image directories, for local evaluation");
             }
             return load(siloDir, format, FashionMnist.Split.TEST, spec, data.getTestLimit());
         }
@@ -229,16 +227,22 @@ public final class ShardProvider {
     }
 
     /** The format of this worker's silo directory: IDX when its training files are there, else an image folder. */
-    private DataFormat siloFormat() {
-        if (FashionMnist.isPresent(siloDir, FashionMnist.Split.TRAIN)) {
+    private DataFormat siloTrainingFormat() {
+        DataFormat format = siloFormat(FashionMnist.Split.TRAIN);
+        if (format == null) {
+            throw new IllegalArgumentException("silo directory " + siloDir + " holds neither IDX training files ("
+                    + FashionMnist.Split.TRAIN.imagesFile() + "[.gz], " + FashionMnist.Split.TRAIN.labelsFile()
+                    + "[.gz]) nor an image folder (train/<class>/*.png|*.jpg|*.jpeg)");
+        }
+        return format;
+    }
+
+    /** The format of the silo directory's {@code split}: IDX files first, then class folders; null when neither. */
+    private DataFormat siloFormat(FashionMnist.Split split) {
+        if (FashionMnist.isPresent(siloDir, split)) {
             return DataFormat.IDX;
         }
-        if (ImageFolder.isPresent(siloDir, FashionMnist.Split.TRAIN)) {
-            return DataFormat.IMAGEFOLDER;
-        }
-        throw new IllegalArgumentException("silo directory " + siloDir + " holds neither IDX training files ("
-                + FashionMnist.Split.TRAIN.imagesFile() + "[.gz], " + FashionMnist.Split.TRAIN.labelsFile()
-                + "[.gz]) nor an image folder (train/<class>/*.png|*.jpg|*.jpeg)");
+        return ImageFolder.isPresent(siloDir, split) ? DataFormat.IMAGEFOLDER : null;
     }
 
     private static void requireSupported(DataSpec data) {
