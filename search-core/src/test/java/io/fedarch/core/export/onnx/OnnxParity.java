@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Consumer;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -68,9 +69,17 @@ final class OnnxParity {
 
     /** Exports the network, runs both on the first {@value #IMAGES} test images and asserts equal logits. */
     static Result assertSameLogits(ModelSpec spec, ModelParameters parameters) throws OrtException {
+        return assertSameLogits(spec, parameters, OnnxExport.export(spec, parameters), block -> { });
+    }
+
+    /**
+     * Runs {@code model} (an export of the network) against the DJL network after {@code configure}
+     * (e.g. a supernet's relaxation) on the first {@value #IMAGES} test images and asserts equal logits.
+     */
+    static Result assertSameLogits(ModelSpec spec, ModelParameters parameters, byte[] model, Consumer<Block> configure)
+            throws OrtException {
         ImageDataset images = FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TEST, IMAGES);
-        float[][] djl = djlLogits(spec, parameters, images);
-        byte[] model = OnnxExport.export(spec, parameters);
+        float[][] djl = djlLogits(spec, parameters, images, configure);
         float[][] onnx = onnxLogits(model, images);
         assertEquals(djl.length, onnx.length);
         double max = 0;
@@ -89,10 +98,12 @@ final class OnnxParity {
         return new Result(max, djl.length, agreeing);
     }
 
-    static float[][] djlLogits(ModelSpec spec, ModelParameters parameters, ImageDataset images) {
+    static float[][] djlLogits(ModelSpec spec, ModelParameters parameters, ImageDataset images,
+                               Consumer<Block> configure) {
         try (NDManager manager = Engines.newManager()) {
             Block block = ModelFactory.buildAllocated(spec, manager);
             BlockParameters.load(block, parameters);
+            configure.accept(block);
             NDArray x = manager.create(images.pixels(), ModelFactory.inputShape(images.size()));
             NDArray logits = block.forward(new ParameterStore(manager, false), new NDList(x), false).singletonOrThrow();
             float[] flat = logits.toFloatArray();
