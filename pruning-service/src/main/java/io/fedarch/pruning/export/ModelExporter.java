@@ -22,6 +22,7 @@ import io.fedarch.core.darts.OperationMask;
 import io.fedarch.core.darts.report.CellDiagram;
 import io.fedarch.core.data.ImageDataset;
 import io.fedarch.core.data.ShardProvider;
+import io.fedarch.core.export.NetworkRecipe;
 import io.fedarch.core.export.SafetensorsWriter;
 import io.fedarch.core.export.onnx.OnnxExport;
 import io.fedarch.core.federation.DataDirAllowList;
@@ -230,8 +231,11 @@ public class ModelExporter {
         files.put(name, new StagedFile(name, file, mediaType));
     }
 
-    /** The delivery's files, by name; a name written twice (a genotype's and an architecture's picture) counts once. */
-    private List<StagedFile> write(Path dir, ModelDelivery delivery, ModelSummary summary, double accuracy,
+    /**
+     * The delivery's files, by name; a name written twice (a genotype's and an architecture's picture) counts once.
+     * Static and package-visible so a test can check exactly what users receive (ModelFilesInPyTorchTest).
+     */
+    static List<StagedFile> write(Path dir, ModelDelivery delivery, ModelSummary summary, double accuracy,
                                    double loss, int samples) {
         try {
             Files.createDirectories(dir);
@@ -289,6 +293,13 @@ public class ModelExporter {
                         "input", OnnxExport.INPUT, "output", OnnxExport.OUTPUT));
             }
             description.put("model", ArtifactFiles.parse(delivery.model().toString()));
+            // Resolved dimensions, so other frameworks rebuild the network without the Java defaults.
+            try {
+                NetworkRecipe.of(delivery.model()).ifPresent(recipe -> description.put("network", recipe));
+            } catch (IllegalArgumentException e) {
+                // The weights are still worth delivering; only rebuilding elsewhere needs the recipe.
+                LOG.warnf("job %s: no network recipe in model.json: %s", delivery.jobId(), e.getMessage());
+            }
             if (delivery.genotype() != null) {
                 description.put("genotype", ArtifactFiles.parse(delivery.genotype().toJson()));
                 description.put("genotypePython", delivery.genotype().toString());
