@@ -5,7 +5,8 @@ Needs PyTorch (Debian's python3-torch is enough) and nothing else: the safetenso
 (8-byte little-endian header length, JSON header, raw little-endian tensors). The network's dimensions come
 from model.json's "network" entry, which the pruning service writes with every delivery. Families:
 cnn, darts-derived (FedNAS / FedMetaNAS / Meta-DNAS derived networks), darts (a PerFedRLNAS client's
-single-path subnet inside the supernet), ofa-resnet-subnet and ofa-resnet (SuperFedNAS).
+single-path subnet inside the supernet; otherwise the relaxed supernet, every edge mixing its operations by
+softmax(alpha): FedNAS clients, supernets delivered as trained), ofa-resnet-subnet and ofa-resnet (SuperFedNAS).
 
     python3 examples/clients/load_pytorch.py ./model
     python3 examples/clients/load_pytorch.py ./model --images t10k-images-idx3-ubyte.gz --count 20
@@ -504,6 +505,55 @@ def single_path_network(n, architecture):
     return network
 
 
+class RelaxedCell(nn.Module):
+    """A supernet cell as DARTS relaxes it (a FedNAS client's or a supernet delivered as trained): every edge is
+    the sum of all its operations, each weighted by softmax(alpha) of the edge's row of the network's
+    alpha.normal / alpha.reduce (shared by all cells of the type); 'none' outputs zeros, so it is left out of the
+    sum but keeps its share of the softmax. Parameters: preprocess0|1.*, state<s>.* (as SinglePathCell)."""
+
+    def __init__(self, operations, prev_prev, prev, channels, reduction, reduction_prev, alphas):
+        super().__init__()
+        self.preprocess0 = (FactorizedReduce(prev_prev, channels) if reduction_prev
+                            else ReluConvBn(prev_prev, channels))
+        self.preprocess1 = ReluConvBn(prev, channels)
+        self.operations, self.reduction = operations, reduction
+        self.alphas = [alphas]  # the network's alpha module, held without registering it here a second time
+        for s in range(NODES + 1):
+            stride = 2 if reduction and s < 2 else 1
+            self.add_module(f"state{s}", StackedOperations(operations, channels, stride, NODES - first_target(s)))
+
+    def forward(self, s0, s1):
+        weights = F.softmax(getattr(self.alphas[0], "reduce" if self.reduction else "normal"), dim=1)
+        states = [self.preprocess0(s0), self.preprocess1(s1)]
+        for node in range(NODES):
+            total = None
+            for s in range(node + 2):
+                edge = node * (node + 3) // 2 + s  # DARTS's edge order: grouped by target node
+                for column, name in enumerate(self.operations):
+                    if name == "none":
+                        continue
+                    out = getattr(self, f"state{s}")(states[s], name, node - first_target(s)) * weights[edge, column]
+                    total = out if total is None else total + out
+            states.append(total)
+        return torch.cat(states[2:], dim=1)
+
+
+def relaxed_supernet(n):
+    if n.get("partialChannels", 1) != 1:
+        raise LoadError("a relaxed supernet with partialChannels > 1 (PC-DARTS) is not rebuilt here")
+    alphas = nn.Module()
+    for name in ("normal", "reduce"):
+        alphas.register_buffer(name, torch.zeros(2 * NODES + 6, len(n["operations"])))
+
+    def make_cell(prev_prev, prev, channels, reduction, reduction_prev):
+        return (RelaxedCell(n["operations"], prev_prev, prev, channels, reduction, reduction_prev, alphas),
+                NODES * channels)
+
+    network = CellNetwork(n, make_cell)
+    network.add_module("alpha", alphas)
+    return network
+
+
 # ---------------------------------------------------------------- elastic ResNet (SuperFedNAS)
 
 class ResidualBlock(nn.Module):
@@ -572,7 +622,10 @@ def network_for(description):
     if family == "darts-derived":
         return derived_network(n)
     if family == "darts":
-        return single_path_network(n, description.get("architecture"))
+        architecture = description.get("architecture")
+        if isinstance(architecture, dict) and architecture.get("kind") == "single-path":
+            return single_path_network(n, architecture)
+        return relaxed_supernet(n)
     if family in ("ofa-resnet-subnet", "ofa-resnet"):
         return ElasticResNet(n)
     raise LoadError(f"model family {family!r} cannot be rebuilt by this script")

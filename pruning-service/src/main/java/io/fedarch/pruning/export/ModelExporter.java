@@ -18,6 +18,7 @@ import jakarta.inject.Inject;
 import org.eclipse.microprofile.config.inject.ConfigProperty;
 import org.jboss.logging.Logger;
 
+import io.fedarch.core.darts.OperationMask;
 import io.fedarch.core.darts.report.CellDiagram;
 import io.fedarch.core.data.ImageDataset;
 import io.fedarch.core.data.ShardProvider;
@@ -46,10 +47,10 @@ import io.fedarch.service.artifacts.PublishedArtifact;
  * Turns a model into a deliverable: evaluates it on the held-out test set (unless a client already
  * measured it on its own test split), writes its weights (safetensors), a JSON description and, for
  * searched architectures, the genotype and a picture of its cells, and announces it with a
- * model-ready event. Networks of the families {@link OnnxExport} translates (the CNN, derived DARTS
- * networks, elastic-ResNet subnets and supernets) also get {@code model.onnx}, runnable without
- * fedarch; for the rest (a DARTS supernet) the description carries what is needed to rebuild the
- * network around the weights.
+ * model-ready event. Networks of the families {@link OnnxExport} translates (the CNN, DARTS supernets
+ * (relaxed, or a client's single path) and derived networks, elastic-ResNet subnets and supernets) also
+ * get {@code model.onnx}, runnable without fedarch; for the rest (a PC-DARTS supernet) the description
+ * carries what is needed to rebuild the network around the weights.
  * <p>
  * The files go to the {@link ArtifactStore}: written locally, published, announced, then sealed, so
  * a delivered model's files never change; they also go to the artifacts topic in chunks (ArtifactTopicDelivery). Layout: {@code <jobId>/global/}, {@code <jobId>/clients/<clientId>/},
@@ -246,11 +247,14 @@ public class ModelExporter {
                     "algorithm", delivery.algorithm(),
                     "family", delivery.model().getFamily()));
             stage(files, weights, "application/vnd.safetensors");
+            // A client's single path (PerFedRLNAS) is the supernet evaluated with the path's one-hot mask.
+            OperationMask mask = delivery.architecture() != null ? delivery.architecture().mask() : null;
             boolean onnx = OnnxExport.supports(delivery.model());
             if (onnx) {
                 // Translated from the spec and the very weights above; a translation error is a bug, not a skip.
                 Path model = dir.resolve(OnnxExport.FILE_NAME);
-                Files.write(model, OnnxExport.export(delivery.model(), delivery.parameters()));
+                Files.write(model, mask != null ? OnnxExport.export(delivery.model(), delivery.parameters(), mask)
+                        : OnnxExport.export(delivery.model(), delivery.parameters()));
                 stage(files, model, "application/onnx");
             }
             if (delivery.genotype() != null) {

@@ -13,8 +13,10 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import java.util.function.UnaryOperator;
 
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,6 +55,7 @@ import io.fedarch.core.ofa.ElasticSubnetFamily;
 import io.fedarch.core.ofa.SubnetConfig;
 import io.fedarch.core.strategy.ClientArchitecture;
 import io.fedarch.core.tensor.ModelParameters;
+import io.fedarch.core.tensor.NamedTensor;
 import io.fedarch.core.train.Batches;
 import io.fedarch.core.train.LocalTrainer;
 import io.fedarch.core.train.TrainingSettings;
@@ -135,11 +138,11 @@ class ModelFilesInPyTorchTest {
         Images colour = colourFolder();
         ModelSpec cnn = ModelSpec.newBuilder(spec("cnn", Map.of("conv1", "6", "conv2", "12", "hidden", "24")))
                 .setInputShape(RGB_32).build();
-        assertSamePredictions(cnn, null, "cnn", block -> { }, null, colour);
+        assertSamePredictions(cnn, null, "cnn", block -> { }, null, colour, trained -> trained);
         Genotype genotype = everyOperation();
         ModelSpec derived = ModelSpec.newBuilder(new DerivedOptions(4, 5, 2, genotype).toModelSpec())
                 .setInputShape(RGB_32).build();
-        assertSamePredictions(derived, genotype, "darts-derived", block -> { }, null, colour);
+        assertSamePredictions(derived, genotype, "darts-derived", block -> { }, null, colour, trained -> trained);
     }
 
     /** SuperFedNAS's budget model: a subnet on its own, with mixed kernels, a width multiplier and real BN. */
@@ -174,10 +177,34 @@ class ModelFilesInPyTorchTest {
             reduce[e] = (3 * e + 1) % 8;
         }
         SinglePath path = new SinglePath(DartsFamily.options(supernet).operationNames(), normal, reduce);
-        ClientArchitecture architecture = new ClientArchitecture(path.toJson(), CellDiagram.svg(path), 0, 0, Map.of());
+        // As PerFedRlNas.clientArchitecture gives it: with the path's one-hot mask (model.onnx is the path too).
+        ClientArchitecture architecture = new ClientArchitecture(path.toJson(), CellDiagram.svg(path), 0, 0, Map.of(),
+                null, path.toMask());
         assertSamePredictions(supernet, null, DartsFamily.NAME,
                 block -> ((SearchNetwork) block).setRelaxation(new Relaxation(MixingMode.SOFTMAX, 1.0, path.toMask())),
                 architecture);
+    }
+
+    /**
+     * A FedNAS client's delivery, or a supernet delivered as trained: the relaxed supernet, every edge mixing all
+     * its operations by softmax(α). α is drawn from N(0, 1) after training, so every edge mixes differently and a
+     * wrong edge order or softmax would show.
+     */
+    @Test
+    void theRelaxedDartsSupernetGivesDjlsPredictionsInPyTorch() throws Exception {
+        ModelSpec supernet = spec(DartsFamily.NAME, Map.of("channels", "4", "layers", "5", "stemStride", "2"));
+        Random random = new Random(13);
+        assertSamePredictions(supernet, null, DartsFamily.NAME, block -> { }, null,
+                trained -> new ModelParameters(trained.tensors().stream().map(t -> !t.name().startsWith("alpha.") ? t
+                        : new NamedTensor(t.name(), t.shape(), gaussian(random, t.size()))).toList()));
+    }
+
+    private static float[] gaussian(Random random, int count) {
+        float[] values = new float[count];
+        for (int i = 0; i < count; i++) {
+            values[i] = (float) random.nextGaussian();
+        }
+        return values;
     }
 
     /** Weights that do not fit the described network are refused with the tensor named, not loaded half-way. */
@@ -207,7 +234,14 @@ class ModelFilesInPyTorchTest {
      */
     private void assertSamePredictions(ModelSpec spec, Genotype genotype, String family, Consumer<Block> setUp,
                                        ClientArchitecture architecture) throws Exception {
-        assertSamePredictions(spec, genotype, family, setUp, architecture, fashionMnist());
+        assertSamePredictions(spec, genotype, family, setUp, architecture, fashionMnist(), trained -> trained);
+    }
+
+    /** @param afterTraining what changes the trained weights before they are delivered (the relaxed supernet's α) */
+    private void assertSamePredictions(ModelSpec spec, Genotype genotype, String family, Consumer<Block> setUp,
+                                       ClientArchitecture architecture, UnaryOperator<ModelParameters> afterTraining)
+            throws Exception {
+        assertSamePredictions(spec, genotype, family, setUp, architecture, fashionMnist(), afterTraining);
     }
 
     /** The images a network is trained and compared on, and the script's arguments that read the same test images. */
@@ -238,8 +272,9 @@ class ModelFilesInPyTorchTest {
     }
 
     private void assertSamePredictions(ModelSpec spec, Genotype genotype, String family, Consumer<Block> setUp,
-                                       ClientArchitecture architecture, Images data) throws Exception {
-        ModelParameters weights = trainedWeights(spec, setUp, data.train());
+                                       ClientArchitecture architecture, Images data,
+                                       UnaryOperator<ModelParameters> afterTraining) throws Exception {
+        ModelParameters weights = afterTraining.apply(trainedWeights(spec, setUp, data.train()));
         ImageDataset images = data.test();
         float[][] djl = djlLogits(spec, weights, images, setUp);
         Path delivery = dir.resolve(family + "-" + spec.getInputShape().getChannels() + "x"

@@ -107,6 +107,44 @@ public final class WeightInheritance {
         return new ModelParameters(tensors);
     }
 
+    /**
+     * The tensors of one supernet edge's operation alone, cut out of the stacked tensors as for a gene
+     * and named as {@link DerivedCell} names a gene's operation ({@code prefix.dw1.weight},
+     * {@code prefix.bn1.running_mean}, …): what an export of a single path or of the relaxed supernet
+     * evaluates on that edge. Parameter-free operations without BN (identity skip, 'none') have none.
+     *
+     * @param layer  the cell
+     * @param source the edge's source state (0, 1: the cell inputs; 2..4: nodes 0..2)
+     * @param node   the edge's target node (0-based)
+     * @throws IllegalArgumentException when the supernet lacks a tensor or the edge does not exist
+     */
+    public static List<NamedTensor> edgeOperation(ModelParameters supernet, DartsOptions options, int layer,
+                                                  int source, int node, Primitive primitive, String prefix) {
+        CellTopology.edge(source, node);
+        int channels = options.channels();
+        for (int l = 0; l <= layer; l++) {
+            if (options.isReduction(l)) {
+                channels *= 2;
+            }
+        }
+        boolean strided = options.isReduction(layer) && source < 2;
+        Map<String, Slice> slices = new LinkedHashMap<>();
+        addGene(slices, prefix, DerivedNetwork.cellPrefix(layer) + ".state" + source, primitive, source, node,
+                channels, strided, options.operations());
+        List<NamedTensor> tensors = new ArrayList<>();
+        for (Map.Entry<String, Slice> e : slices.entrySet()) {
+            Slice slice = e.getValue();
+            if (!supernet.contains(slice.source())) {
+                throw new IllegalArgumentException("the supernet has no tensor '" + slice.source() + "' (needed for '"
+                        + e.getKey() + "'): is it a darts model built with these options?");
+            }
+            int[] shape = supernet.get(slice.source()).shape().clone();
+            shape[0] = slice.rows();
+            tensors.add(cut(supernet, slice, e.getKey(), shape));
+        }
+        return tensors;
+    }
+
     /** The slices of one gene's operation; see the class comment for the layout. */
     private static void addGene(Map<String, Slice> slices, String derived, String state, Primitive primitive,
                                 int source, int node, int channels, boolean strided, List<Primitive> operations) {

@@ -261,9 +261,9 @@ public final class PerFedRlNas implements Strategy {
         details.put("subnetBytes", cost.bytes());
         details.put("peakTrainingMemoryBytes", cost.peakTrainingBytes(spec.getBatchSize()));
         details.put("note", "model.safetensors holds the supernet state; the path reads only its own slices "
-                + "(load it into the darts supernet with the path's one-hot mask)");
+                + "(load it into the darts supernet with the path's one-hot mask); model.onnx is the path alone");
         return Optional.of(new ClientArchitecture(path.toJson(),
-                CellDiagram.svg(path), cost.parameters(), cost.macs(), details));
+                CellDiagram.svg(path), cost.parameters(), cost.macs(), details, null, path.toMask()));
     }
 
     @Override

@@ -1,7 +1,9 @@
 package io.fedarch.core.export.onnx;
 
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.core.tensor.NamedTensor;
@@ -17,18 +19,40 @@ public final class OnnxLayers {
 
     private final OnnxGraph graph;
     private final ModelParameters parameters;
+    /** Tensors computed from the parameters (cut out of stacked ones), looked up before them. */
+    private final Map<String, NamedTensor> supplied = new HashMap<>();
 
     public OnnxLayers(OnnxGraph graph, ModelParameters parameters) {
         this.graph = graph;
         this.parameters = parameters;
     }
 
+    /**
+     * Makes tensors derived from the parameters (e.g. one edge's rows of a stacked supernet weight)
+     * available under their own names, as if the network had them.
+     */
+    public void supply(List<NamedTensor> tensors) {
+        for (NamedTensor t : tensors) {
+            supplied.put(t.name(), t);
+        }
+    }
+
+    /** x · factor for a constant scalar factor (named {@code name} in the graph). */
+    public String scale(String x, String name, float factor) {
+        return graph.node("Mul", List.of(x, graph.constant(name, new long[] {1}, new float[] {factor})));
+    }
+
     public OnnxGraph graph() {
         return graph;
     }
 
+    /** The network's named parameters (without the {@link #supply supplied} tensors). */
+    public ModelParameters parameters() {
+        return parameters;
+    }
+
     public boolean has(String parameter) {
-        return parameters.contains(parameter);
+        return supplied.containsKey(parameter) || parameters.contains(parameter);
     }
 
     /** The parameter's shape. */
@@ -135,6 +159,13 @@ public final class OnnxLayers {
                 graph.int64Constant("slice_axes", 2, 3)));
     }
 
+    /** x[:, :, ::2, ::2]: the pixels a stride-2 window with padding 1 is centred on (⌈H/2⌉ × ⌈W/2⌉). */
+    public String everyOtherPixel(String x) {
+        return graph.node("Slice", List.of(x, graph.int64Constant("slice_starts", 0, 0),
+                graph.int64Constant("slice_ends", Long.MAX_VALUE, Long.MAX_VALUE),
+                graph.int64Constant("slice_axes", 2, 3), graph.int64Constant("slice_steps", 2, 2)));
+    }
+
     /** A 1×1 convolution padded by one zero row/column at the bottom/right only. */
     public String pointwiseEndPadded(String x, String weight, int stride) {
         int[] shape = shape(weight);
@@ -155,6 +186,10 @@ public final class OnnxLayers {
     }
 
     private NamedTensor tensor(String name) {
+        NamedTensor derived = supplied.get(name);
+        if (derived != null) {
+            return derived;
+        }
         if (!parameters.contains(name)) {
             throw new IllegalArgumentException("the network's parameters lack " + name);
         }

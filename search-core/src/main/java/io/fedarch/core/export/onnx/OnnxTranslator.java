@@ -11,6 +11,11 @@ interface OnnxTranslator {
     /** The family ({@code ModelSpec.family}) this translator writes. */
     String family();
 
+    /** Whether networks with these options can be written (default: all of the family's). */
+    default boolean supports(Map<String, String> options) {
+        return true;
+    }
+
     /**
      * Adds the network to {@code layers}' graph, reading from {@code input}.
      *

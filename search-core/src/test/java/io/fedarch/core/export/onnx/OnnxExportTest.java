@@ -4,12 +4,20 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
+import java.util.Random;
 
 import org.junit.jupiter.api.Test;
 
+import io.fedarch.core.darts.DartsFamily;
 import io.fedarch.core.darts.DerivedFamily;
 import io.fedarch.core.darts.DerivedOptions;
+import io.fedarch.core.darts.MixingMode;
+import io.fedarch.core.darts.Relaxation;
+import io.fedarch.core.darts.SearchNetwork;
+import io.fedarch.core.darts.SinglePath;
 import io.fedarch.core.model.CnnFamily;
 import io.fedarch.core.ofa.ElasticOptions;
 import io.fedarch.core.ofa.ElasticResNetFamily;
@@ -17,6 +25,7 @@ import io.fedarch.core.ofa.ElasticSubnetFamily;
 import io.fedarch.core.ofa.SubnetConfig;
 import io.fedarch.core.model.ModelInitializer;
 import io.fedarch.core.tensor.ModelParameters;
+import io.fedarch.core.tensor.NamedTensor;
 import io.fedarch.events.ModelSpec;
 
 /** Each exported family gives ONNX Runtime the logits DJL computes, on real test images. */
@@ -67,6 +76,65 @@ class OnnxExportTest {
         ModelSpec supernet = spec(ElasticResNetFamily.NAME, Map.of("stemChannels", "4", "widths", "4,6,8,8",
                 "maxExtraBlocks", "1", "kernels", "3,5", "bn", "false"));
         OnnxParity.assertSameLogits(supernet, ModelInitializer.initialize(supernet, 8));
+    }
+
+    /** The darts supernet of the tests below: C=2, five cells at 14, 14→7, 7, 7→4, 4 (as the derived network's). */
+    private static final ModelSpec SUPERNET = spec(DartsFamily.NAME, Map.of("channels", "2", "layers", "5",
+            "stemStride", "2"));
+
+    /** The supernet's weights with random BN statistics and α of unit scale (so the mixing weights differ). */
+    private static ModelParameters supernetWeights(long seed) {
+        ModelParameters weights = OnnxParity.withRandomNormStatistics(ModelInitializer.initialize(SUPERNET, seed), seed + 1);
+        Random random = new Random(seed + 2);
+        return new ModelParameters(weights.tensors().stream().map(t -> {
+            if (!t.name().startsWith("alpha.")) {
+                return t;
+            }
+            float[] alpha = new float[t.values().length];
+            for (int i = 0; i < alpha.length; i++) {
+                alpha[i] = (float) random.nextGaussian();
+            }
+            return new NamedTensor(t.name(), t.shape(), alpha);
+        }).toList());
+    }
+
+    /**
+     * A PerFedRLNAS client's subnet: the supernet evaluating one path through its one-hot mask. The path
+     * uses every operation in both cell types (pools and FactorizedReduce skips on stride-2 edges
+     * included) and, in the normal cell, leaves node 0 without inputs (both its edges 'none'), so that
+     * node is zeros in the output and the edges leaving it are skipped, as the supernet does.
+     */
+    @Test
+    void singlePathSubnetGivesDjlsLogits() throws Exception {
+        List<String> ops = DartsFamily.options(SUPERNET).operationNames();
+        String[] normal = {"none", "none", "sep_conv_3x3", "dil_conv_3x3", "avg_pool_3x3", "skip_connect", "none",
+            "max_pool_3x3", "sep_conv_5x5", "dil_conv_5x5", "avg_pool_3x3", "max_pool_3x3", "skip_connect",
+            "sep_conv_3x3"};
+        String[] reduce = {"skip_connect", "avg_pool_3x3", "max_pool_3x3", "sep_conv_5x5", "dil_conv_3x3",
+            "dil_conv_5x5", "skip_connect", "sep_conv_3x3", "avg_pool_3x3", "sep_conv_3x3", "none", "max_pool_3x3",
+            "skip_connect", "dil_conv_5x5"};
+        SinglePath path = new SinglePath(ops, Arrays.stream(normal).mapToInt(ops::indexOf).toArray(),
+                Arrays.stream(reduce).mapToInt(ops::indexOf).toArray());
+        ModelParameters weights = supernetWeights(21);
+        byte[] model = OnnxExport.export(SUPERNET, weights, path.toMask());
+        OnnxParity.assertSameLogits(SUPERNET, weights, model, block -> ((SearchNetwork) block)
+                .setRelaxation(new Relaxation(MixingMode.SOFTMAX, 1.0, path.toMask())));
+    }
+
+    /** A FedNAS client's delivery: the relaxed supernet, every edge mixing all its operations by softmax(α). */
+    @Test
+    void relaxedSupernetGivesDjlsLogits() throws Exception {
+        assertTrue(OnnxExport.supports(SUPERNET));
+        OnnxParity.assertSameLogits(SUPERNET, supernetWeights(31));
+    }
+
+    @Test
+    void partialChannelSupernetIsNotExported() {
+        ModelSpec pcDarts = spec(DartsFamily.NAME, Map.of("channels", "4", "layers", "2", "partialChannels", "2"));
+        assertFalse(OnnxExport.supports(pcDarts));
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> OnnxExport.export(pcDarts, ModelInitializer.initialize(pcDarts, 1)));
+        assertTrue(e.getMessage().contains("partialChannels"), e.getMessage());
     }
 
     @Test

@@ -8,6 +8,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.function.Consumer;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
@@ -75,8 +76,22 @@ final class OnnxParity {
     /** As above on {@code images}, which must have the spec's input shape. */
     static Result assertSameLogits(ModelSpec spec, ModelParameters parameters, ImageDataset images)
             throws OrtException {
-        float[][] djl = djlLogits(spec, parameters, images);
-        byte[] model = OnnxExport.export(spec, parameters);
+        return assertSameLogits(spec, parameters, OnnxExport.export(spec, parameters), block -> { }, images);
+    }
+
+    /**
+     * Runs {@code model} (an export of the network) against the DJL network after {@code configure}
+     * (e.g. a supernet's relaxation) on the first {@value #IMAGES} test images and asserts equal logits.
+     */
+    static Result assertSameLogits(ModelSpec spec, ModelParameters parameters, byte[] model, Consumer<Block> configure)
+            throws OrtException {
+        return assertSameLogits(spec, parameters, model, configure,
+                FashionMnist.load(FashionMnist.DEFAULT_DIR, FashionMnist.Split.TEST, IMAGES));
+    }
+
+    private static Result assertSameLogits(ModelSpec spec, ModelParameters parameters, byte[] model,
+                                           Consumer<Block> configure, ImageDataset images) throws OrtException {
+        float[][] djl = djlLogits(spec, parameters, images, configure);
         float[][] onnx = onnxLogits(model, images);
         assertEquals(djl.length, onnx.length);
         double max = 0;
@@ -95,10 +110,12 @@ final class OnnxParity {
         return new Result(max, djl.length, agreeing);
     }
 
-    static float[][] djlLogits(ModelSpec spec, ModelParameters parameters, ImageDataset images) {
+    static float[][] djlLogits(ModelSpec spec, ModelParameters parameters, ImageDataset images,
+                               Consumer<Block> configure) {
         try (NDManager manager = Engines.newManager()) {
             Block block = ModelFactory.buildAllocated(spec, manager);
             BlockParameters.load(block, parameters);
+            configure.accept(block);
             NDArray x = manager.create(images.pixels(), ModelFactory.inputShape(spec, images.size()));
             NDArray logits = block.forward(new ParameterStore(manager, false), new NDList(x), false).singletonOrThrow();
             float[] flat = logits.toFloatArray();
