@@ -226,10 +226,14 @@ class HelmChartTest {
         }
     }
 
+    /** The group-name prefix of the coordinator's console consumers (ConsoleFeed.GROUP_PREFIX; k8s does not depend on it). */
+    private static final String CONSOLE_GROUP_PREFIX = "fedarch-console-";
+
     @Test
     void eachServiceUserMayReadAndWriteOnlyItsOwnTopics() {
         RenderedChart chart = RenderedChart.render(List.of("strimzi"), Map.of());
         Map<String, ServiceChannels> services = ChartTopology.services(RenderedChart.home());
+        int consoleGroups = 0;
         for (Map.Entry<String, ServiceChannels> service : services.entrySet()) {
             JsonNode user = chart.named("KafkaUser", "fedarch-" + service.getKey());
             assertEquals("scram-sha-512", user.path("spec").path("authentication").path("type").asText());
@@ -238,9 +242,19 @@ class HelmChartTest {
             SortedSet<String> groups = new TreeSet<>();
             for (JsonNode acl : list(user.path("spec").path("authorization").path("acls"))) {
                 JsonNode resource = acl.path("resource");
-                assertEquals("literal", resource.path("patternType").asText(), "no wildcards for services");
                 List<String> operations = list(acl.path("operations")).stream().map(JsonNode::asText).toList();
                 String name = resource.path("name").asText();
+                if (resource.path("patternType").asText().equals("prefix")) {
+                    // The one exception: the coordinator's live console reads in a group of its own per instance
+                    // (a random suffix, so every replica sees every event), named by this prefix; it only reads.
+                    assertEquals("coordinator", service.getKey(), "no wildcards for services");
+                    assertEquals("group", resource.path("type").asText());
+                    assertEquals(CONSOLE_GROUP_PREFIX, name);
+                    assertEquals(List.of("Read"), operations);
+                    consoleGroups++;
+                    continue;
+                }
+                assertEquals("literal", resource.path("patternType").asText(), "no wildcards for services");
                 if (resource.path("type").asText().equals("group")) {
                     groups.add(name);
                     assertEquals(List.of("Read"), operations);
@@ -261,6 +275,7 @@ class HelmChartTest {
             assertEquals(service.getValue().writes(), writes, service.getKey() + " writes");
             assertEquals(service.getValue().groups(), groups, service.getKey() + " groups");
         }
+        assertEquals(1, consoleGroups, "the coordinator's console may read in its own groups");
         JsonNode worker = chart.named("KafkaUser", "fedarch-worker");
         assertFalse(worker.toString().contains(Topics.GLOBAL_MODELS), "a worker cannot write (or read) global models");
         assertFalse(worker.toString().contains(Topics.COORDINATOR_STATE));
