@@ -170,7 +170,10 @@ class ClientTaskProcessingTest {
         try (var deadLetters = tap.follow(Topics.DEAD_LETTERS, DeadLetter.class);
              var updates = tap.follow(Topics.CLIENT_UPDATES, ClientUpdate.class)) {
             tap.send(Topics.CLIENT_TASKS, outside, task(outside, elsewhere, 0, initial));
-            tap.send(Topics.CLIENT_TASKS, climbing, task(climbing, escape, 1, initial));
+            // Already past its deadline when it arrives: refused all the same, never skipped in silence.
+            ClientTask late = task(climbing, escape, 1, initial);
+            late.setDeadline(Instant.now().minusSeconds(1));
+            tap.send(Topics.CLIENT_TASKS, climbing, late);
             tap.send(Topics.CLIENT_TASKS, good, task(good, spec, 2, initial));
 
             // One await for both: a reader's await consumes every event of the poll it reads, so a second

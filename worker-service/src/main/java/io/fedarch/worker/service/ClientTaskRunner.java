@@ -97,6 +97,13 @@ public class ClientTaskRunner {
 
     /** @param recordDecodeNanos the time spent decoding the task record, counted in the task's decode phase */
     public void run(ClientTask task, long recordDecodeNanos) {
+        // Refused before the deadline check: a task naming another tenant's data is always answered with
+        // a dead letter saying why, even when it arrives too late to run (FuzzTest saw such a refusal
+        // go unreported when the worker reached the task after its deadline).
+        dataRoots.refusal(task.getSpec()).ifPresent(reason -> {
+            throw new TaskRejectedException("task " + task.getEventId() + " of job " + task.getJobId() + " refused: "
+                    + reason);
+        });
         if (Instant.now().isAfter(task.getDeadline())) {
             // The coordinator has closed or failed this round already; training now would be wasted work.
             LOG.warnf("skipping task %s (job %s round %d client %d): deadline %s passed", task.getEventId(),
@@ -104,10 +111,6 @@ public class ClientTaskRunner {
             metrics.taskSkipped();
             return;
         }
-        dataRoots.refusal(task.getSpec()).ifPresent(reason -> {
-            throw new TaskRejectedException("task " + task.getEventId() + " of job " + task.getJobId() + " refused: "
-                    + reason);
-        });
         ClientTaskExecution.Executed executed;
         try {
             executed = TaskDeadline.within(task.getDeadline(), () -> execution.run(task, recordDecodeNanos));
