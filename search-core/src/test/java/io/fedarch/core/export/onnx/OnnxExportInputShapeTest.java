@@ -15,10 +15,6 @@ import io.fedarch.core.data.ImageFolder;
 import io.fedarch.core.data.ImageFolderWriter;
 import io.fedarch.core.model.CnnFamily;
 import io.fedarch.core.model.ModelInitializer;
-import io.fedarch.core.ofa.ElasticOptions;
-import io.fedarch.core.ofa.ElasticResNetFamily;
-import io.fedarch.core.ofa.ElasticSubnetFamily;
-import io.fedarch.core.ofa.SubnetConfig;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.events.InputShape;
 import io.fedarch.events.ModelSpec;
@@ -61,11 +57,7 @@ class OnnxExportInputShapeTest {
 
     @Test
     void elasticResNetSubnetAtThreeChannelsGivesDjlsLogits() throws Exception {
-        Map<String, String> space = Map.of("stemChannels", "4", "widths", "4,6,8,8", "expands", "0.5,1.0",
-                "maxExtraBlocks", "1", "kernels", "3,5", "widthMultipliers", "0.75,1.0", "bn", "true");
-        ModelSpec supernet = spec(ElasticResNetFamily.NAME, space);
-        SubnetConfig config = SubnetConfig.random(ElasticOptions.parse(space), new java.util.Random(4));
-        ModelSpec subnet = ElasticSubnetFamily.spec(supernet, config);
+        ModelSpec subnet = SmallElasticSpace.randomSubnet(RGB_32, 4);
         ModelParameters weights = OnnxParity.withRandomNormStatistics(ModelInitializer.initialize(subnet, 24), 25);
         OnnxParity.assertSameLogits(subnet, weights, images);
     }

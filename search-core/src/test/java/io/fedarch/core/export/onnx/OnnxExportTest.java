@@ -19,10 +19,7 @@ import io.fedarch.core.darts.Relaxation;
 import io.fedarch.core.darts.SearchNetwork;
 import io.fedarch.core.darts.SinglePath;
 import io.fedarch.core.model.CnnFamily;
-import io.fedarch.core.ofa.ElasticOptions;
 import io.fedarch.core.ofa.ElasticResNetFamily;
-import io.fedarch.core.ofa.ElasticSubnetFamily;
-import io.fedarch.core.ofa.SubnetConfig;
 import io.fedarch.core.model.ModelInitializer;
 import io.fedarch.core.tensor.ModelParameters;
 import io.fedarch.core.tensor.NamedTensor;
@@ -61,11 +58,7 @@ class OnnxExportTest {
      */
     @Test
     void elasticResNetSubnetGivesDjlsLogits() throws Exception {
-        Map<String, String> space = Map.of("stemChannels", "4", "widths", "4,6,8,8", "expands", "0.5,1.0",
-                "maxExtraBlocks", "1", "kernels", "3,5", "widthMultipliers", "0.75,1.0", "bn", "true");
-        ModelSpec supernet = spec(ElasticResNetFamily.NAME, space);
-        SubnetConfig config = SubnetConfig.random(ElasticOptions.parse(space), new java.util.Random(3));
-        ModelSpec subnet = ElasticSubnetFamily.spec(supernet, config);
+        ModelSpec subnet = SmallElasticSpace.randomSubnet(3);
         ModelParameters weights = OnnxParity.withRandomNormStatistics(ModelInitializer.initialize(subnet, 5), 6);
         OnnxParity.assertSameLogits(subnet, weights);
     }
