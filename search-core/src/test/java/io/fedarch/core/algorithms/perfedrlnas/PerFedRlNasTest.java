@@ -249,9 +249,13 @@ class PerFedRlNasTest {
 
     /**
      * The per-round figure users watch (the received supernet under each client's path on its validation
-     * split) measures the model, not BN statistics averaged over clients and over the paths they trained:
-     * this job printed 0.1152, 0.0417, 0.0317, 0.1503, 0.1786, 0.1018 before (below chance in rounds 2
-     * and 3) and 0.1035, 0.1219, 0.1619, 0.1870, 0.2521, 0.2237 with statistics re-measured per client.
+     * split) measures the model, not BN statistics averaged over clients and over the paths they trained.
+     * Rounds 1-6 of this job printed 0.1152, 0.0417, 0.0317, 0.1503, 0.1786, 0.1018 before (below chance in
+     * rounds 2 and 3; rounds 2-6 average 0.101) and, with statistics re-measured per client, 0.1035, 0.1219,
+     * 0.1619, 0.1870, 0.2521, 0.2237 on an AMD machine with oneDNN capped at SSE4.1 (0.189), 0.1035, 0.1336,
+     * 0.1119, 0.1937, 0.2270, 0.2037 on an Intel one capped likewise (0.174) and 0.1035, 0.1452, 0.0768,
+     * 0.1987, 0.1152, 0.1903 on that Intel machine uncapped (0.145). Single rounds swing by ±0.06 with the
+     * CPU's kernels (about 120 validation images per client), so the floor is on rounds 2-6 together.
      */
     @Test
     void thePerRoundGlobalValidationAccuracyRisesOnceTheSupernetHasTrained() {
@@ -262,8 +266,10 @@ class PerFedRlNasTest {
                 .setTotalClients(5).setClientsPerRound(5).setRounds(6).setSeed(42).setPersonalizationEpochs(0).build();
         InProcessFederation.Result result = new InProcessFederation(strategy, ShardProvider.withDefaults())
                 .run(spec, null, 0, null);
-        double later = result.rounds().subList(2, 6).stream()
+        System.out.println("per-round global validation accuracy: " + result.rounds().stream()
+                .map(r -> String.format("%.4f", r.globalValidationAccuracy())).toList());
+        double later = result.rounds().subList(1, 6).stream()
                 .mapToDouble(InProcessFederation.RoundReport::globalValidationAccuracy).average().orElseThrow();
-        assertTrue(later > 0.17, "mean global validation accuracy of rounds 3-6: " + later);
+        assertTrue(later > 0.125, "mean global validation accuracy of rounds 2-6: " + later);
     }
 }
