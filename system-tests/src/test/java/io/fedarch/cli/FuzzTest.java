@@ -179,16 +179,7 @@ class FuzzTest {
             long deadline = System.nanoTime() + Duration.ofSeconds(900).toNanos();
             while (outcomes.size() < specs.size() && System.nanoTime() < deadline) {
                 for (DeadLetter d : deadLetters.during(Duration.ofSeconds(1), d -> byJob.containsKey(d.getJobId()))) {
-                    if (d.getSourceTopic().equals(Topics.JOBS)) {
-                        outcomes.putIfAbsent(d.getJobId(), new SpecOutcome(
-                                FuzzSpecs.Expected.REFUSED_AT_SUBMISSION, d.getReason()));
-                    } else if (d.getSourceTopic().equals(Topics.SEARCH_COMPLETIONS)) {
-                        outcomes.putIfAbsent(d.getJobId(), new SpecOutcome(
-                                FuzzSpecs.Expected.DELIVERY_REFUSED, d.getReason()));
-                    } else {
-                        // A worker refusing the job's tasks; the job itself ends later.
-                        taskRefusals.putIfAbsent(d.getJobId(), d.getReason());
-                    }
+                    record(d, outcomes, taskRefusals);
                 }
                 for (SearchCompleted c : completions.during(Duration.ofSeconds(1),
                         c -> byJob.containsKey(c.getJobId()) && c.getStatus() == SearchStatus.FAILED)) {
@@ -202,10 +193,8 @@ class FuzzTest {
             // read before the worker's dead letter (another topic, and the worker may reach the task late).
             long refusalsDeadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
             while (!dataDirSpecsWithoutARefusal(specs, taskRefusals).isEmpty() && System.nanoTime() < refusalsDeadline) {
-                for (DeadLetter d : deadLetters.during(Duration.ofSeconds(1), d -> byJob.containsKey(d.getJobId())
-                        && !d.getSourceTopic().equals(Topics.JOBS)
-                        && !d.getSourceTopic().equals(Topics.SEARCH_COMPLETIONS))) {
-                    taskRefusals.putIfAbsent(d.getJobId(), d.getReason());
+                for (DeadLetter d : deadLetters.during(Duration.ofSeconds(1), d -> byJob.containsKey(d.getJobId()))) {
+                    record(d, outcomes, taskRefusals);
                 }
             }
             other = valid.get();
@@ -249,6 +238,18 @@ class FuzzTest {
         assertTrue(otherJobCompleted, "the ordinary job completed");
         assertTrue(other.globalModel().getTestAccuracy() > 0.5, "the ordinary job trained as usual: "
                 + other.globalModel().getTestAccuracy());
+    }
+
+    /** Files a hostile spec's dead letter by where it came from; the first answer for a job is kept. */
+    private static void record(DeadLetter d, Map<String, SpecOutcome> outcomes, Map<String, String> taskRefusals) {
+        if (d.getSourceTopic().equals(Topics.JOBS)) {
+            outcomes.putIfAbsent(d.getJobId(), new SpecOutcome(FuzzSpecs.Expected.REFUSED_AT_SUBMISSION, d.getReason()));
+        } else if (d.getSourceTopic().equals(Topics.SEARCH_COMPLETIONS)) {
+            outcomes.putIfAbsent(d.getJobId(), new SpecOutcome(FuzzSpecs.Expected.DELIVERY_REFUSED, d.getReason()));
+        } else {
+            // A worker refusing the job's tasks; the job itself ends later.
+            taskRefusals.putIfAbsent(d.getJobId(), d.getReason());
+        }
     }
 
     private static List<String> dataDirSpecsWithoutARefusal(List<FuzzSpecs.Hostile> specs,

@@ -15,7 +15,7 @@ import io.fedarch.events.ModelSpec;
  * multipliers) and BN: the subnet parity tests draw their subnets from it.
  */
 final class SmallElasticSpace {
-    static final Map<String, String> OPTIONS = Map.of("stemChannels", "4", "widths", "4,6,8,8",
+    private static final Map<String, String> OPTIONS = Map.of("stemChannels", "4", "widths", "4,6,8,8",
             "expands", "0.5,1.0", "maxExtraBlocks", "1", "kernels", "3,5", "widthMultipliers", "0.75,1.0", "bn", "true");
 
     private SmallElasticSpace() {
